@@ -1,0 +1,22 @@
+// The table of `pollen` subcommands. Each command lives in its own module under
+// ./commands and is loaded only when invoked, so `pollen mc` does not load the node.
+export interface CommandModule {
+  /** Runs the command with the arguments after its name; resolves to the exit code. */
+  run(args: readonly string[]): Promise<number>
+}
+
+export interface Command {
+  readonly summary: string
+  readonly load: () => Promise<CommandModule>
+}
+
+export const commands: Record<string, Command> = {
+  mc: {
+    summary: "model-check a protocol's cluster model: pollen mc <model> [--bound=value ...]",
+    load: () => import("./commands/mc.ts"),
+  },
+  bench: {
+    summary: "run a benchmark: pollen bench <name>",
+    load: () => import("./commands/bench.ts"),
+  },
+}
