@@ -13,28 +13,33 @@ export const jsonEq = <T>(a: T, b: T): boolean => JSON.stringify(a) === JSON.str
 const numRuns = 300
 
 /**
- * The fast-check properties for one type. `leq` is the type's partial order; besides
- * monotonicity (a ≤ a⊔b, b ≤ a⊔b) we check that it really is the order merge joins in
- * (leq(a, b) iff a⊔b = b), otherwise a trivially true leq would make "monotone" vacuous.
+ * The laws as plain predicates over three states (two-state laws ignore the third). `leq`
+ * is the type's partial order; besides monotonicity (a ≤ a⊔b, b ≤ a⊔b) we check that it
+ * really is the order merge joins in (leq(a, b) iff a⊔b = b), otherwise a trivially true
+ * leq would make "monotone" vacuous.
  */
-export const semilatticeProperties = <T>(
-  arb: fc.Arbitrary<T>,
+export const lawPredicates = <T>(
   merge: (a: T, b: T) => T,
   leq: (a: T, b: T) => boolean,
   eq: (a: T, b: T) => boolean,
-): Record<Law, fc.IPropertyWithHooks<unknown>> => ({
-  commutative: fc.property(arb, arb, (a, b) => eq(merge(a, b), merge(b, a))),
-  associative: fc.property(arb, arb, arb, (a, b, c) => eq(merge(merge(a, b), c), merge(a, merge(b, c)))),
-  idempotent: fc.property(arb, arb, (a, b) => {
+): Record<Law, (a: T, b: T, c: T) => boolean> => ({
+  commutative: (a, b) => eq(merge(a, b), merge(b, a)),
+  associative: (a, b, c) => eq(merge(merge(a, b), c), merge(a, merge(b, c))),
+  idempotent: (a, b) => {
     const ab = merge(a, b)
     return eq(merge(a, a), a) && eq(merge(ab, b), ab) && eq(merge(ab, a), ab)
-  }),
-  monotone: fc.property(arb, arb, (a, b) => {
+  },
+  monotone: (a, b) => {
     const ab = merge(a, b)
     return leq(a, ab) && leq(b, ab)
-  }),
-  leqMatchesMerge: fc.property(arb, arb, (a, b) => leq(a, b) === eq(merge(a, b), b) && leq(a, a)),
-}) as Record<Law, fc.IPropertyWithHooks<unknown>>
+  },
+  leqMatchesMerge: (a, b) => leq(a, b) === eq(merge(a, b), b) && leq(a, a),
+})
+
+export const lawProperty = <T>(
+  arb: fc.Arbitrary<T>,
+  predicate: (a: T, b: T, c: T) => boolean,
+): fc.IPropertyWithHooks<[T, T, T]> => fc.property(arb, arb, arb, predicate)
 
 /** Registers one test per law for a (supposedly) lawful CRDT. */
 export const checkSemilatticeLaws = <T>(
@@ -45,10 +50,10 @@ export const checkSemilatticeLaws = <T>(
   eq: (a: T, b: T) => boolean = jsonEq,
 ): void => {
   describe(`${name} is a join-semilattice`, () => {
-    const props = semilatticeProperties(arb, merge, leq, eq)
+    const predicates = lawPredicates(merge, leq, eq)
     for (const law of laws) {
       it(law, () => {
-        fc.assert(props[law], { numRuns })
+        fc.assert(lawProperty(arb, predicates[law]), { numRuns })
       })
     }
   })
@@ -64,9 +69,16 @@ export const expectLawBroken = <T>(
   eq: (a: T, b: T) => boolean = jsonEq,
 ): void => {
   it(`mutant "${mutant}" violates ${law}`, () => {
-    const props = semilatticeProperties(arb, merge, leq, eq)
-    // Fixed seed: the mutant tests are deterministic, and with small domains fast-check
-    // finds each violation within a few runs anyway.
-    expect(() => fc.assert(props[law], { numRuns: 1000, seed: 42 })).toThrow()
+    const predicate = lawPredicates(merge, leq, eq)[law]
+    const property = lawProperty(arb, predicate)
+    // The very property the law test asserts must fail on the mutant. Fixed seed: the
+    // mutant tests are deterministic; small domains make violations easy to find.
+    expect(() => fc.assert(property, { numRuns: 1000, seed: 42 })).toThrow()
+    // And it must fail because the law is false on a concrete counterexample, not because
+    // the mutant crashed (a crash would also make fc.assert throw).
+    const details = fc.check(property, { numRuns: 1000, seed: 42 })
+    expect(details.counterexample).not.toBeNull()
+    const [a, b, c] = details.counterexample as [T, T, T]
+    expect(predicate(a, b, c)).toBe(false)
   })
 }
