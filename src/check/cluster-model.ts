@@ -53,6 +53,10 @@ export interface ClusterView<P extends Protocol, G> {
   readonly ghost: G
   /** Index of the node cut off from all others, or -1. */
   readonly isolated: number
+  /** Per client: index of its next request, and whether it awaits a reply. */
+  readonly clients: ReadonlyArray<{ readonly next: number; readonly pending: boolean }>
+  /** Faults spent so far in this behaviour (they count against the model's FaultBounds). */
+  readonly faultsUsed: FaultBounds
 }
 
 /** What happened to one node, for ghost (auxiliary) variables of the model. */
@@ -74,6 +78,12 @@ export interface GhostSpec<P extends Protocol, G> {
     stateOf: (node: number) => P["State"] | undefined,
     sameValue: (a: unknown, b: unknown) => boolean,
   ): G
+  /**
+   * The ghost after renaming nodes by `perm` (node i becomes node perm[i]), for symmetry
+   * reduction. Without it, node ids in the ghost's strings and keys are renamed; a ghost
+   * that indexes nodes by position (e.g. a bitmask) must provide this.
+   */
+  permute?(ghost: G, perm: ReadonlyArray<number>): G
 }
 
 export interface Invariant<P extends Protocol, G> {

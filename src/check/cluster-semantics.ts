@@ -627,14 +627,24 @@ export class ClusterSemantics<P extends Protocol, G> {
     }
     const next = new Int32Array(world.length)
     next.set(world.subarray(0, this.headerLength))
-    next[GHOST] = memo(r.ghosts, world[GHOST]!, this.ghosts)
+    const permuteGhost = this.model.ghost?.permute
+    if (permuteGhost === undefined) next[GHOST] = memo(r.ghosts, world[GHOST]!, this.ghosts)
+    else {
+      const ghost = world[GHOST]!
+      let out = r.ghosts.get(ghost)
+      if (out === undefined) {
+        out = this.ghosts.intern(permuteGhost(this.ghosts.value(ghost), perm))
+        r.ghosts.set(ghost, out)
+      }
+      next[GHOST] = out
+    }
     next[HISTORY] = this.permuteHistory(world[HISTORY]!, r.histories, (e) => memo(r.events, e, this.events))
     const isolated = world[ISOLATED]!
     next[ISOLATED] = isolated < 0 ? -1 : perm[isolated]!
     for (let i = 0; i < this.nodeCount; i++) {
       const vol = world[NODES + 2 * i]!
       const j = perm[i]!
-      next[NODES + 2 * j] = vol < 0 ? -1 : memo(r.vols, vol, this.vols)
+      next[NODES + 2 * j] = vol < 0 ? -1 : this.permuteVol(r.vols, vol, rename)
       next[NODES + 2 * j + 1] = memo(r.disks, world[NODES + 2 * i + 1]!, this.disks)
     }
     const net: number[] = []
@@ -650,6 +660,17 @@ export class ClusterSemantics<P extends Protocol, G> {
     net.sort((a, b) => a - b)
     next.set(net, this.headerLength)
     return next
+  }
+
+  /** Timers are a set: re-sorted after renaming so that equal sets keep one encoding. */
+  private permuteVol(memo: Map<number, number>, vol: number, rename: (v: unknown) => unknown): number {
+    let out = memo.get(vol)
+    if (out === undefined) {
+      const renamed = rename(this.vols.value(vol)) as Vol
+      out = this.vols.intern({ state: renamed.state, timers: [...renamed.timers].sort() })
+      memo.set(vol, out)
+    }
+    return out
   }
 
   private permuteHistory(id: number, memo: Map<number, number>, event: (e: number) => number): number {
@@ -698,6 +719,16 @@ export class ClusterSemantics<P extends Protocol, G> {
       history: this.history(world[HISTORY]!),
       ghost: this.ghosts.value(world[GHOST]!),
       isolated: world[ISOLATED]!,
+      clients: this.model.clients.map((_, c) => {
+        const word = world[NODES + 2 * this.nodeCount + c]!
+        return { next: word >> 1, pending: (word & 1) === 1 }
+      }),
+      faultsUsed: {
+        crashes: world[FAULTS]! & 0xff,
+        drops: (world[FAULTS]! >> 8) & 0xff,
+        duplicates: (world[FAULTS]! >> 16) & 0xff,
+        partitions: (world[FAULTS]! >> 24) & 0xff,
+      },
     }
   }
 

@@ -2,7 +2,9 @@
 // lexicographically smallest encoding among its images under every permutation of the
 // model's `symmetricNodes` (TLC's SYMMETRY, applied to node identities). Node ids are
 // renamed wherever they occur as whole tokens in strings and object keys (so a timer id
-// "sync:n1" follows its node), hence node ids must not appear in unrelated data.
+// "sync:n1" follows its node), hence node ids must not appear in unrelated data, and a
+// reducer must keep sets of nodes as object keys (canonical JSON sorts them), not as
+// arrays, whose order would change under renaming.
 import type { Protocol } from "../core/machine.ts"
 import type { ClusterSemantics } from "./cluster-semantics.ts"
 

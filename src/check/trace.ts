@@ -32,7 +32,8 @@ export const rebuildTrace = <P extends Protocol, G>(
   return followChoices(sem, choices)
 }
 
-const followChoices = <P extends Protocol, G>(sem: ClusterSemantics<P, G>, choices: ReadonlyArray<number>): Trace => {
+/** Re-executes `choices` (successor indices) from the initial state, recording actions and states. */
+export const followChoices = <P extends Protocol, G>(sem: ClusterSemantics<P, G>, choices: ReadonlyArray<number>): Trace => {
   let world = sem.initialWorld()
   const states: Array<ClusterView<Protocol, unknown>> = [sem.view(world) as ClusterView<Protocol, unknown>]
   const steps: TraceStep[] = []

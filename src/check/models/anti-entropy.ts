@@ -126,6 +126,11 @@ export const antiEntropyModel = (
     ...(bounds.symmetry ? { symmetricNodes: nodes.filter((n) => !withClients.has(n)) } : {}),
     ghost: {
       init: allSynced(bounds.nodes),
+      permute: (g, perm) => {
+        let out = 0
+        for (let i = 0; i < n; i++) for (let j = 0; j < n; j++) if (has(g, bit(n, i, j))) out += bit(n, perm[i]!, perm[j]!)
+        return out
+      },
       observe: (g, event, stateOf, same) => {
         switch (event.kind) {
           case "crash":
@@ -203,10 +208,29 @@ export const arrivalOrderTiebreak: ReplicaVariant = {
   },
 }
 
+/** Breaks LWW ties the other way round: the register already held wins (first arrival). */
+export const keepLocalTiebreak: ReplicaVariant = {
+  ...correctVariant,
+  merge: (mine, theirs) => {
+    let changed = false
+    const out: Record<string, Entries[string]> = { ...mine }
+    for (const k of Object.keys(theirs)) {
+      const a = mine[k]
+      const b = theirs[k]!
+      if (a === undefined || compareHlc(b.ts, a.ts) > 0) {
+        changed = true
+        out[k] = b
+      }
+    }
+    return changed ? out : mine
+  },
+}
+
 /** Acknowledges a client write without persisting it first. */
 export const ackBeforePersist: ReplicaVariant = { ...correctVariant, persistWrites: false }
 
 export const antiEntropyMutants: Record<string, ReplicaVariant> = {
   "arrival-order-tiebreak": arrivalOrderTiebreak,
+  "keep-local-tiebreak": keepLocalTiebreak,
   "ack-before-persist": ackBeforePersist,
 }

@@ -16,7 +16,8 @@ export type Entries = LwwMap<string>
 
 export interface ReplicaState {
   readonly self: NodeId
-  readonly peers: ReadonlyArray<NodeId>
+  /** The other nodes, as a set (keys): a node-id set stays equal under renaming of nodes. */
+  readonly peers: Readonly<Record<NodeId, true>>
   readonly syncEveryMs: number
   /** The replica: key -> register. */
   readonly entries: Entries
@@ -79,7 +80,7 @@ export const makeReplica = (variant: ReplicaVariant = correctVariant): Machine<A
 
   init: (self, params) => ({
     self,
-    peers: params.peers.filter((p) => p !== self),
+    peers: Object.fromEntries(params.peers.filter((p) => p !== self).map((p) => [p, true] as const)),
     syncEveryMs: params.syncEveryMs,
     entries: {},
     clock: hlcZero,
@@ -97,7 +98,7 @@ export const makeReplica = (variant: ReplicaVariant = correctVariant): Machine<A
         const entries = variant.merge(s.entries, recovered)
         return {
           state: { ...s, entries, clock: maxTs(s.clock, entries) },
-          out: s.peers.map((p) => setTimer(syncTimer(p), s.syncEveryMs)),
+          out: Object.keys(s.peers).map((p) => setTimer(syncTimer(p), s.syncEveryMs)),
         }
       }
       case "Tick":
@@ -114,7 +115,7 @@ export const makeReplica = (variant: ReplicaVariant = correctVariant): Machine<A
         return { state: { ...s, entries, clock: ts }, out: [...written, reply(input.id, { _tag: "Ok" })] }
       }
       case "Timer": {
-        const peer = s.peers.find((p) => syncTimer(p) === input.id)
+        const peer = Object.keys(s.peers).find((p) => syncTimer(p) === input.id)
         if (peer === undefined) return { state: s, out: [] }
         return { state: s, out: [send(peer, { _tag: "SyncReq", entries: s.entries }), setTimer(input.id, s.syncEveryMs)] }
       }
