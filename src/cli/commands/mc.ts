@@ -1,14 +1,15 @@
 // `pollen mc <model> [--<bound>=<value> ...] [--mutant=<name>] [--dump-trace=<file>]`:
 // explores a protocol's cluster model and prints the TLC-shaped report.
-import { writeFileSync } from "node:fs"
+import { readFileSync, writeFileSync } from "node:fs"
 import { explore } from "../../check/explore.ts"
 import { models } from "../../check/models/index.ts"
 import { formatReport } from "../../check/report.ts"
-import { traceToJson } from "../../check/trace.ts"
+import { replayTrace, traceToJson, traceToMermaid, traceToStepList } from "../../check/trace.ts"
 
 const help = (): string =>
   [
     "usage: pollen mc <model> [--<bound>=<value> ...] [--mutant=<name>] [--max-distinct=<n>] [--dump-trace=<file.json>]",
+    "       pollen mc <model> [--<bound>=<value> ...] [--mutant=<name>] --replay=<file.json>   re-execute a dumped trace",
     "",
     ...Object.entries(models).flatMap(([name, m]) => [
       `  ${name}: ${m.summary}`,
@@ -50,6 +51,7 @@ export const run = async (args: readonly string[]): Promise<number> => {
   let mutant: string | undefined
   let dumpTrace: string | undefined
   let maxDistinct: number | undefined
+  let replay: string | undefined
   for (const arg of rest) {
     const m = /^--([a-zA-Z-]+)(?:=(.*))?$/.exec(arg)
     if (m === null) {
@@ -61,6 +63,7 @@ export const run = async (args: readonly string[]): Promise<number> => {
     try {
       if (key === "mutant") mutant = value
       else if (key === "dumpTrace") dumpTrace = value
+      else if (key === "replay") replay = value
       else if (key === "maxDistinct") maxDistinct = parseValue(value, 0) as number
       else if (key in entry.defaults) bounds[key] = parseValue(value, entry.defaults[key]!)
       else throw new Error(`unknown option --${m[1]}`)
@@ -75,6 +78,18 @@ export const run = async (args: readonly string[]): Promise<number> => {
   } catch (e) {
     console.error(`pollen mc: ${(e as Error).message}`)
     return 2
+  }
+  if (replay !== undefined) {
+    try {
+      const trace = replayTrace(model, readFileSync(replay, "utf8"))
+      console.log(traceToStepList(trace, model.describe as never))
+      console.log("```mermaid\n" + traceToMermaid(trace, model.describe as never) + "\n```")
+      console.log(`Replayed ${trace.steps.length} steps of ${replay}: every action and state matches.`)
+      return 0
+    } catch (e) {
+      console.error(`pollen mc: ${replay}: ${(e as Error).message}`)
+      return 1
+    }
   }
   const settings = { ...entry.defaults, ...bounds }
   console.log(
