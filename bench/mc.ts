@@ -21,8 +21,9 @@ const baseline = (limit: number) => {
   const queue = [sem.initialWorld()]
   seen.add(canonicalJson(sem.view(queue[0]!)))
   for (let head = 0; head < queue.length && seen.size < limit; head++) {
-    sem.successors(queue[head]!, (w) => {
-      if (sem.inFlight(w) > model.maxInFlight) return
+    sem.successors(queue[head]!, (buffer, length) => {
+      if (length - sem.headerLength > model.maxInFlight) return
+      const w = buffer.slice(0, length)
       const key = canonicalJson(sem.view(w))
       if (seen.has(key)) return
       seen.add(key)
