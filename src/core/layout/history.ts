@@ -73,9 +73,10 @@ export const mergeTrackers = (a: UpdateTrackers, b: UpdateTrackers): UpdateTrack
   return ack === a.ack && sync === a.sync && syncAck === a.syncAck ? a : { ack, sync, syncAck }
 }
 
+/** Raises tracker t of n to v; a no-op (same reference) when its effective value is already >= v. */
 const withTracker = (h: LayoutHistory, t: TrackerName, n: NodeId, v: number): LayoutHistory => {
-  const next = setMax(h.trackers[t], n, v)
-  return next === h.trackers[t] ? h : { ...h, trackers: { ...h.trackers, [t]: next } }
+  if (trackerOf(h, t, n) >= v) return h
+  return { ...h, trackers: { ...h.trackers, [t]: setMax(h.trackers[t], n, v) } }
 }
 
 /** AllNodes: every node with a role in some active version. */
