@@ -353,7 +353,21 @@ export class Compiler {
     const b = this.expr(bx, sc)
     switch (op) {
       case "=>":
-        return leaf(at, (c, e) => !asBool(a.ev(c, e)) || asBool(b.ev(c, e)))
+        return {
+          at,
+          ev: (c, e) => !asBool(a.ev(c, e)) || asBool(b.ev(c, e)),
+          // TLC: if P holds, enumerate Q as an action; otherwise continue.
+          act: (c, e, k) => {
+            if (!asBool(a.ev(c, e))) return k()
+            const sp = c.splitting
+            c.splitting = false
+            try {
+              b.act(c, e, k)
+            } finally {
+              c.splitting = sp
+            }
+          },
+        }
       case "<=>":
         return leaf(at, (c, e) => asBool(a.ev(c, e)) === asBool(b.ev(c, e)))
       case "=": {
@@ -756,17 +770,36 @@ export class Compiler {
     const { sets, inner, binders } = this.binds(bindsX, sc)
     const body = this.expr(bodyX, inner)
     if (q === "A") {
-      return leaf(at, (c, e) => {
-        let ok = true
-        forEachBinding(c, e, binders, sets, (env) => {
-          if (!asBool(body.ev(c, env), "the body of \\A")) {
-            ok = false
-            return true
+      return {
+        at,
+        ev: (c, e) => {
+          let ok = true
+          forEachBinding(c, e, binders, sets, (env) => {
+            if (!asBool(body.ev(c, env), "the body of \\A")) {
+              ok = false
+              return true
+            }
+            return false
+          })
+          return ok
+        },
+        // TLC: \A x \in S : A is the conjunction of A over S, each enumerated as an action.
+        act: (c, e, k) => {
+          const envs: (Env | null)[] = []
+          forEachBinding(c, e, binders, sets, (env) => {
+            envs.push(env)
+            return false
+          })
+          const sp = c.splitting
+          c.splitting = false
+          const run = (i: number): void => (i === envs.length ? k() : body.act(c, envs[i]!, () => run(i + 1)))
+          try {
+            run(0)
+          } finally {
+            c.splitting = sp
           }
-          return false
-        })
-        return ok
-      })
+        },
+      }
     }
     return {
       at,

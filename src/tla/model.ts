@@ -217,6 +217,7 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
       }
       if (m.size > 0) symmetry.push(m)
     }
+    symmetry = closeGroup(symmetry)
   }
 
   return {
@@ -257,4 +258,35 @@ const conj = (nodes: readonly CNode[]): CNode => {
 export const evalConstant = (node: CNode, world: World): Value => {
   const c = new Ctx(world.variables.map((v) => v.name))
   return node.ev(c, null)
+}
+
+/** All compositions of the given permutations (TLC reduces over the group they generate). */
+const closeGroup = (gens: Map<ModelValue, ModelValue>[]): Map<ModelValue, ModelValue>[] => {
+  const key = (m: Map<ModelValue, ModelValue>): string =>
+    [...m.entries()].filter(([a, b]) => a !== b).map(([a, b]) => `${a.index}>${b.index}`).sort().join(",")
+  const compose = (f: Map<ModelValue, ModelValue>, g: Map<ModelValue, ModelValue>): Map<ModelValue, ModelValue> => {
+    const out = new Map<ModelValue, ModelValue>()
+    const dom = new Set([...f.keys(), ...g.keys()])
+    for (const x of dom) {
+      const y = g.get(x) ?? x
+      const z = f.get(y) ?? y
+      if (z !== x) out.set(x, z)
+    }
+    return out
+  }
+  const seen = new Map<string, Map<ModelValue, ModelValue>>()
+  const queue = [...gens]
+  for (const g of gens) seen.set(key(g), g)
+  while (queue.length > 0 && seen.size < 50_000) {
+    const f = queue.shift()!
+    for (const g of gens) {
+      const h = compose(f, g)
+      const k = key(h)
+      if (k !== "" && !seen.has(k)) {
+        seen.set(k, h)
+        queue.push(h)
+      }
+    }
+  }
+  return [...seen.values()]
 }
