@@ -731,7 +731,7 @@ export class Compiler {
     const f = this.expr(x.f, sc)
     const withAt: Scope = { mod: sc.mod, locals: { name: "@", arity: 0, up: sc.locals } }
     const updates = x.updates.map((u) => ({
-      path: u.path.map((p) => ("field" in p ? { field: p.field } : { key: this.expr(p.key, sc) })),
+      path: u.path.map((p): { field: string } | { key: CNode } => ("field" in p ? { field: p.field } : { key: this.expr(p.key, sc) })),
       val: this.expr(u.val, withAt),
     }))
     const update = (c: Ctx, e: Env | null, cur: Value, path: (typeof updates)[number]["path"], i: number, val: CNode): Value => {
