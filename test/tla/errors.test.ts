@@ -24,7 +24,7 @@ interface Case {
 const cases: Case[] = [
   // lexical
   { name: "unterminated string", text: mod(`Init == x = "abc`), line: 4, message: /unexpected/ },
-  { name: "unterminated comment", text: mod(`Init == x = 0 (* never closed`), line: 4, message: /unexpected/ },
+  { name: "unterminated comment", text: mod(`Init == x = 0 (* never closed`), line: 7, message: /unexpected/ },
   { name: "stray character", text: mod("Init == x = 1 ? 2"), line: 4, message: /unexpected/ },
   { name: "unicode junk", text: mod("Init == x = 1 ¤"), line: 4, message: /unexpected/ },
   // syntactic
