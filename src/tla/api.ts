@@ -10,7 +10,9 @@ import { Compiler } from "./compile.ts"
 import { TlaError } from "./errors.ts"
 import type { Model } from "./model.ts"
 import { buildModel, loadWorld } from "./model.ts"
-import type { ModuleScope, World } from "./modules.ts"
+import type { ModuleScope } from "./modules.ts"
+import { World } from "./modules.ts"
+import { parseModule as parseModuleText } from "./parser.ts"
 import { parseExpression } from "./parser.ts"
 import type { CNode } from "./runtime.ts"
 import { Ctx, asBool } from "./runtime.ts"
@@ -150,3 +152,15 @@ export const loadModel = (specFile: string, opts: { config?: string; libDirs?: r
 /** Model-checks a spec with its cfg; returns TLC's figures and the outcome. */
 export const checkSpec = (specFile: string, opts: { config?: string; libDirs?: readonly string[] } & CheckOptions = {}): CheckResult =>
   new Checker(loadModel(specFile, opts), opts).run()
+
+let exprSpec: TlaSpec | undefined
+/** Evaluates a constant TLA+ expression with the standard modules in scope. */
+export const evalExpression = (text: string): Value => {
+  if (exprSpec === undefined) {
+    const world = new World([])
+    const ast = parseModuleText("---- MODULE Expression ----\nEXTENDS Integers, Sequences, FiniteSets, TLC, Bags\n====\n", "<expression>")
+    world.register(ast)
+    exprSpec = new TlaSpec(world, world.instantiateRoot(ast))
+  }
+  return exprSpec.evaluate(text)
+}
