@@ -44,6 +44,8 @@ export interface CheckOptions {
   /** Called about every `progressEvery` ms with running totals. */
   readonly onProgress?: (p: { generated: number; distinct: number; depth: number; queue: number; seconds: number }) => void
   readonly progressEveryMs?: number
+  /** Stop (outcome ok, partial figures) once this many distinct states are found; for profiling. */
+  readonly stopAfterDistinct?: number
 }
 
 class Stop {
@@ -52,33 +54,52 @@ class Stop {
 
 // ---------------------------------------------------------------- symmetry / fingerprints
 
-const permute = (v: Value, p: Map<ModelValue, ModelValue>): Value => {
+function permute(v: Value, p: Map<ModelValue, ModelValue>, pi: number): Value {
   if (typeof v !== "object") return v
   if (v instanceof ModelValue) return p.get(v) ?? v
-  if (v instanceof SetValue || v instanceof LazySet) {
-    const s = enumerate(v)
-    let changed = false
-    const out = s.elems.map((x) => {
-      const y = permute(x, p)
-      if (y !== x) changed = true
-      return y
-    })
-    return changed ? mkSet(out) : s
+  let o: SetValue | FcnValue
+  if (v instanceof SetValue || v instanceof FcnValue) o = v
+  else if (v instanceof LazySet) o = v.toSet()
+  else o = v.materialize()
+  const cache = o.perm
+  if (cache !== undefined) {
+    const hit = cache[pi]
+    if (hit !== undefined) return hit
   }
-  const f = v instanceof FcnValue ? v : (v as { materialize(): FcnValue }).materialize()
+  const r = o instanceof SetValue ? permuteSet(o, p, pi) : permuteFcn(o, p, pi)
+  ;(o.perm ??= [])[pi] = r
+  return r
+}
+
+function permuteSet(s: SetValue, p: Map<ModelValue, ModelValue>, pi: number): Value {
   let changed = false
-  const vals = f.vals.map((x) => {
-    const y = permute(x, p)
+  const out = new Array<Value>(s.elems.length)
+  for (let i = 0; i < s.elems.length; i++) {
+    const x = s.elems[i]!
+    const y = permute(x, p, pi)
     if (y !== x) changed = true
-    return y
-  })
+    out[i] = y
+  }
+  return changed ? mkSet(out) : s
+}
+
+function permuteFcn(f: FcnValue, p: Map<ModelValue, ModelValue>, pi: number): Value {
+  let changed = false
+  const vals = new Array<Value>(f.vals.length)
+  for (let i = 0; i < f.vals.length; i++) {
+    const x = f.vals[i]!
+    const y = permute(x, p, pi)
+    if (y !== x) changed = true
+    vals[i] = y
+  }
   if (f.keys === null || typeof f.keys[0] === "string") return changed ? new FcnValue(f.keys, vals) : f
   let keysChanged = false
-  const keys = f.keys.map((k) => {
-    const y = permute(k, p)
-    if (y !== k) keysChanged = true
-    return y
-  })
+  const keys = new Array<Value>(f.keys.length)
+  for (let i = 0; i < f.keys.length; i++) {
+    const y = permute(f.keys[i]!, p, pi)
+    if (y !== f.keys[i]) keysChanged = true
+    keys[i] = y
+  }
   if (!keysChanged) return changed ? new FcnValue(f.keys, vals) : f
   return mkFcnFromPairs(keys.map((k, i) => [k, vals[i]!] as const))
 }
@@ -86,18 +107,19 @@ const permute = (v: Value, p: Map<ModelValue, ModelValue>): Value => {
 /** The lexicographically smallest state in the symmetry orbit (compared variable by variable). */
 const canonical = (s: State, perms: readonly Map<ModelValue, ModelValue>[]): State => {
   let min: Value[] = s as Value[]
-  for (const p of perms) {
+  for (let pi = 0; pi < perms.length; pi++) {
+    const p = perms[pi]!
     let cand: Value[] | null = null
     let cmp = 0
     for (let j = 0; j < s.length; j++) {
-      const pv = permute(s[j]!, p)
+      const pv = permute(s[j]!, p, pi)
       cmp = compare(pv, min[j]!)
       if (cmp !== 0) {
         if (cmp < 0) {
           cand = new Array<Value>(s.length)
           for (let t = 0; t < j; t++) cand[t] = min[t]!
           cand[j] = pv
-          for (let t = j + 1; t < s.length; t++) cand[t] = permute(s[t]!, p)
+          for (let t = j + 1; t < s.length; t++) cand[t] = permute(s[t]!, p, pi)
         }
         break
       }
@@ -321,13 +343,14 @@ export class Checker {
           this.queueLeft = queue.length - head
           return result({ kind: "deadlock", trace: this.trace(id, null) })
         }
+        if (this.opts.stopAfterDistinct !== undefined && this.seen.size >= this.opts.stopAfterDistinct) break
         const now = Date.now()
         if (this.opts.onProgress !== undefined && now - lastProgress >= every) {
           lastProgress = now
           this.opts.onProgress({ generated: this.generated, distinct: this.seen.size, depth: this.depth, queue: queue.length - head, seconds: (now - start) / 1000 })
         }
       }
-      this.queueLeft = 0
+      this.queueLeft = queue.length - head
       return result({ kind: "ok" })
     } catch (e) {
       this.queueLeft = queue.length - head

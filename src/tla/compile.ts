@@ -320,15 +320,8 @@ export class Compiler {
       const act: Act = (c, e, k) => {
         const sp = c.splitting
         c.splitting = false
-        const run = (i: number): void => {
-          if (i === n) {
-            k()
-            return
-          }
-          items[i]!.act(c, e, () => run(i + 1))
-        }
         try {
-          run(0)
+          actChain(items, 0, c, e, k)
         } finally {
           c.splitting = sp
         }
@@ -792,9 +785,8 @@ export class Compiler {
           })
           const sp = c.splitting
           c.splitting = false
-          const run = (i: number): void => (i === envs.length ? k() : body.act(c, envs[i]!, () => run(i + 1)))
           try {
-            run(0)
+            actEach(body, envs, 0, c, k)
           } finally {
             c.splitting = sp
           }
@@ -1128,27 +1120,50 @@ const bindValue = (b: Bound, v: Value, e: Env | null): Env => {
   return env!
 }
 
+/** Enumerates items[i..] as a conjunction of actions. */
+function actChain(items: readonly CNode[], i: number, c: Ctx, e: Env | null, k: Cont): void {
+  if (i === items.length) k()
+  else items[i]!.act(c, e, () => actChain(items, i + 1, c, e, k))
+}
+
+/** Enumerates `body` under each environment of envs[i..] as a conjunction. */
+function actEach(body: CNode, envs: readonly (Env | null)[], i: number, c: Ctx, k: Cont): void {
+  if (i === envs.length) k()
+  else body.act(c, envs[i]!, () => actEach(body, envs, i + 1, c, k))
+}
+
 /** Iterates over all combinations of bound values; `f` returns true to stop early. */
-const forEachBinding = (
+function forEachBinding(
   c: Ctx,
   e: Env | null,
   binders: readonly Bound[],
   sets: readonly CNode[],
   f: (env: Env | null) => boolean,
-): void => {
-  const domains = sets.map((s) => {
+): void {
+  if (binders.length === 1) {
+    const v = sets[0]!.ev(c, e)
+    if (!isSetValue(v)) throw evalError(`expected a set to quantify over but found ${printValue(v)}`)
+    const elems = enumerate(v).elems
+    const b = binders[0]!
+    if (typeof b === "string") {
+      for (let i = 0; i < elems.length; i++) if (f(new Env(elems[i]!, e))) return
+    } else for (let i = 0; i < elems.length; i++) if (f(bindValue(b, elems[i]!, e))) return
+    return
+  }
+  const domains: (readonly Value[])[] = []
+  for (const s of sets) {
     const v = s.ev(c, e)
     if (!isSetValue(v)) throw evalError(`expected a set to quantify over but found ${printValue(v)}`)
-    return enumerate(v).elems
-  })
-  const n = binders.length
-  const go = (i: number, env: Env | null): boolean => {
-    if (i === n) return f(env)
-    const b = binders[i]!
-    for (const v of domains[i]!) if (go(i + 1, bindValue(b, v, env))) return true
-    return false
+    domains.push(enumerate(v).elems)
   }
-  go(0, e)
+  bindLoop(binders, domains, 0, e, f)
+}
+
+function bindLoop(binders: readonly Bound[], domains: readonly (readonly Value[])[], i: number, env: Env | null, f: (env: Env | null) => boolean): boolean {
+  if (i === binders.length) return f(env)
+  const b = binders[i]!
+  for (const v of domains[i]!) if (bindLoop(binders, domains, i + 1, bindValue(b, v, env), f)) return true
+  return false
 }
 
 const flattenBin = (x: Expr): Expr[] => {

@@ -37,6 +37,8 @@ export class SetValue {
   h1 = 0
   h2 = 0
   hashed = false
+  /** Images under symmetry permutations, by permutation index (filled by the checker). */
+  perm: (Value | undefined)[] | undefined = undefined
   /** `elems` must already be sorted by `compare` and free of duplicates. */
   constructor(readonly elems: readonly Value[]) {}
   get size(): number {
@@ -48,6 +50,8 @@ export class FcnValue {
   h1 = 0
   h2 = 0
   hashed = false
+  /** Images under symmetry permutations, by permutation index (filled by the checker). */
+  perm: (Value | undefined)[] | undefined = undefined
   /** keys === null means the domain is 1..vals.length (a tuple / sequence). */
   constructor(
     readonly keys: readonly Value[] | null,
@@ -379,7 +383,7 @@ export class CombinedSet extends LazySet {
 export const isSetValue = (v: Value): v is SetValue | LazySet => v instanceof SetValue || v instanceof LazySet
 export const isEnumerable = (v: Value): boolean => v instanceof SetValue || (v instanceof LazySet && v.enumerable())
 
-export const kindName = (v: Value): string => {
+export function kindName(v: Value): string {
   switch (typeof v) {
     case "number":
       return "integer"
@@ -395,19 +399,19 @@ export const kindName = (v: Value): string => {
 }
 
 /** The finite set `v` in normal form; throws for non-sets and non-enumerable sets. */
-export const enumerate = (v: Value): SetValue => {
+export function enumerate(v: Value): SetValue {
   if (v instanceof SetValue) return v
   if (v instanceof LazySet) return v.toSet()
   throw evalError(`expected a set but found ${kindName(v)} ${printValue(v)}`)
 }
 
-export const asFcn = (v: Value): FcnValue => {
+export function asFcn(v: Value): FcnValue {
   if (v instanceof FcnValue) return v
   if (v instanceof LazyFcn) return v.materialize()
   throw evalError(`expected a function but found ${kindName(v)} ${printValue(v)}`)
 }
 
-export const isMember = (x: Value, s: Value): boolean => {
+export function isMember(x: Value, s: Value): boolean {
   if (s instanceof SetValue) {
     const el = s.elems
     if (el.length <= 8) {
@@ -431,7 +435,7 @@ export const isMember = (x: Value, s: Value): boolean => {
 
 // ---------------------------------------------------------------- order
 
-const rank = (v: Value): number => {
+function rank(v: Value): number {
   switch (typeof v) {
     case "boolean":
       return 1
@@ -446,46 +450,71 @@ const rank = (v: Value): number => {
 }
 
 /** A total order over values: equal values compare 0; used to normalise sets. */
-export const compare = (a: Value, b: Value): number => {
+export function compare(a: Value, b: Value): number {
   if (a === b) return 0
   const ta = typeof a
   if (ta === typeof b) {
     if (ta === "number") return (a as number) - (b as number)
     if (ta === "string") return (a as string) < (b as string) ? -1 : 1
     if (ta === "boolean") return a ? 1 : -1
+    if (a instanceof FcnValue && b instanceof FcnValue) return compareFcn(a, b)
+    if (a instanceof SetValue && b instanceof SetValue) return compareElems(a.elems, b.elems)
+    if (a instanceof ModelValue && b instanceof ModelValue) return a.index - b.index
   }
   const ra = rank(a)
   const rb = rank(b)
   if (ra !== rb) return ra - rb
   if (ra === 0) return (a as ModelValue).index - (b as ModelValue).index
-  if (ra === 4) {
-    const x = enumerate(a).elems
-    const y = enumerate(b).elems
-    if (x.length !== y.length) return x.length - y.length
-    for (let i = 0; i < x.length; i++) {
-      const c = compare(x[i]!, y[i]!)
-      if (c !== 0) return c
-    }
-    return 0
-  }
-  const f = asFcn(a)
-  const g = asFcn(b)
-  if (f.size !== g.size) return f.size - g.size
-  if (f.keys !== null || g.keys !== null) {
-    for (let i = 0; i < f.size; i++) {
-      const c = compare(f.keyAt(i), g.keyAt(i))
-      if (c !== 0) return c
-    }
-  }
-  for (let i = 0; i < f.size; i++) {
-    const c = compare(f.vals[i]!, g.vals[i]!)
+  if (ra === 4) return compareElems(enumerate(a).elems, enumerate(b).elems)
+  return compareFcn(asFcn(a), asFcn(b))
+}
+
+function compareElems(x: readonly Value[], y: readonly Value[]): number {
+  if (x.length !== y.length) return x.length - y.length
+  for (let i = 0; i < x.length; i++) {
+    const c = compare(x[i]!, y[i]!)
     if (c !== 0) return c
   }
   return 0
 }
 
+function compareFcn(f: FcnValue, g: FcnValue): number {
+  const n = f.vals.length
+  if (n !== g.vals.length) return n - g.vals.length
+  const fk = f.keys
+  const gk = g.keys
+  if (fk !== gk) {
+    if (fk === null || gk === null) {
+      for (let i = 0; i < n; i++) {
+        const c = compare(f.keyAt(i), g.keyAt(i))
+        if (c !== 0) return c
+      }
+    } else {
+      for (let i = 0; i < n; i++) {
+        const x = fk[i]!
+        const y = gk[i]!
+        if (x !== y) {
+          const c = compare(x, y)
+          if (c !== 0) return c
+        }
+      }
+    }
+  }
+  const fv = f.vals
+  const gv = g.vals
+  for (let i = 0; i < n; i++) {
+    const x = fv[i]!
+    const y = gv[i]!
+    if (x !== y) {
+      const c = compare(x, y)
+      if (c !== 0) return c
+    }
+  }
+  return 0
+}
+
 /** TLA+ `=`: like TLC, comparing values of different kinds (other than model values) is an error. */
-export const valueEquals = (a: Value, b: Value): boolean => {
+export function valueEquals(a: Value, b: Value): boolean {
   if (a === b) return true
   const ta = typeof a
   const tb = typeof b
@@ -509,7 +538,7 @@ export const valueEquals = (a: Value, b: Value): boolean => {
 
 // ---------------------------------------------------------------- constructors
 
-const sortUnique = (arr: Value[]): Value[] => {
+function sortUnique(arr: Value[]): Value[] {
   const n = arr.length
   if (n <= 1) return arr
   if (n <= 16) {
@@ -535,7 +564,7 @@ export const mkSet = (elems: Value[]): SetValue => new SetValue(sortUnique(elems
 export const emptySet = new SetValue([])
 
 /** A function from a sorted, duplicate-free key list; normalises 1..n domains to tuples. */
-export const mkFcn = (keys: readonly Value[], vals: readonly Value[]): FcnValue => {
+export function mkFcn(keys: readonly Value[], vals: readonly Value[]): FcnValue {
   let seq = true
   for (let i = 0; i < keys.length; i++)
     if (keys[i] !== i + 1) {
@@ -548,7 +577,7 @@ export const mkFcn = (keys: readonly Value[], vals: readonly Value[]): FcnValue 
 export const mkTuple = (vals: readonly Value[]): FcnValue => new FcnValue(null, vals)
 
 /** A record from (name, value) pairs in any order. */
-export const mkRecord = (pairs: readonly (readonly [string, Value])[]): FcnValue => {
+export function mkRecord(pairs: readonly (readonly [string, Value])[]): FcnValue {
   const sorted = [...pairs].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
   return new FcnValue(
     sorted.map((p) => p[0]),
@@ -557,7 +586,7 @@ export const mkRecord = (pairs: readonly (readonly [string, Value])[]): FcnValue
 }
 
 /** A function from unsorted (key, value) pairs (later duplicates are ignored). */
-export const mkFcnFromPairs = (pairs: (readonly [Value, Value])[]): FcnValue => {
+export function mkFcnFromPairs(pairs: (readonly [Value, Value])[]): FcnValue {
   pairs.sort((a, b) => compare(a[0], b[0]))
   const keys: Value[] = []
   const vals: Value[] = []
@@ -571,13 +600,13 @@ export const mkFcnFromPairs = (pairs: (readonly [Value, Value])[]): FcnValue => 
 
 // ---------------------------------------------------------------- hashing (64-bit as two 32-bit lanes)
 
-const strHash = (s: string, seed: number): number => {
+function strHash(s: string, seed: number): number {
   let h = seed | 0
   for (let i = 0; i < s.length; i++) h = Math.imul(h ^ s.charCodeAt(i), 0x01000193)
   return fmix(h ^ s.length)
 }
 
-const fmix = (h: number): number => {
+function fmix(h: number): number {
   h ^= h >>> 16
   h = Math.imul(h, 0x85ebca6b)
   h ^= h >>> 13
@@ -589,7 +618,7 @@ const fmix = (h: number): number => {
 export let hashLo = 0
 
 /** Hashes a value; returns lane 1 and leaves lane 2 in `hashLo`. Equal values hash equal. */
-export const hashValue = (v: Value): number => {
+export function hashValue(v: Value): number {
   switch (typeof v) {
     case "number":
       hashLo = fmix(Math.imul(v | 0, 0x27d4eb2d) ^ 0x165667b1)
