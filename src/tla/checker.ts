@@ -12,6 +12,7 @@ import { FingerprintSet, IntColumn } from "./fingerprint-set.ts"
 import type { Model } from "./model.ts"
 import type { ActionLabel } from "./runtime.ts"
 import { Ctx, asBool } from "./runtime.ts"
+import { mergeUnion } from "./stdlib.ts"
 import type { Value } from "./values.ts"
 import { FcnValue, LazySet, ModelValue, SetValue, compare, hashLo, hashValue, isSetValue, enumerate, mkFcnFromPairs, mkSet } from "./values.ts"
 
@@ -72,6 +73,17 @@ function permute(v: Value, p: Map<ModelValue, ModelValue>, pi: number): Value {
 }
 
 function permuteSet(s: SetValue, p: Map<ModelValue, ModelValue>, pi: number): Value {
+  const parts = s.parts
+  if (parts !== undefined) {
+    const left = parts[0].perm?.[pi]
+    const right = parts[1].perm?.[pi]
+    if (left !== undefined || right !== undefined) {
+      const l = left ?? permute(parts[0], p, pi)
+      const r = right ?? permute(parts[1], p, pi)
+      if (l === parts[0] && r === parts[1]) return s
+      return new SetValue(mergeUnion((l as SetValue).elems, (r as SetValue).elems))
+    }
+  }
   let changed = false
   const out = new Array<Value>(s.elems.length)
   for (let i = 0; i < s.elems.length; i++) {
@@ -172,7 +184,10 @@ export class Checker {
   fingerprintOf(s: State): [number, number] {
     let vals: readonly Value[] = s
     if (this.model.view !== null) vals = [this.evalState(this.model.view.ev, s)]
-    else if (this.model.symmetry !== null) vals = canonical(s, this.model.symmetry)
+    else if (this.model.symmetry !== null) {
+      vals = canonical(s, this.model.symmetry)
+      for (const v of s) if (v instanceof SetValue) v.parts = undefined
+    }
     const h = fingerprint(vals)
     return [h, fpLo]
   }

@@ -7,12 +7,12 @@ import type { At, Bind, Bound, Expr, Selector } from "./ast.ts"
 import { TlaError, evalError, located } from "./errors.ts"
 import type { DefEntity, Entity, InstanceEntity, ModuleScope, World } from "./modules.ts"
 import type { Act, Binding, CNode, CompiledOp, Cont, Ev } from "./runtime.ts"
-import { Callable, Ctx, Env, OpClosure, Thunk, asBool, forceBinding } from "./runtime.ts"
+import { Callable, Ctx, Env, OpClosure, Thunk, asBool, checkInt, forceBinding } from "./runtime.ts"
 import type { Builtin } from "./stdlib.ts"
 import { fcnApply, infixOps, isSubset, prefixOps, setOpCaller } from "./stdlib.ts"
 import type { Value } from "./values.ts"
 import {
-  FcnSet, FcnValue, LazyFcn, ProductSet, RecordSet, SetValue, asFcn, enumerate, isMember, isSetValue, mkFcn, mkRecord, mkSet,
+  FcnSet, FcnValue, LazyFcn, ProductSet, RecordSet, SetValue, asFcn, enumerate, isMember, isSetValue, mkFcn, mkSet,
   mkTuple, printValue, valueEquals,
 } from "./values.ts"
 
@@ -194,16 +194,16 @@ export class Compiler {
         return this.junction(x.op, x.items.map((i) => this.expr(i, sc)), x.at)
       case "times": {
         const parts = x.elems.map((e) => this.expr(e, sc))
-        return this.wrap(leaf(x.at, (c, e) => new ProductSet(parts.map((p) => p.ev(c, e)))), sc)
+        return leaf(x.at, (c, e) => new ProductSet(parts.map((p) => p.ev(c, e))))
       }
       case "if":
-        return this.wrap(this.ifThen(x.c, x.t, x.f, x.at, sc), sc)
+        return this.ifThen(x.c, x.t, x.f, x.at, sc)
       case "case":
-        return this.wrap(this.caseOf(x, sc), sc)
+        return this.caseOf(x, sc)
       case "let":
         return this.letIn(x, sc)
       case "quant":
-        return this.wrap(this.quant(x.q, x.binds, x.body, x.at, sc), sc)
+        return this.quant(x.q, x.binds, x.body, x.at, sc)
       case "uquant":
         return this.fail(sc, x.at, `unbounded quantifier \\${x.q} cannot be evaluated by the model checker; bound it with \\in`)
       case "choose":
@@ -214,7 +214,7 @@ export class Compiler {
           const v = mkSet(elems.map((e) => e.constant!))
           return leaf(x.at, () => v, { constant: v })
         }
-        return this.wrap(leaf(x.at, (c, e) => mkSet(elems.map((n) => n.ev(c, e)))), sc)
+        return leaf(x.at, (c, e) => mkSet(elems.map((n) => n.ev(c, e))))
       }
       case "setfilter": {
         const set = this.expr(x.set, sc)
@@ -250,18 +250,25 @@ export class Compiler {
       case "fcnset": {
         const dom = this.expr(x.dom, sc)
         const rng = this.expr(x.rng, sc)
-        return this.wrap(leaf(x.at, (c, e) => new FcnSet(dom.ev(c, e), rng.ev(c, e))), sc)
+        return leaf(x.at, (c, e) => new FcnSet(dom.ev(c, e), rng.ev(c, e)))
       }
       case "record": {
-        const names = x.fields.map((f) => f[0])
-        const vals = x.fields.map((f) => this.expr(f[1], sc))
-        return this.wrap(leaf(x.at, (c, e) => mkRecord(names.map((n, i) => [n, vals[i]!.ev(c, e)] as const))), sc)
+        const order = x.fields.map((f, i) => [f[0], i] as const).sort((p, q) => (p[0] < q[0] ? -1 : p[0] > q[0] ? 1 : 0))
+        const keys = order.map((o) => o[0])
+        const vals = order.map((o) => this.expr(x.fields[o[1]]![1], sc))
+        if (new Set(keys).size !== keys.length) return this.fail(sc, x.at, "record with a repeated field")
+        const n = vals.length
+        return leaf(x.at, (c, e) => {
+          const out = new Array<Value>(n)
+          for (let i = 0; i < n; i++) out[i] = vals[i]!.ev(c, e)
+          return new FcnValue(keys, out)
+        })
       }
       case "recordset": {
         const sorted = [...x.fields].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0))
         const names = sorted.map((f) => f[0])
         const sets = sorted.map((f) => this.expr(f[1], sc))
-        return this.wrap(leaf(x.at, (c, e) => new RecordSet(names, sets.map((s) => s.ev(c, e)))), sc)
+        return leaf(x.at, (c, e) => new RecordSet(names, sets.map((s) => s.ev(c, e))))
       }
       case "except":
         return this.wrap(this.except(x, sc), sc)
@@ -292,7 +299,7 @@ export class Compiler {
       }
       case "tuple": {
         const elems = x.elems.map((e) => this.expr(e, sc))
-        return this.wrap(leaf(x.at, (c, e) => mkTuple(elems.map((n) => n.ev(c, e)))), sc)
+        return leaf(x.at, (c, e) => mkTuple(elems.map((n) => n.ev(c, e))))
       }
       case "at": {
         const d = findLocal(sc.locals, "@")
@@ -300,9 +307,9 @@ export class Compiler {
         return leaf(x.at, (c, e) => forceBinding(c, lookupEnv(e, d.depth)))
       }
       case "boxAct":
-        return this.wrap(this.boxAction(x.a, x.sub, x.at, sc, false), sc)
+        return this.boxAction(x.a, x.sub, x.at, sc, false)
       case "angleAct":
-        return this.wrap(this.boxAction(x.a, x.sub, x.at, sc, true), sc)
+        return this.boxAction(x.a, x.sub, x.at, sc, true)
       case "fair":
         return this.fail(sc, x.at, `fairness formula ${x.kind}... cannot be evaluated as a value (only in SPECIFICATION, where it is ignored)`)
       case "lambda":
@@ -430,6 +437,13 @@ export class Compiler {
     const bi = infixOps[op] ?? (user !== undefined && user.k === "builtin" ? user.b : undefined)
     if (bi === undefined) return this.fail(sc, at, `operator ${op} is not defined (is a standard module missing from EXTENDS?)`)
     const fn = bi.fn
+    const fast = fastInt[op]
+    if (fast !== undefined)
+      return leaf(at, (c, e) => {
+        const x = a.ev(c, e)
+        const y = b.ev(c, e)
+        return typeof x === "number" && typeof y === "number" ? fast(x, y) : fn(c, [x, y])
+      })
     return leaf(at, (c, e) => fn(c, [a.ev(c, e), b.ev(c, e)]))
   }
 
@@ -900,6 +914,7 @@ export class Compiler {
         const src = sc.mod.source
         return {
           at,
+          varIndex: i,
           ev: (c) => {
             const v = c.s[i]
             if (v === undefined) throw new TlaError("eval", `variable ${name} has no value here`, file, at, src)
@@ -1100,6 +1115,11 @@ const bindingMaker = (n: CNode): ((c: Ctx, e: Env | null) => Binding) => {
     const d = n.localDepth
     return (_c, e) => lookupEnv(e, d)
   }
+  if (n.varIndex !== undefined) {
+    // a plain state variable: its value, unless it may still be assigned (Init)
+    const i = n.varIndex
+    return (c, e) => (c.init ? new Thunk(n, e) : (c.s[i] ?? new Thunk(n, e)))
+  }
   return (_c, e) => new Thunk(n, e)
 }
 
@@ -1118,6 +1138,24 @@ const bindValue = (b: Bound, v: Value, e: Env | null): Env => {
   let env = e
   for (let i = 0; i < b.length; i++) env = new Env(t.vals[i]!, env)
   return env!
+}
+
+const INT_MAX = 2147483647
+const INT_MIN = -2147483648
+/** Integer operators evaluated without going through the generic builtin path. */
+const fastInt: Record<string, ((x: number, y: number) => Value) | undefined> = {
+  "+": (x, y) => {
+    const r = x + y
+    return r > INT_MAX || r < INT_MIN ? checkInt(r) : r
+  },
+  "-": (x, y) => {
+    const r = x - y
+    return r > INT_MAX || r < INT_MIN ? checkInt(r) : r
+  },
+  "<": (x, y) => x < y,
+  ">": (x, y) => x > y,
+  "=<": (x, y) => x <= y,
+  ">=": (x, y) => x >= y,
 }
 
 /** Enumerates items[i..] as a conjunction of actions. */

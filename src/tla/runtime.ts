@@ -63,6 +63,8 @@ export interface CNode {
   readonly at: At
   /** Set when the node reads a local binding: its depth (for argument pass-through). */
   localDepth?: number
+  /** Set when the node reads a state variable (unprimed). */
+  varIndex?: number
   /** Set for literals and constant subexpressions. */
   constant?: Value
 }

@@ -53,7 +53,7 @@ const setOf = (x: Value, op: string): SetValue => {
 
 // ---------------------------------------------------------------- set operations (also used by the compiler)
 
-const mergeUnion = (a: readonly Value[], b: readonly Value[]): Value[] => {
+export function mergeUnion(a: readonly Value[], b: readonly Value[]): Value[] {
   const out: Value[] = []
   let i = 0
   let j = 0
@@ -78,7 +78,9 @@ export const setUnion = (a: Value, b: Value): Value => {
   const y = enumerate(b).elems
   if (y.length === 0) return enumerate(a)
   if (x.length === 0) return enumerate(b)
-  return new SetValue(mergeUnion(x, y))
+  const r = new SetValue(mergeUnion(x, y))
+  if (a instanceof SetValue && b instanceof SetValue) r.parts = [a, b]
+  return r
 }
 
 export const setCap = (a: Value, b: Value): Value => {

@@ -39,6 +39,8 @@ export class SetValue {
   hashed = false
   /** Images under symmetry permutations, by permutation index (filled by the checker). */
   perm: (Value | undefined)[] | undefined = undefined
+  /** When built as a \cup b: the operands (lets symmetry permute incrementally); cleared after use. */
+  parts: readonly [SetValue, SetValue] | undefined = undefined
   /** `elems` must already be sorted by `compare` and free of duplicates. */
   constructor(readonly elems: readonly Value[]) {}
   get size(): number {
