@@ -1,0 +1,30 @@
+// The cluster models `pollen mc <model>` knows, with their bounds as command-line options.
+import type { Protocol } from "../../core/machine.ts"
+import type { ClusterModel } from "../cluster-model.ts"
+import { antiEntropyModel, antiEntropyMutants, ciBounds } from "./anti-entropy.ts"
+
+export interface ModelEntry {
+  readonly summary: string
+  /** Bound names with their CI defaults (numbers, booleans or strings). */
+  readonly defaults: Readonly<Record<string, number | boolean | string>>
+  readonly mutants: ReadonlyArray<string>
+  build(bounds: Readonly<Record<string, number | boolean | string>>, mutant?: string): ClusterModel<Protocol, unknown>
+}
+
+export const models: Record<string, ModelEntry> = {
+  "anti-entropy": {
+    summary: "replicated LwwMap with push/pull anti-entropy, crashes and message loss",
+    defaults: (({ clients: _clients, ...bounds }) => bounds)(ciBounds),
+    mutants: Object.keys(antiEntropyMutants),
+    build: (bounds, mutant) => {
+      const variant = mutant === undefined ? undefined : antiEntropyMutants[mutant]
+      if (mutant !== undefined && variant === undefined) throw new Error(`unknown mutant '${mutant}'`)
+      const b = { ...ciBounds, ...bounds } as typeof ciBounds
+      if (b.network !== "set" && b.network !== "multiset") throw new Error(`--network must be set or multiset`)
+      return antiEntropyModel(b, variant, mutant === undefined ? "anti-entropy" : `anti-entropy/${mutant}`) as unknown as ClusterModel<
+        Protocol,
+        unknown
+      >
+    },
+  },
+}
