@@ -35,7 +35,7 @@ const defaultAct =
     if (asBool(ev(c, e))) k()
   }
 
-const leaf = (at: At, ev: Ev, extra: Partial<CNode> = {}): CNode => ({ at, ev, act: defaultAct(ev), ...extra })
+const leaf = (at: At, ev: Ev, extra: Partial<CNode> = {}): CNode => ({ at, ev, act: defaultAct(ev), pure: true, ...extra })
 
 const lookupEnv = (e: Env | null, depth: number): Binding => {
   let x = e!
@@ -333,7 +333,7 @@ export class Compiler {
           c.splitting = sp
         }
       }
-      return { at, ev, act }
+      return { at, ev, act, pure: items.every((i) => i.pure === true) }
     }
     const ev: Ev = (c, e) => {
       for (let i = 0; i < n; i++) if (asBool(items[i]!.ev(c, e), "a disjunct")) return true
@@ -356,6 +356,7 @@ export class Compiler {
         return {
           at,
           ev: (c, e) => !asBool(a.ev(c, e)) || asBool(b.ev(c, e)),
+          pure: b.pure === true,
           // TLC: if P holds, enumerate Q as an action; otherwise continue.
           act: (c, e, k) => {
             if (!asBool(a.ev(c, e))) return k()
@@ -617,6 +618,7 @@ export class Compiler {
     const f = this.expr(fx, sc)
     return {
       at,
+      pure: t.pure === true && f.pure === true,
       ev: (c, e) => (asBool(cond.ev(c, e), "the IF condition") ? t.ev(c, e) : f.ev(c, e)),
       act: (c, e, k) => (asBool(cond.ev(c, e), "the IF condition") ? t.act(c, e, k) : f.act(c, e, k)),
     }
@@ -630,7 +632,12 @@ export class Compiler {
       if (other !== null) return other
       throw evalError("no CASE guard is true and there is no OTHER")
     }
-    return { at: x.at, ev: (c, e) => pick(c, e).ev(c, e), act: (c, e, k) => pick(c, e).act(c, e, k) }
+    return {
+      at: x.at,
+      pure: arms.every(([, v]) => v.pure === true) && (other === null || other.pure === true),
+      ev: (c, e) => pick(c, e).ev(c, e),
+      act: (c, e, k) => pick(c, e).act(c, e, k),
+    }
   }
 
   private letIn(x: Extract<Expr, { k: "let" }>, sc: Scope): CNode {
@@ -790,6 +797,7 @@ export class Compiler {
           })
           return ok
         },
+        pure: body.pure === true,
         // TLC: \A x \in S : A is the conjunction of A over S, each enumerated as an action.
         act: (c, e, k) => {
           const envs: (Env | null)[] = []
@@ -993,6 +1001,7 @@ export class Compiler {
     if (argsX.length !== d.params.length) return this.fail(sc, at, `operator ${d.name} expects ${d.params.length} arguments but got ${argsX.length}`)
     const op = this.defOp(d)
     const label = { name: d.name, module: d.scope.module.name, at: op.at }
+    const pure = op.body !== undefined && op.body.pure === true && this.defLevel(d) <= 1
     if (argsX.length === 0) {
       const cacheable = this.defLevel(d) === 0
       const ev: Ev = cacheable
@@ -1009,6 +1018,7 @@ export class Compiler {
         {
           at,
           ev,
+          pure,
           act: (c, _e, k) => {
             if (!c.splitting) return op.body.act(c, null, k)
             const prev = c.label
@@ -1033,6 +1043,7 @@ export class Compiler {
     return this.wrap(
       {
         at,
+        pure,
         ev: (c, e) => op.body.ev(c, bindArgs(c, e)),
         act: (c, e, k) => {
           const env = bindArgs(c, e)
@@ -1160,7 +1171,14 @@ const fastInt: Record<string, ((x: number, y: number) => Value) | undefined> = {
 
 /** Enumerates items[i..] as a conjunction of actions. */
 function actChain(items: readonly CNode[], i: number, c: Ctx, e: Env | null, k: Cont): void {
-  if (i === items.length) k()
+  const n = items.length
+  if (!c.init) {
+    while (i < n && items[i]!.pure === true) {
+      if (!asBool(items[i]!.ev(c, e), "a conjunct")) return
+      i++
+    }
+  }
+  if (i === n) k()
   else items[i]!.act(c, e, () => actChain(items, i + 1, c, e, k))
 }
 

@@ -63,6 +63,12 @@ export interface CNode {
   readonly at: At
   /** Set when the node reads a local binding: its depth (for argument pass-through). */
   localDepth?: number
+  /**
+   * True when, outside Init, enumerating this node as an action is the same as evaluating it
+   * as a boolean (no assignment, no multiplicity from \/ or \E); lets conjunctions skip
+   * continuations.
+   */
+  pure?: boolean
   /** Set when the node reads a state variable (unprimed). */
   varIndex?: number
   /** Set for literals and constant subexpressions. */
