@@ -1014,7 +1014,7 @@ export class Compiler {
             return d.constValue
           }
         : (c) => op.body.ev(c, null)
-      return this.wrap(
+      return (
         {
           at,
           ev,
@@ -1030,8 +1030,7 @@ export class Compiler {
             }
           },
           target: (c) => (op.body.target === undefined ? -1 : op.body.target(c, null)),
-        },
-        sc,
+        }
       )
     }
     const makers = argsX.map((a, i) => (d.params[i]!.arity > 0 ? this.operatorArg(a, sc) : bindingMaker(this.expr(a, sc))))
@@ -1040,7 +1039,7 @@ export class Compiler {
       for (const m of makers) env = new Env(m(c, e), env)
       return env
     }
-    return this.wrap(
+    return (
       {
         at,
         pure,
@@ -1056,8 +1055,7 @@ export class Compiler {
             c.label = prev
           }
         },
-      },
-      sc,
+      }
     )
   }
 
