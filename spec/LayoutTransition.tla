@@ -28,7 +28,7 @@ CONSTANTS Nodes,        \* every node has a role in every version
           RetireWhenAll       \* FALSE: retire when a majority has syncAck > v
 
 Versions == 1..MaxVersion
-None == 0
+None == [none |-> TRUE]   \* "no pending read / no running sync"
 
 VARIABLES
   committed,  \* the newest committed version (the layout commit's output)
@@ -141,7 +141,7 @@ DeliverWrite(w, m) ==
   /\ m \in wto[w]
   /\ wrecv' = [wrecv EXCEPT ![w] = @ \cup {m}]
   /\ store' = [store EXCEPT ![m] = Max(@, w)]
-  /\ UNCHANGED <<committed, vmin, vcur, ack, sync, syncAck, indexed, up, wpend, wdone, nwrites,
+  /\ UNCHANGED <<committed, vmin, vcur, ack, sync, syncAck, indexed, up, wpend, wto, wdone, nwrites,
                  rpend, rdone, nreads, running, crashes>>
 
 \* The coordinator collects acks; W in every planned set completes w and releases its lock.
@@ -153,7 +153,7 @@ WriteAck(w, m) ==
               /\ wdone' = wdone \cup {w}
          ELSE /\ wpend' = [wpend EXCEPT ![w] = p]
               /\ UNCHANGED wdone
-  /\ UNCHANGED <<committed, vmin, vcur, ack, sync, syncAck, store, indexed, up, wrecv, nwrites,
+  /\ UNCHANGED <<committed, vmin, vcur, ack, sync, syncAck, store, indexed, up, wto, wrecv, nwrites,
                  rpend, rdone, nreads, running, crashes>>
 
 StartRead(n) ==
