@@ -39,7 +39,7 @@ export const layoutCiBounds: LayoutTransitionBounds = {
   duplicates: 0,
   partitions: 0,
   network: "multiset",
-  scenario: "transition",
+  scenario: "write-then-transition",
 }
 
 const put = (key: string, value: string): Op => ({ _tag: "Put", key, value })
