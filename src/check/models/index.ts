@@ -2,6 +2,7 @@
 import type { Protocol } from "../../core/machine.ts"
 import type { ClusterModel } from "../cluster-model.ts"
 import { antiEntropyModel, antiEntropyMutants, ciBounds } from "./anti-entropy.ts"
+import { layoutCiBounds, layoutTransitionModel, layoutTransitionMutants } from "./layout-transition.ts"
 
 export interface ModelEntry {
   readonly summary: string
@@ -22,6 +23,21 @@ export const models: Record<string, ModelEntry> = {
       const b = { ...ciBounds, ...bounds } as typeof ciBounds
       if (b.network !== "set" && b.network !== "multiset") throw new Error(`--network must be set or multiset`)
       return antiEntropyModel(b, variant, mutant === undefined ? "anti-entropy" : `anti-entropy/${mutant}`) as unknown as ClusterModel<
+        Protocol,
+        unknown
+      >
+    },
+  },
+  "layout-transition": {
+    summary: "layout history (ack/sync/syncAck trackers) + quorum KV table across layout versions, ReadAfterWrite",
+    defaults: { ...layoutCiBounds },
+    mutants: Object.keys(layoutTransitionMutants),
+    build: (bounds, mutant) => {
+      const variant = mutant === undefined ? undefined : layoutTransitionMutants[mutant]
+      if (mutant !== undefined && variant === undefined) throw new Error(`unknown mutant '${mutant}'`)
+      const b = { ...layoutCiBounds, ...bounds } as typeof layoutCiBounds
+      if (b.network !== "set" && b.network !== "multiset") throw new Error(`--network must be set or multiset`)
+      return layoutTransitionModel(b, variant, mutant === undefined ? "layout-transition" : `layout-transition/${mutant}`) as unknown as ClusterModel<
         Protocol,
         unknown
       >
