@@ -190,41 +190,29 @@ export const antiEntropyModel = (
 
 // ---- mutants ------------------------------------------------------------------------------
 
-/** Breaks LWW ties by arrival order: the incoming register wins when timestamps are equal. */
-export const arrivalOrderTiebreak: ReplicaVariant = {
-  ...correctVariant,
-  merge: (mine, theirs) => {
+/** A merge whose ties are broken by arrival: the incoming register wins them, or the local one. */
+const arrivalMerge =
+  (incomingWinsTies: boolean): ReplicaVariant["merge"] =>
+  (mine, theirs) => {
     let changed = false
     const out: Record<string, Entries[string]> = { ...mine }
     for (const k of Object.keys(theirs)) {
       const a = mine[k]
       const b = theirs[k]!
-      if (a === undefined || compareHlc(b.ts, a.ts) >= 0) {
-        if (a === undefined || a.value !== b.value || compareHlc(b.ts, a.ts) !== 0) changed = true
-        out[k] = b
-      }
-    }
-    return changed ? out : mine
-  },
-}
-
-/** Breaks LWW ties the other way round: the register already held wins (first arrival). */
-export const keepLocalTiebreak: ReplicaVariant = {
-  ...correctVariant,
-  merge: (mine, theirs) => {
-    let changed = false
-    const out: Record<string, Entries[string]> = { ...mine }
-    for (const k of Object.keys(theirs)) {
-      const a = mine[k]
-      const b = theirs[k]!
-      if (a === undefined || compareHlc(b.ts, a.ts) > 0) {
+      const order = a === undefined ? 1 : compareHlc(b.ts, a.ts)
+      if (order > 0 || (order === 0 && incomingWinsTies && a!.value !== b.value)) {
         changed = true
         out[k] = b
       }
     }
     return changed ? out : mine
-  },
-}
+  }
+
+/** Breaks LWW ties by arrival order: the incoming register wins when timestamps are equal. */
+export const arrivalOrderTiebreak: ReplicaVariant = { ...correctVariant, merge: arrivalMerge(true) }
+
+/** Breaks LWW ties the other way round: the register already held wins (first arrival). */
+export const keepLocalTiebreak: ReplicaVariant = { ...correctVariant, merge: arrivalMerge(false) }
 
 /** Acknowledges a client write without persisting it first. */
 export const ackBeforePersist: ReplicaVariant = { ...correctVariant, persistWrites: false }
