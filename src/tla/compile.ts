@@ -9,10 +9,10 @@ import type { DefEntity, Entity, InstanceEntity, ModuleScope, World } from "./mo
 import type { Act, Binding, CNode, CompiledOp, Cont, Ev } from "./runtime.ts"
 import { Callable, Ctx, Env, OpClosure, Thunk, asBool, checkInt, forceBinding } from "./runtime.ts"
 import type { Builtin } from "./stdlib.ts"
-import { fcnApply, infixOps, isSubset, prefixOps, setOpCaller } from "./stdlib.ts"
+import { fcnApply, infixOps, isSubset, prefixOps, setOpCaller, setUnion } from "./stdlib.ts"
 import type { Value } from "./values.ts"
 import {
-  FcnSet, FcnValue, LazyFcn, ProductSet, RecordSet, SetValue, asFcn, enumerate, isMember, isSetValue, mkFcn, mkSet,
+  FcnSet, FcnValue, IntervalSet, LazyFcn, ProductSet, RecordSet, SetValue, asFcn, enumerate, isMember, isSetValue, mkFcn, mkSet,
   mkTuple, printValue, valueEquals,
 } from "./values.ts"
 
@@ -438,6 +438,13 @@ export class Compiler {
     const bi = infixOps[op] ?? (user !== undefined && user.k === "builtin" ? user.b : undefined)
     if (bi === undefined) return this.fail(sc, at, `operator ${op} is not defined (is a standard module missing from EXTENDS?)`)
     const fn = bi.fn
+    if (op === "..")
+      return leaf(at, (c, e) => {
+        const x = a.ev(c, e)
+        const y = b.ev(c, e)
+        return typeof x === "number" && typeof y === "number" ? new IntervalSet(x, y) : fn(c, [x, y])
+      })
+    if (op === "\\cup") return leaf(at, (c, e) => setUnion(a.ev(c, e), b.ev(c, e)))
     const fast = fastInt[op]
     if (fast !== undefined)
       return leaf(at, (c, e) => {
@@ -783,10 +790,21 @@ export class Compiler {
   private quant(q: "A" | "E", bindsX: readonly Bind[], bodyX: Expr, at: At, sc: Scope): CNode {
     const { sets, inner, binders } = this.binds(bindsX, sc)
     const body = this.expr(bodyX, inner)
+    // single plain binder: direct loops for the value form (no callback per evaluation)
+    const single = binders.length === 1 && typeof binders[0] === "string" ? sets[0]! : null
+    const domain = (c: Ctx, e: Env | null, s: CNode): readonly Value[] => {
+      const v = s.ev(c, e)
+      if (!isSetValue(v)) throw evalError(`expected a set to quantify over but found ${printValue(v)}`)
+      return enumerate(v).elems
+    }
     if (q === "A") {
       return {
         at,
-        ev: (c, e) => {
+        ev: single !== null ? (c, e) => {
+          const elems = domain(c, e, single)
+          for (let i = 0; i < elems.length; i++) if (!asBool(body.ev(c, new Env(elems[i]!, e)), "the body of \\A")) return false
+          return true
+        } : (c, e) => {
           let ok = true
           forEachBinding(c, e, binders, sets, (env) => {
             if (!asBool(body.ev(c, env), "the body of \\A")) {
@@ -817,7 +835,11 @@ export class Compiler {
     }
     return {
       at,
-      ev: (c, e) => {
+      ev: single !== null ? (c, e) => {
+        const elems = domain(c, e, single)
+        for (let i = 0; i < elems.length; i++) if (asBool(body.ev(c, new Env(elems[i]!, e)), "the body of \\E")) return true
+        return false
+      } : (c, e) => {
         let found = false
         forEachBinding(c, e, binders, sets, (env) => {
           if (asBool(body.ev(c, env), "the body of \\E")) {

@@ -133,6 +133,9 @@ export abstract class LazySet {
   }
 }
 
+/** Shared element arrays of small intervals (intervals are rebuilt often, e.g. 1..Len(s)). */
+const smallIntervals = new Map<number, SetValue>()
+
 export class IntervalSet extends LazySet {
   constructor(
     readonly lo: number,
@@ -151,9 +154,17 @@ export class IntervalSet extends LazySet {
     return Math.max(0, this.hi - this.lo + 1)
   }
   protected build(): SetValue {
+    const small = this.lo >= -64 && this.lo <= 64 && this.hi >= -64 && this.hi <= 1024
+    const key = (this.lo + 64) * 2048 + (this.hi + 64)
+    if (small) {
+      const hit = smallIntervals.get(key)
+      if (hit !== undefined) return hit
+    }
     const out: number[] = []
     for (let i = this.lo; i <= this.hi; i++) out.push(i)
-    return new SetValue(out)
+    const set = new SetValue(out)
+    if (small) smallIntervals.set(key, set)
+    return set
   }
   describe(): string {
     return `${this.lo}..${this.hi}`
