@@ -94,6 +94,14 @@ describe("cfg features", () => {
   })
 })
 
+describe("overriding standard-module definitions", () => {
+  it("Nat <- 0..3 (as MCLamportMutex does)", () => {
+    const spec = `---- MODULE Counter ----\nEXTENDS Naturals\nVARIABLE x\nMCNat == 0..3\nInit == x \\in Nat\nNext == x' \\in Nat /\\ x' > x\n====\n`
+    const r = run("CONSTANT Nat <- MCNat\nINIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n", spec)
+    expect([r.outcome.kind, r.generated, r.distinct, r.depth]).toEqual(["ok", 10, 4, 1])
+  })
+})
+
 describe("API for refinement checks", () => {
   const examples = resolve(dirname(fileURLToPath(import.meta.url)), "../../../shared/tla-examples")
   it("evaluates Init and Next of DieHard on given states", () => {
