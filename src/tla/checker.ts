@@ -70,7 +70,7 @@ function permute(v: Value, p: Map<ModelValue, ModelValue>, pi: number): Value {
     if (hit !== undefined) return hit
   }
   const r = o instanceof SetValue ? permuteSet(o, p, pi) : permuteFcn(o, p, pi)
-  ;(o.perm ??= [])[pi] = r
+  if (o instanceof SetValue) (o.perm ??= [])[pi] = r
   return r
 }
 
