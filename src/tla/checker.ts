@@ -223,6 +223,32 @@ export class Checker {
     }
   }
 
+  setLevel(level: number): void {
+    this.ctx.level = level
+  }
+
+  /** CONSTRAINTs on t (or s) and ACTION_CONSTRAINTs on s -> t. */
+  inModel(s: State, t: State | null): boolean {
+    for (const cn of this.model.constraints) if (!this.holds(cn.node, t ?? s, null)) return false
+    if (t !== null) for (const cn of this.model.actionConstraints) if (!this.holds(cn.node, s, t)) return false
+    return true
+  }
+
+  invariantsHold(t: State): boolean {
+    for (const inv of this.model.invariants) if (!this.holds(inv.node, t, null)) return false
+    return true
+  }
+
+  impliedActionsHold(s: State, t: State): boolean {
+    for (const ia of this.model.impliedActions) if (!this.holds(ia.node, s, t)) return false
+    return true
+  }
+
+  impliedInitsHold(s: State): boolean {
+    for (const ii of this.model.impliedInits) if (!this.holds(ii.node, s, null)) return false
+    return true
+  }
+
   /** All initial states, in TLC's enumeration order. */
   initialStates(f: (s: State) => void): void {
     const c = this.ctx
