@@ -14,7 +14,7 @@ import type { ActionLabel } from "./runtime.ts"
 import { Ctx, asBool } from "./runtime.ts"
 import { mergeUnion } from "./stdlib.ts"
 import type { Value } from "./values.ts"
-import { FcnValue, LazySet, ModelValue, SetValue, compare, hashLo, hashValue, isSetValue, enumerate, mkFcnFromPairs, mkSet } from "./values.ts"
+import { FcnValue, LazySet, ModelValue, SetValue, compare, hashLo, hashValue, isSetValue, mkFcnFromPairs, mkSet } from "./values.ts"
 
 export type State = readonly Value[]
 
