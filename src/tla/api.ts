@@ -17,7 +17,7 @@ import { parseExpression } from "./parser.ts"
 import type { CNode } from "./runtime.ts"
 import { Ctx, asBool } from "./runtime.ts"
 import type { Value } from "./values.ts"
-import { FcnValue, LazyFcn, ModelValue, SetValue, enumerate, isSetValue, mkRecord, mkSet, mkTuple, modelValue, printValue } from "./values.ts"
+import { FcnValue, LazyFcn, ModelValue, SetValue, enumerate, isSetValue, mkRecord, mkSet, mkTuple, printValue } from "./values.ts"
 
 export type { Value } from "./values.ts"
 export { modelValue, printValue } from "./values.ts"

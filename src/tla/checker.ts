@@ -14,7 +14,7 @@ import type { ActionLabel } from "./runtime.ts"
 import { Ctx, asBool } from "./runtime.ts"
 import { mergeUnion } from "./stdlib.ts"
 import type { Value } from "./values.ts"
-import { FcnValue, LazySet, ModelValue, SetValue, compare, hashLo, hashValue, isSetValue, enumerate, mkFcnFromPairs, mkSet } from "./values.ts"
+import { FcnValue, LazySet, ModelValue, SetValue, compare, hashLo, hashValue, isSetValue, mkFcnFromPairs, mkSet } from "./values.ts"
 
 export type State = readonly Value[]
 
@@ -45,6 +45,8 @@ export interface CheckOptions {
   /** Called about every `progressEvery` ms with running totals. */
   readonly onProgress?: (p: { generated: number; distinct: number; depth: number; queue: number; seconds: number }) => void
   readonly progressEveryMs?: number
+  /** Called once the initial states are computed, with the number of distinct ones. */
+  readonly onInitialStates?: (distinct: number) => void
   /** Stop (outcome ok, partial figures) once this many distinct states are found; for profiling. */
   readonly stopAfterDistinct?: number
 }
@@ -68,7 +70,7 @@ function permute(v: Value, p: Map<ModelValue, ModelValue>, pi: number): Value {
     if (hit !== undefined) return hit
   }
   const r = o instanceof SetValue ? permuteSet(o, p, pi) : permuteFcn(o, p, pi)
-  ;(o.perm ??= [])[pi] = r
+  if (o instanceof SetValue) (o.perm ??= [])[pi] = r
   return r
 }
 
@@ -221,6 +223,32 @@ export class Checker {
     }
   }
 
+  setLevel(level: number): void {
+    this.ctx.level = level
+  }
+
+  /** CONSTRAINTs on t (or s) and ACTION_CONSTRAINTs on s -> t. */
+  inModel(s: State, t: State | null): boolean {
+    for (const cn of this.model.constraints) if (!this.holds(cn.node, t ?? s, null)) return false
+    if (t !== null) for (const cn of this.model.actionConstraints) if (!this.holds(cn.node, s, t)) return false
+    return true
+  }
+
+  invariantsHold(t: State): boolean {
+    for (const inv of this.model.invariants) if (!this.holds(inv.node, t, null)) return false
+    return true
+  }
+
+  impliedActionsHold(s: State, t: State): boolean {
+    for (const ia of this.model.impliedActions) if (!this.holds(ia.node, s, t)) return false
+    return true
+  }
+
+  impliedInitsHold(s: State): boolean {
+    for (const ii of this.model.impliedInits) if (!this.holds(ii.node, s, null)) return false
+    return true
+  }
+
   /** All initial states, in TLC's enumeration order. */
   initialStates(f: (s: State) => void): void {
     const c = this.ctx
@@ -236,6 +264,8 @@ export class Checker {
       })
     } finally {
       c.init = false
+      // the working array was mutated in place; never leave it as the current state
+      c.s = new Array<Value | undefined>(this.n).fill(undefined)
     }
   }
 
@@ -313,6 +343,7 @@ export class Checker {
           if (!this.holds(ii.node, s, null)) throw new Stop({ kind: "property", name: ii.name, trace: this.trace(id, id >= 0 ? null : { state: s, action: null }) })
       })
       const levels: number[] = ids.map(() => 1)
+      this.opts.onInitialStates?.(this.seen.size)
       // ---- breadth-first search
       while (head < queue.length) {
         const s = queue[head]!

@@ -8,11 +8,13 @@ import { TlaError, evalError, located } from "./errors.ts"
 import type { DefEntity, Entity, InstanceEntity, ModuleScope, World } from "./modules.ts"
 import type { Act, Binding, CNode, CompiledOp, Cont, Ev } from "./runtime.ts"
 import { Callable, Ctx, Env, OpClosure, Thunk, asBool, checkInt, forceBinding } from "./runtime.ts"
+import { collectBound, flattenBin, mentions } from "./ast-walk.ts"
+import { actChain, actEach, bindValue, forEachBinding, lookupEnv } from "./iteration.ts"
 import type { Builtin } from "./stdlib.ts"
-import { fcnApply, infixOps, isSubset, prefixOps, setOpCaller } from "./stdlib.ts"
+import { fcnApply, infixOps, isSubset, prefixOps, setOpCaller, setUnion } from "./stdlib.ts"
 import type { Value } from "./values.ts"
 import {
-  FcnSet, FcnValue, LazyFcn, ProductSet, RecordSet, SetValue, asFcn, enumerate, isMember, isSetValue, mkFcn, mkSet,
+  FcnSet, FcnValue, IntervalSet, LazyFcn, ProductSet, RecordSet, SetValue, asFcn, enumerate, isMember, isSetValue, mkFcn, mkSet,
   mkTuple, printValue, valueEquals,
 } from "./values.ts"
 
@@ -37,13 +39,6 @@ const defaultAct =
 
 const leaf = (at: At, ev: Ev, extra: Partial<CNode> = {}): CNode => ({ at, ev, act: defaultAct(ev), pure: true, ...extra })
 
-const lookupEnv = (e: Env | null, depth: number): Binding => {
-  let x = e!
-  for (let i = 0; i < depth; i++) x = x.up!
-  return x.v
-}
-
-/** Calls an operator binding (closure or native) on already-evaluated arguments. */
 export const callWithValues = (c: Ctx, op: Binding, args: readonly Value[]): Value => {
   if (op instanceof OpClosure) {
     let env = op.env
@@ -438,6 +433,13 @@ export class Compiler {
     const bi = infixOps[op] ?? (user !== undefined && user.k === "builtin" ? user.b : undefined)
     if (bi === undefined) return this.fail(sc, at, `operator ${op} is not defined (is a standard module missing from EXTENDS?)`)
     const fn = bi.fn
+    if (op === "..")
+      return leaf(at, (c, e) => {
+        const x = a.ev(c, e)
+        const y = b.ev(c, e)
+        return typeof x === "number" && typeof y === "number" ? new IntervalSet(x, y) : fn(c, [x, y])
+      })
+    if (op === "\\cup") return leaf(at, (c, e) => setUnion(a.ev(c, e), b.ev(c, e)))
     const fast = fastInt[op]
     if (fast !== undefined)
       return leaf(at, (c, e) => {
@@ -783,10 +785,21 @@ export class Compiler {
   private quant(q: "A" | "E", bindsX: readonly Bind[], bodyX: Expr, at: At, sc: Scope): CNode {
     const { sets, inner, binders } = this.binds(bindsX, sc)
     const body = this.expr(bodyX, inner)
+    // single plain binder: direct loops for the value form (no callback per evaluation)
+    const single = binders.length === 1 && typeof binders[0] === "string" ? sets[0]! : null
+    const domain = (c: Ctx, e: Env | null, s: CNode): readonly Value[] => {
+      const v = s.ev(c, e)
+      if (!isSetValue(v)) throw evalError(`expected a set to quantify over but found ${printValue(v)}`)
+      return enumerate(v).elems
+    }
     if (q === "A") {
       return {
         at,
-        ev: (c, e) => {
+        ev: single !== null ? (c, e) => {
+          const elems = domain(c, e, single)
+          for (let i = 0; i < elems.length; i++) if (!asBool(body.ev(c, new Env(elems[i]!, e)), "the body of \\A")) return false
+          return true
+        } : (c, e) => {
           let ok = true
           forEachBinding(c, e, binders, sets, (env) => {
             if (!asBool(body.ev(c, env), "the body of \\A")) {
@@ -817,7 +830,11 @@ export class Compiler {
     }
     return {
       at,
-      ev: (c, e) => {
+      ev: single !== null ? (c, e) => {
+        const elems = domain(c, e, single)
+        for (let i = 0; i < elems.length; i++) if (asBool(body.ev(c, new Env(elems[i]!, e)), "the body of \\E")) return true
+        return false
+      } : (c, e) => {
         let found = false
         forEachBinding(c, e, binders, sets, (env) => {
           if (asBool(body.ev(c, env), "the body of \\E")) {
@@ -1013,7 +1030,17 @@ export class Compiler {
             }
             return d.constValue
           }
-        : (c) => op.body.ev(c, null)
+        : this.defLevel(d) === 1
+          ? (c) => {
+              // state-level: remember the value for the current (immutable) state array
+              if (c.init || c.s === c.p) return op.body.ev(c, null)
+              if (d.stateFor === c.s) return d.stateValue!
+              const v = op.body.ev(c, null)
+              d.stateFor = c.s
+              d.stateValue = v
+              return v
+            }
+          : (c) => op.body.ev(c, null)
       return (
         {
           at,
@@ -1140,15 +1167,6 @@ const findLocal = (l: Local | null, name: string): { depth: number; arity: numbe
   return undefined
 }
 
-const bindValue = (b: Bound, v: Value, e: Env | null): Env => {
-  if (typeof b === "string") return new Env(v, e)
-  const t = asFcn(v)
-  if (t.keys !== null || t.size !== b.length) throw evalError(`cannot bind ${printValue(v)} to the tuple <<${b.join(", ")}>>`)
-  let env = e
-  for (let i = 0; i < b.length; i++) env = new Env(t.vals[i]!, env)
-  return env!
-}
-
 const INT_MAX = 2147483647
 const INT_MIN = -2147483648
 /** Integer operators evaluated without going through the generic builtin path. */
@@ -1165,120 +1183,6 @@ const fastInt: Record<string, ((x: number, y: number) => Value) | undefined> = {
   ">": (x, y) => x > y,
   "=<": (x, y) => x <= y,
   ">=": (x, y) => x >= y,
-}
-
-/** Enumerates items[i..] as a conjunction of actions. */
-function actChain(items: readonly CNode[], i: number, c: Ctx, e: Env | null, k: Cont): void {
-  const n = items.length
-  if (!c.init) {
-    while (i < n && items[i]!.pure === true) {
-      if (!asBool(items[i]!.ev(c, e), "a conjunct")) return
-      i++
-    }
-  }
-  if (i === n) k()
-  else items[i]!.act(c, e, () => actChain(items, i + 1, c, e, k))
-}
-
-/** Enumerates `body` under each environment of envs[i..] as a conjunction. */
-function actEach(body: CNode, envs: readonly (Env | null)[], i: number, c: Ctx, k: Cont): void {
-  if (i === envs.length) k()
-  else body.act(c, envs[i]!, () => actEach(body, envs, i + 1, c, k))
-}
-
-/** Iterates over all combinations of bound values; `f` returns true to stop early. */
-function forEachBinding(
-  c: Ctx,
-  e: Env | null,
-  binders: readonly Bound[],
-  sets: readonly CNode[],
-  f: (env: Env | null) => boolean,
-): void {
-  if (binders.length === 1) {
-    const v = sets[0]!.ev(c, e)
-    if (!isSetValue(v)) throw evalError(`expected a set to quantify over but found ${printValue(v)}`)
-    const elems = enumerate(v).elems
-    const b = binders[0]!
-    if (typeof b === "string") {
-      for (let i = 0; i < elems.length; i++) if (f(new Env(elems[i]!, e))) return
-    } else for (let i = 0; i < elems.length; i++) if (f(bindValue(b, elems[i]!, e))) return
-    return
-  }
-  const domains: (readonly Value[])[] = []
-  for (const s of sets) {
-    const v = s.ev(c, e)
-    if (!isSetValue(v)) throw evalError(`expected a set to quantify over but found ${printValue(v)}`)
-    domains.push(enumerate(v).elems)
-  }
-  bindLoop(binders, domains, 0, e, f)
-}
-
-function bindLoop(binders: readonly Bound[], domains: readonly (readonly Value[])[], i: number, env: Env | null, f: (env: Env | null) => boolean): boolean {
-  if (i === binders.length) return f(env)
-  const b = binders[i]!
-  for (const v of domains[i]!) if (bindLoop(binders, domains, i + 1, bindValue(b, v, env), f)) return true
-  return false
-}
-
-const flattenBin = (x: Expr): Expr[] => {
-  if (x.k === "bin" && (x.op === "/\\" || x.op === "\\/")) {
-    const op = x.op
-    const out: Expr[] = []
-    const go = (y: Expr): void => {
-      if (y.k === "bin" && y.op === op) {
-        go(y.a)
-        go(y.b)
-      } else out.push(y)
-    }
-    go(x)
-    return out
-  }
-  return [x]
-}
-
-const collectBound = (x: unknown, out: Set<string>): void => {
-  if (x === null || typeof x !== "object") return
-  if (Array.isArray(x)) {
-    for (const y of x) collectBound(y, out)
-    return
-  }
-  const o = x as Record<string, unknown>
-  const addBound = (b: unknown): void => {
-    if (typeof b === "string") out.add(b)
-    else if (Array.isArray(b)) for (const y of b) if (typeof y === "string") out.add(y)
-  }
-  switch (o["k"]) {
-    case "quant":
-    case "setmap":
-    case "fcn":
-      for (const b of o["binds"] as Bind[]) for (const n of b.names) addBound(n)
-      break
-    case "uquant":
-      for (const n of o["names"] as string[]) out.add(n)
-      break
-    case "choose":
-    case "setfilter":
-      addBound(o["binder"])
-      break
-    case "lambda":
-      for (const n of o["params"] as string[]) out.add(n)
-      break
-    case "def":
-    case "fdef":
-      out.add(o["name"] as string)
-      for (const p of (o["params"] as { name: string }[] | undefined) ?? []) out.add(p.name)
-      for (const b of (o["binds"] as Bind[] | undefined) ?? []) for (const n of b.names) addBound(n)
-      break
-  }
-  for (const [k, v] of Object.entries(o)) if (k !== "at" && k !== "opAt") collectBound(v, out)
-}
-
-const mentions = (x: unknown, name: string): boolean => {
-  if (x === null || typeof x !== "object") return false
-  if (Array.isArray(x)) return x.some((y) => mentions(y, name))
-  const o = x as Record<string, unknown>
-  if (o["k"] === "ref" && o["name"] === name) return true
-  return Object.entries(o).some(([k, v]) => k !== "at" && mentions(v, name))
 }
 
 export { Ctx, STOP }

@@ -30,6 +30,9 @@ export interface DefEntity {
   compiled?: CompiledOp
   level?: number
   constValue?: Value
+  /** For state-level definitions without parameters: the value in state `stateFor`. */
+  stateFor?: readonly (Value | undefined)[]
+  stateValue?: Value
   recursive?: boolean
 }
 
@@ -128,7 +131,7 @@ export class World {
     for (const ext of m.extends) {
       const std = standardModules[ext]
       if (std !== undefined) {
-        for (const [n, b] of Object.entries(std)) scope.names.set(n, { k: "builtin", b })
+        for (const [n, b] of Object.entries(std)) scope.names.set(n, this.override(scope, ext, n, rootNamespace) ?? { k: "builtin", b })
         if (ext === "Integers") for (const [n, b] of Object.entries(standardModules["Naturals"]!)) if (!scope.names.has(n)) scope.names.set(n, { k: "builtin", b })
         continue
       }

@@ -54,6 +54,9 @@ export class FcnValue {
   hashed = false
   /** Images under symmetry permutations, by permutation index (filled by the checker). */
   perm: (Value | undefined)[] | undefined = undefined
+  /** One-entry memo of membership in a lazy set (values are immutable, e.g. TypeOK checks). */
+  memoSet: LazySet | undefined = undefined
+  memoIn = false
   /** keys === null means the domain is 1..vals.length (a tuple / sequence). */
   constructor(
     readonly keys: readonly Value[] | null,
@@ -130,6 +133,9 @@ export abstract class LazySet {
   }
 }
 
+/** Shared element arrays of small intervals (intervals are rebuilt often, e.g. 1..Len(s)). */
+const smallIntervals = new Map<number, SetValue>()
+
 export class IntervalSet extends LazySet {
   constructor(
     readonly lo: number,
@@ -148,9 +154,17 @@ export class IntervalSet extends LazySet {
     return Math.max(0, this.hi - this.lo + 1)
   }
   protected build(): SetValue {
+    const small = this.lo >= -64 && this.lo <= 64 && this.hi >= -64 && this.hi <= 1024
+    const key = (this.lo + 64) * 2048 + (this.hi + 64)
+    if (small) {
+      const hit = smallIntervals.get(key)
+      if (hit !== undefined) return hit
+    }
     const out: number[] = []
     for (let i = this.lo; i <= this.hi; i++) out.push(i)
-    return new SetValue(out)
+    const set = new SetValue(out)
+    if (small) smallIntervals.set(key, set)
+    return set
   }
   describe(): string {
     return `${this.lo}..${this.hi}`
@@ -431,7 +445,16 @@ export function isMember(x: Value, s: Value): boolean {
     }
     return false
   }
-  if (s instanceof LazySet) return s.member(x)
+  if (s instanceof LazySet) {
+    if (x instanceof FcnValue) {
+      if (x.memoSet === s) return x.memoIn
+      const r = s.member(x)
+      x.memoSet = s
+      x.memoIn = r
+      return r
+    }
+    return s.member(x)
+  }
   throw evalError(`attempted to check membership in ${kindName(s)} ${printValue(s)}, which is not a set`)
 }
 

@@ -94,6 +94,33 @@ describe("cfg features", () => {
   })
 })
 
+describe("Unicode operators", () => {
+  it("a Unicode DieHard gives TLC's figures", () => {
+    const spec = [
+      "---- MODULE Counter ----", "EXTENDS Naturals", "VARIABLES big, small",
+      "TypeOK ≜ ∧ small ∈ 0..3", "         ∧ big   ∈ 0..5",
+      "Init ≜ ∧ big = 0", "       ∧ small = 0",
+      "Min(m, n) ≜ IF m < n THEN m ELSE n",
+      "Next ≜ ∨ small' = 3 ∧ big' = big", "       ∨ big' = 5 ∧ small' = small",
+      "       ∨ small' = 0 ∧ big' = big", "       ∨ big' = 0 ∧ small' = small",
+      "       ∨ ∧ big' = Min(big + small, 5)", "         ∧ small' = small - (big' - big)",
+      "       ∨ ∧ small' = Min(big + small, 3)", "         ∧ big' = big - (small' - small)",
+      "NotSolved ≜ big ≠ 4", "Tuples ≜ ∀ x ∈ {1} : ⟨x, 2⟩ ∈ {1} × {2} ∧ [y ∈ {1} ↦ y][1] = 1",
+      "====", "",
+    ].join("\n")
+    const r = run("INIT Init\nNEXT Next\nINVARIANTS TypeOK Tuples NotSolved\n", spec)
+    expect([r.outcome.kind, r.generated, r.distinct, r.depth]).toEqual(["invariant", 73, 14, 7])
+  })
+})
+
+describe("overriding standard-module definitions", () => {
+  it("Nat <- 0..3 (as MCLamportMutex does)", () => {
+    const spec = `---- MODULE Counter ----\nEXTENDS Naturals\nVARIABLE x\nMCNat == 0..3\nInit == x \\in Nat\nNext == x' \\in Nat /\\ x' > x\n====\n`
+    const r = run("CONSTANT Nat <- MCNat\nINIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n", spec)
+    expect([r.outcome.kind, r.generated, r.distinct, r.depth]).toEqual(["ok", 10, 4, 1])
+  })
+})
+
 describe("API for refinement checks", () => {
   const examples = resolve(dirname(fileURLToPath(import.meta.url)), "../../../shared/tla-examples")
   it("evaluates Init and Next of DieHard on given states", () => {

@@ -7,6 +7,7 @@ import { parseConfig } from "../../tla/cfg.ts"
 import { Checker } from "../../tla/checker.ts"
 import { TlaError } from "../../tla/errors.ts"
 import { buildModel } from "../../tla/model.ts"
+import { checkParallel } from "../../tla/parallel.ts"
 import { parseModule } from "../../tla/parser.ts"
 import { exitCode, formatResult, traceToJson } from "../../tla/report.ts"
 
@@ -25,31 +26,39 @@ const errorExit = (e: unknown): number => {
   return 1
 }
 
-const check = (spec: string, opts: { config?: string; workers?: string; "dump-trace"?: string; lib?: string[] }): number => {
+const progress = (p: { generated: number; distinct: number; depth: number; queue: number; seconds: number }): void =>
+  console.log(
+    `Progress(${p.depth}) at ${p.seconds.toFixed(0)}s: ${p.generated.toLocaleString("en-US")} states generated (${Math.round((p.generated / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} s/min), ${p.distinct.toLocaleString("en-US")} distinct states found (${Math.round((p.distinct / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} ds/min), ${p.queue.toLocaleString("en-US")} states left on queue.`,
+  )
+
+const check = async (spec: string, opts: { config?: string; workers?: string; "dump-trace"?: string; lib?: string[] }): Promise<number> => {
   const cfgFile = opts.config ?? join(dirname(spec), `${basename(spec, ".tla")}.cfg`)
   if (!existsSync(spec)) throw new TlaError("io", `no such file: ${spec}`)
   if (!existsSync(cfgFile)) throw new TlaError("io", `no such model config: ${cfgFile} (give one with --config)`)
   const workers = opts.workers === undefined ? 1 : Number(opts.workers)
   if (!Number.isInteger(workers) || workers < 1) throw new TlaError("io", `--workers must be a positive integer`)
-  const t0 = Date.now()
-  console.log(`Pollen TLA+ checker: breadth-first search of ${spec} with ${cfgFile}, 1 worker.`)
-  if (workers > 1) console.log(`(--workers ${workers} requested; this version explores with one worker.)`)
+  console.log(`Pollen TLA+ checker: breadth-first search of ${spec} with ${cfgFile}, ${workers} worker${workers === 1 ? "" : "s"}.`)
+  if (workers > 1) {
+    const r = await checkParallel({ spec, config: cfgFile, libDirs: opts.lib ?? [], workers, onProgress: progress })
+    if (r !== null) {
+      console.log(formatResult([], r))
+      return exitCode(r)
+    }
+    console.log("A violation, deadlock or error was found; re-running with one worker to report it exactly.")
+  }
   const cfg = parseConfig(readFileSync(cfgFile, "utf8"), cfgFile)
   const model = buildModel(spec, cfg, { libDirs: opts.lib ?? [] })
   for (const w of model.warnings) console.log(`Warning: ${w}`)
   console.log("Computing initial states...")
   const checker = new Checker(model, {
-    onProgress: (p) =>
-      console.log(
-        `Progress(${p.depth}) at ${p.seconds.toFixed(0)}s: ${p.generated.toLocaleString("en-US")} states generated (${Math.round((p.generated / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} s/min), ${p.distinct.toLocaleString("en-US")} distinct states found (${Math.round((p.distinct / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} ds/min), ${p.queue.toLocaleString("en-US")} states left on queue.`,
-      ),
+    onInitialStates: (n) => console.log(`Finished computing initial states: ${n.toLocaleString("en-US")} distinct state${n === 1 ? "" : "s"} generated.`),
+    onProgress: progress,
   })
   const r = checker.run()
   console.log(formatResult(model.varNames, r))
   const o = r.outcome
   if (opts["dump-trace"] !== undefined && (o.kind === "invariant" || o.kind === "deadlock" || o.kind === "property" || o.kind === "error"))
     writeFileSync(opts["dump-trace"], JSON.stringify(traceToJson(model.varNames, o.trace)) + "\n")
-  void t0
   return exitCode(r)
 }
 
@@ -86,7 +95,7 @@ export const run = async (args: readonly string[]): Promise<number> => {
       console.log(`Parsed module ${m.name}: ${m.units.filter((u) => u !== null).length} units, EXTENDS ${m.extends.join(", ") || "(none)"}.`)
       return 0
     }
-    return check(spec, parsed.values)
+    return await check(spec, parsed.values)
   } catch (e) {
     return errorExit(e)
   }
