@@ -45,6 +45,8 @@ export interface CheckOptions {
   /** Called about every `progressEvery` ms with running totals. */
   readonly onProgress?: (p: { generated: number; distinct: number; depth: number; queue: number; seconds: number }) => void
   readonly progressEveryMs?: number
+  /** Called once the initial states are computed, with the number of distinct ones. */
+  readonly onInitialStates?: (distinct: number) => void
   /** Stop (outcome ok, partial figures) once this many distinct states are found; for profiling. */
   readonly stopAfterDistinct?: number
 }
@@ -236,6 +238,8 @@ export class Checker {
       })
     } finally {
       c.init = false
+      // the working array was mutated in place; never leave it as the current state
+      c.s = new Array<Value | undefined>(this.n).fill(undefined)
     }
   }
 
@@ -313,6 +317,7 @@ export class Checker {
           if (!this.holds(ii.node, s, null)) throw new Stop({ kind: "property", name: ii.name, trace: this.trace(id, id >= 0 ? null : { state: s, action: null }) })
       })
       const levels: number[] = ids.map(() => 1)
+      this.opts.onInitialStates?.(this.seen.size)
       // ---- breadth-first search
       while (head < queue.length) {
         const s = queue[head]!

@@ -1013,7 +1013,17 @@ export class Compiler {
             }
             return d.constValue
           }
-        : (c) => op.body.ev(c, null)
+        : this.defLevel(d) === 1
+          ? (c) => {
+              // state-level: remember the value for the current (immutable) state array
+              if (c.init || c.s === c.p) return op.body.ev(c, null)
+              if (d.stateFor === c.s) return d.stateValue!
+              const v = op.body.ev(c, null)
+              d.stateFor = c.s
+              d.stateValue = v
+              return v
+            }
+          : (c) => op.body.ev(c, null)
       return (
         {
           at,

@@ -183,6 +183,8 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
     if (parts.ignored.length > 0) warnings.push(`PROPERTY ${p}: liveness/fairness parts are not checked (${parts.ignored.join(", ")})`)
   }
 
+  if (cfg.alias !== undefined) warnings.push(`ALIAS ${cfg.alias} is ignored (traces print the variables)`)
+  if (cfg.postconditions.length > 0) warnings.push(`POSTCONDITION ${cfg.postconditions.join(", ")} is not checked`)
   const assumptions: Named[] = []
   const collectAssumes = (scope: ModuleScope): void => {
     const seen = new Set<string>()

@@ -30,6 +30,9 @@ export interface DefEntity {
   compiled?: CompiledOp
   level?: number
   constValue?: Value
+  /** For state-level definitions without parameters: the value in state `stateFor`. */
+  stateFor?: readonly (Value | undefined)[]
+  stateValue?: Value
   recursive?: boolean
 }
 

@@ -54,6 +54,9 @@ export class FcnValue {
   hashed = false
   /** Images under symmetry permutations, by permutation index (filled by the checker). */
   perm: (Value | undefined)[] | undefined = undefined
+  /** One-entry memo of membership in a lazy set (values are immutable, e.g. TypeOK checks). */
+  memoSet: LazySet | undefined = undefined
+  memoIn = false
   /** keys === null means the domain is 1..vals.length (a tuple / sequence). */
   constructor(
     readonly keys: readonly Value[] | null,
@@ -431,7 +434,16 @@ export function isMember(x: Value, s: Value): boolean {
     }
     return false
   }
-  if (s instanceof LazySet) return s.member(x)
+  if (s instanceof LazySet) {
+    if (x instanceof FcnValue) {
+      if (x.memoSet === s) return x.memoIn
+      const r = s.member(x)
+      x.memoSet = s
+      x.memoIn = r
+      return r
+    }
+    return s.member(x)
+  }
   throw evalError(`attempted to check membership in ${kindName(s)} ${printValue(s)}, which is not a set`)
 }
 

@@ -31,7 +31,6 @@ const check = (spec: string, opts: { config?: string; workers?: string; "dump-tr
   if (!existsSync(cfgFile)) throw new TlaError("io", `no such model config: ${cfgFile} (give one with --config)`)
   const workers = opts.workers === undefined ? 1 : Number(opts.workers)
   if (!Number.isInteger(workers) || workers < 1) throw new TlaError("io", `--workers must be a positive integer`)
-  const t0 = Date.now()
   console.log(`Pollen TLA+ checker: breadth-first search of ${spec} with ${cfgFile}, 1 worker.`)
   if (workers > 1) console.log(`(--workers ${workers} requested; this version explores with one worker.)`)
   const cfg = parseConfig(readFileSync(cfgFile, "utf8"), cfgFile)
@@ -39,6 +38,7 @@ const check = (spec: string, opts: { config?: string; workers?: string; "dump-tr
   for (const w of model.warnings) console.log(`Warning: ${w}`)
   console.log("Computing initial states...")
   const checker = new Checker(model, {
+    onInitialStates: (n) => console.log(`Finished computing initial states: ${n.toLocaleString("en-US")} distinct state${n === 1 ? "" : "s"} generated.`),
     onProgress: (p) =>
       console.log(
         `Progress(${p.depth}) at ${p.seconds.toFixed(0)}s: ${p.generated.toLocaleString("en-US")} states generated (${Math.round((p.generated / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} s/min), ${p.distinct.toLocaleString("en-US")} distinct states found (${Math.round((p.distinct / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} ds/min), ${p.queue.toLocaleString("en-US")} states left on queue.`,
@@ -49,7 +49,6 @@ const check = (spec: string, opts: { config?: string; workers?: string; "dump-tr
   const o = r.outcome
   if (opts["dump-trace"] !== undefined && (o.kind === "invariant" || o.kind === "deadlock" || o.kind === "property" || o.kind === "error"))
     writeFileSync(opts["dump-trace"], JSON.stringify(traceToJson(model.varNames, o.trace)) + "\n")
-  void t0
   return exitCode(r)
 }
 
