@@ -202,3 +202,22 @@ export const formatRefinementFailure = (f: RefinementFailure, describeAction: (s
   for (const d of f.diff) lines.push(`  ${d.variable}: ${d.before}${d.before === d.after ? "" : `  ->  ${d.after}`}`)
   return lines.join("\n")
 }
+
+/**
+ * Checks one path of the model (worlds[0] initial, each next world a successor of the previous
+ * one) against the spec: Init on abs(worlds[0]), Next or stutter on each step. Returns the
+ * index of the first step (1-based) that does not refine, 0 if Init fails, or -1 if all do.
+ * The abstract states are returned too, e.g. to evaluate the spec's invariants along the path.
+ */
+export const checkPath = <P extends Protocol, G>(
+  r: Refinement<P, G>,
+  sem: ClusterSemantics<P, G>,
+  worlds: ReadonlyArray<Int32Array>,
+): { readonly failedAt: number; readonly states: ReadonlyArray<StateRecord> } => {
+  const states = worlds.map((w) => r.abs(sem.view(w)))
+  if (!r.spec.evalInit(states[0]!, r.init ?? "Init")) return { failedAt: 0, states }
+  for (let k = 1; k < states.length; k++) {
+    if (!r.spec.evalNextOrStutter(states[k - 1]!, states[k]!, r.next ?? "Next")) return { failedAt: k, states }
+  }
+  return { failedAt: -1, states }
+}

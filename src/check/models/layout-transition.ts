@@ -56,6 +56,14 @@ export const scenarios: Record<string, (versions: number) => ReadonlyArray<Clien
     { node: "n2", ops: [put("x", "a"), get("x")] },
     { node: "n1", ops: [get("x")] },
   ],
+  /**
+   * The no-sync-chaining scenario: n0 writes x (it holds x in v1), then applies v2 and v3;
+   * a client at n2 (v3's node) reads x. Driven step by step in the model tests.
+   */
+  "write-apply-apply": () => [
+    { node: "n0", ops: [put("x", "a"), apply(2), apply(3)] },
+    { node: "n2", ops: [get("x")] },
+  ],
   "write-then-transition": (versions) => [
     { node: "n0", ops: Array.from({ length: versions - 1 }, (_, i) => apply(i + 2)) },
     { node: "n1", ops: [put("x", "a")] },
