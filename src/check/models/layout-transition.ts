@@ -198,8 +198,15 @@ export const layoutTransitionMutants: Record<string, TransitionVariant> = {
 
 // ---- refinement: abs(view) -> spec/LayoutTransition.tla's variables ------------------------
 
-/** Ghost of the refinement model: the nodes each Put (by request id) was sent to (wto). */
-export type WriteTargets = Readonly<Record<string, readonly string[]>>
+/**
+ * Ghost of the refinement model: the nodes each Put (by request id) was sent to (the spec's
+ * wto, which outlives the pending write), and the answers each read got, counted when the
+ * answering node sends them (the spec's ReadReply), which outlive a crash of the reader.
+ */
+export interface WriteTargets {
+  readonly writes: Readonly<Record<string, readonly string[]>>
+  readonly replies: Readonly<Record<string, { readonly need: number; readonly from: readonly string[]; readonly entries: readonly (Entry | null)[] }>>
+}
 
 /** The spec's constants for these bounds and mutant (nodes keep their reducer ids). */
 export const layoutSpecConstants = (bounds: LayoutTransitionBounds, mutant?: string): Record<string, unknown> => {
@@ -240,15 +247,26 @@ export const layoutRefinementModel = (
     invariants: [],
     historyProperties: [],
     ghost: {
-      init: {},
-      observe: (ghost, event) => {
+      init: { writes: {}, replies: {} },
+      observe: (ghost, event, stateOf) => {
         if (event.kind !== "step") return ghost
-        const input = event.input as { _tag: string; id?: string; op?: Op }
+        const input = event.input as { _tag: string; id?: string; op?: Op; from?: string; msg?: { _tag: string; id: string; key: string } }
+        if (input._tag === "Recv" && input.msg?._tag === "Read") {
+          // Node event.node answers a read of `from`: it counts if the read is still pending there.
+          const reader = stateOf(Number(input.from!.slice(1)))
+          const read = reader?.reads.find((r) => r.id === input.msg!.id)
+          if (read === undefined) return ghost
+          const self = event.before.self
+          const prev = ghost.replies[read.id] ?? { need: read.need, from: [], entries: [] }
+          if (prev.from.includes(self)) return ghost
+          const entry = event.before.store[input.msg.key] ?? null
+          return { ...ghost, replies: { ...ghost.replies, [read.id]: { need: read.need, from: [...prev.from, self], entries: [...prev.entries, entry] } } }
+        }
         if (input._tag !== "Request" || input.op?._tag !== "Put") return ghost
         const h = event.before.history
         const p = event.before.config.partitionOf[input.op.key] ?? 0
         const targets = [...new Set(h.versions.flatMap((v) => v.partitions[p] ?? []))].sort()
-        return { ...ghost, [input.id!]: targets }
+        return { ...ghost, writes: { ...ghost.writes, [input.id!]: targets } }
       },
     },
   }
@@ -260,9 +278,9 @@ const NONE = { none: true }
  * abs for spec/LayoutTransition.tla. Granularity: the spec's steps are the reducer's (each
  * node step ends with settle in both); what the reducer has and the spec has not is mapped:
  * - a Write message in flight to m: m is in wto[w] but not yet in wrecv[w] (no message loss);
- * - a read's reply counts from the moment m sends it (ReadReply in flight): the spec's
+ * - a read's reply counts from the moment m sends it (recorded in the ghost): the spec's
  *   ReadReply(n, m) is m's answer; the reducer's later delivery of it is a stutter; a read
- *   with R answers is in rdone from then on;
+ *   with R answers is in rdone from then on, even if its reader crashes before the delivery;
  * - a sync's Push delivered to m (no longer in flight) is in running.acked;
  * - Gossip messages are not mapped: their delivery is the spec's Gossip (any past view).
  * Write ids: the k-th Put invoked is write k; an entry maps to the Put with its node and value.
@@ -346,12 +364,10 @@ export const layoutAbs = (bounds: LayoutTransitionBounds) => {
       }
       if (s.reads.length > 1) throw new Error(`abs: ${n} has ${s.reads.length} reads pending (the spec allows one)`)
       for (const r of s.reads) {
-        const replies = inFlight(n, "ReadReply", (m: { id: string }) => m.id === r.id)
-        const got = new Set([...r.replied, ...replies.map((env) => env.from)])
-        const val = Math.max(idOf(r.best), ...replies.map((env) => idOf((env.msg as { entry: Entry | null }).entry)))
-        const floor = floors.get(r.id) ?? 0
-        if (got.size >= r.need) rdone.set(r.id, { floor, val })
-        else rpend[n] = { floor, v: r.version, got, val }
+        const answers = view.ghost.replies[r.id]
+        const got = new Set([...r.replied, ...(answers?.from ?? [])])
+        const val = Math.max(idOf(r.best), ...(answers?.entries ?? []).map(idOf))
+        if (got.size < r.need) rpend[n] = { floor: floors.get(r.id) ?? 0, v: r.version, got, val }
       }
       if (s.sync !== null) {
         const target = s.sync.target
@@ -363,8 +379,11 @@ export const layoutAbs = (bounds: LayoutTransitionBounds) => {
         running[n] = { target, snap: idOf(s.sync.snapshot[key]), vs: new Set(s.sync.versions), acked }
       }
     }
+    for (const [id, a] of Object.entries(view.ghost.replies)) {
+      if (a.from.length >= a.need && !rdone.has(id)) rdone.set(id, { floor: floors.get(id) ?? 0, val: Math.max(0, ...a.entries.map(idOf)) })
+    }
     const maxWrites = layoutSpecConstants(bounds).MaxWrites as number
-    const wto = Array.from({ length: maxWrites }, (_, k) => new Set(writes[k] === undefined ? [] : (view.ghost[writes[k]!.id] ?? [])))
+    const wto = Array.from({ length: maxWrites }, (_, k) => new Set(writes[k] === undefined ? [] : (view.ghost.writes[writes[k]!.id] ?? [])))
     const wrecv = wto.map((to, k) => {
       const id = writes[k]?.id
       return new Set([...to].filter((m) => inFlight(m, "Write", (msg: { id: string }) => msg.id === id).length === 0))
