@@ -1,6 +1,6 @@
 // Refinement of the layout-transition reducer against spec/LayoutTransition.tla (DESIGN §4.3):
 // every initial state maps by layoutAbs to a state satisfying Init, and every transition of
-// the reducer's cluster model to a Next step or a stutter. CI: the first 6,000 states in
+// the reducer's cluster model to a Next step or a stutter. CI: the first 3,000 states in
 // breadth-first order at 3 nodes, rf 1, 3 messages in flight; POLLEN_DEEP=1: complete.
 import { describe, expect, it } from "vitest"
 import { checkRefinement, formatRefinementFailure, type RefinementResult } from "../../src/check/refinement.ts"
@@ -29,8 +29,8 @@ const refine = (over: Partial<LayoutTransitionBounds>, mutant?: string, maxDisti
 }
 
 describe("layout-transition reducer refines spec/LayoutTransition.tla", () => {
-  it("correct protocol, 3 nodes, rf 1, 3 in flight: first 6,000 states", () => {
-    const r = refine({ maxInFlight: 3 }, undefined, 6_000)
+  it("correct protocol, 3 nodes, rf 1, 3 in flight: first 3,000 states", () => {
+    const r = refine({ maxInFlight: 3 }, undefined, 3_000)
     expect(r.failure).toBeUndefined()
     expect(r.outcome).toBe("limit")
   })
