@@ -49,10 +49,11 @@ VARIABLES
   rdone,      \* completed reads: [floor |-> newest acked write when it began, val |-> result]
   nreads,
   running,    \* running[n]: n's sync in progress, or None
-  crashes
+  crashes,
+  orphans     \* pushes [from, to, snap, target] still in flight of syncs that ended (crash, or done)
 
 vars == <<committed, vmin, vcur, ack, sync, syncAck, store, indexed, up, wpend, wto, wrecv,
-          wdone, nwrites, rpend, rdone, nreads, running, crashes>>
+          wdone, nwrites, rpend, rdone, nreads, running, crashes, orphans>>
 
 Max(a, b) == IF a >= b THEN a ELSE b
 Min(a, b) == IF a <= b THEN a ELSE b
@@ -87,6 +88,7 @@ Init ==
   /\ rpend = [n \in Nodes |-> None] /\ rdone = {} /\ nreads = 0
   /\ running = [n \in Nodes |-> None]
   /\ crashes = 0
+  /\ orphans = {}
 
 \* Raise(row, n, v, lo): n's own entry of a tracker row raised to v unless its effective
 \* value (at least lo, the oldest active version) already reaches v (history.ts withTracker).
@@ -121,7 +123,7 @@ SettleOnly(n) ==
   /\ up[n]
   /\ Settle(n, vmin[n], vcur[n], ack[n], sync[n], syncAck[n], wpend)
   /\ UNCHANGED <<committed, store, indexed, up, wpend, wto, wrecv, wdone, nwrites,
-                 rpend, rdone, nreads, running, crashes>>
+                 rpend, rdone, nreads, running, crashes, orphans>>
 
 \* The operator applies the next committed version at a node that knows the newest one.
 Apply(n) ==
@@ -129,7 +131,7 @@ Apply(n) ==
   /\ committed' = committed + 1
   /\ Settle(n, vmin[n], committed + 1, ack[n], sync[n], syncAck[n], wpend)
   /\ UNCHANGED <<store, indexed, up, wpend, wto, wrecv, wdone, nwrites,
-                 rpend, rdone, nreads, running, crashes>>
+                 rpend, rdone, nreads, running, crashes, orphans>>
 
 \* Gossip: m merges a view that n had at some time (a message may be stale): versions lo..hi
 \* with lo <= vmin[n], hi <= vcur[n], and tracker rows between m's and the max of m's and n's
@@ -144,7 +146,7 @@ Gossip(n, m) ==
             THEN Settle(m, lo, hi, ac, sy, sa, wpend)
             ELSE Settle(m, vmin[m], Max(vcur[m], hi), ac, sy, sa, wpend)
   /\ UNCHANGED <<committed, store, indexed, up, wpend, wto, wrecv, wdone, nwrites, rpend, rdone,
-                 nreads, running, crashes>>
+                 nreads, running, crashes, orphans>>
 
 \* The coordinator plans w against its active versions; if it holds the key it stores w and
 \* counts its own ack in the same step (and w may be complete at once).
@@ -165,7 +167,7 @@ StartWrite(n) ==
         /\ wrecv' = [wrecv EXCEPT ![w] = IF local THEN {n} ELSE {}]
         /\ store' = IF local THEN [store EXCEPT ![n] = Max(@, w)] ELSE store
         /\ Settle(n, vmin[n], vcur[n], ack[n], sync[n], syncAck[n], wp)
-  /\ UNCHANGED <<committed, indexed, up, rpend, rdone, nreads, running, crashes>>
+  /\ UNCHANGED <<committed, indexed, up, rpend, rdone, nreads, running, crashes, orphans>>
 
 \* Write w's message reaches m (it may also arrive after its coordinator crashed).
 DeliverWrite(w, m) ==
@@ -174,7 +176,7 @@ DeliverWrite(w, m) ==
   /\ wrecv' = [wrecv EXCEPT ![w] = @ \cup {m}]
   /\ store' = [store EXCEPT ![m] = Max(@, w)]
   /\ UNCHANGED <<committed, vmin, vcur, ack, sync, syncAck, indexed, up, wpend, wto, wdone, nwrites,
-                 rpend, rdone, nreads, running, crashes>>
+                 rpend, rdone, nreads, running, crashes, orphans>>
 
 \* The coordinator collects acks; W in every planned set completes w and releases its lock.
 WriteAck(w, m) ==
@@ -188,7 +190,7 @@ WriteAck(w, m) ==
         /\ wdone' = IF Quorate(p.vs, p.acks) THEN wdone \cup {w} ELSE wdone
         /\ Settle(n, vmin[n], vcur[n], ack[n], sync[n], syncAck[n], wp)
   /\ UNCHANGED <<committed, store, indexed, up, wto, wrecv, nwrites,
-                 rpend, rdone, nreads, running, crashes>>
+                 rpend, rdone, nreads, running, crashes, orphans>>
 
 \* A read goes to ReadVersion's set; a node in that set answers itself in the same step.
 StartRead(n) ==
@@ -205,7 +207,7 @@ StartRead(n) ==
           ELSE /\ rpend' = [rpend EXCEPT ![n] = p]
                /\ UNCHANGED rdone
   /\ UNCHANGED <<committed, vmin, vcur, ack, sync, syncAck, store, indexed, up, wpend, wto, wrecv,
-                 wdone, nwrites, running, crashes>>
+                 wdone, nwrites, running, crashes, orphans>>
 
 ReadReply(n, m) ==
   /\ up[n] /\ up[m] /\ rpend[n] # None
@@ -217,14 +219,14 @@ ReadReply(n, m) ==
          ELSE /\ rpend' = [rpend EXCEPT ![n] = p]
               /\ UNCHANGED rdone
   /\ UNCHANGED <<committed, vmin, vcur, ack, sync, syncAck, store, indexed, up, wpend, wto, wrecv,
-                 wdone, nwrites, nreads, running, crashes>>
+                 wdone, nwrites, nreads, running, crashes, orphans>>
 
 \* The Merkle index catches up with the store (asynchronous in a real node).
 Index(n) ==
   /\ up[n] /\ indexed[n] # store[n]
   /\ indexed' = [indexed EXCEPT ![n] = store[n]]
   /\ UNCHANGED <<committed, vmin, vcur, ack, sync, syncAck, store, up, wpend, wto, wrecv, wdone,
-                 nwrites, rpend, rdone, nreads, running, crashes>>
+                 nwrites, rpend, rdone, nreads, running, crashes, orphans>>
 
 \* A sync pushes to every node of every active set of the partitions n holds (none: nothing
 \* to push, and it completes at once, as it does when n alone makes every quorum).
@@ -238,6 +240,10 @@ StartSync(n) ==
                       ELSE [running EXCEPT ![n] = [target |-> SyncTarget(n), snap |-> snap,
                                                    vs |-> vs, acked |-> {n}]]
         /\ indexed' = [indexed EXCEPT ![n] = IF SyncWaitsForIndex THEN store[n] ELSE @]
+        \* A push of n's crashed sync equal to one of this sync (same target and snapshot) is,
+        \* on the wire, this sync's push: its ack counts for this sync.
+        /\ orphans' = IF done THEN orphans
+                      ELSE orphans \ {o \in orphans : o.from = n /\ o.target = SyncTarget(n) /\ o.snap = snap}
         /\ Settle(n, vmin[n], vcur[n], ack[n], sy, syncAck[n], wpend)
   /\ UNCHANGED <<committed, store, up, wpend, wto, wrecv, wdone,
                  nwrites, rpend, rdone, nreads, crashes>>
@@ -249,11 +255,18 @@ Push(n, m) ==
   /\ store' = [store EXCEPT ![m] = Max(@, running[n].snap)]
   /\ running' = [running EXCEPT ![n].acked = @ \cup {m}]
   /\ UNCHANGED <<committed, vmin, vcur, ack, sync, syncAck, indexed, up, wpend, wto, wrecv, wdone,
-                 nwrites, rpend, rdone, nreads, crashes>>
+                 nwrites, rpend, rdone, nreads, crashes, orphans>>
+
+\* The pushes of n's running sync that have not arrived yet.
+Undelivered(n) ==
+  IF running[n] = None THEN {}
+  ELSE {[from |-> n, to |-> m, snap |-> running[n].snap, target |-> running[n].target] :
+          m \in (UNION {NodesOf[v] : v \in running[n].vs}) \ running[n].acked}
 
 FinishSync(n) ==
   /\ up[n] /\ running[n] # None /\ Quorate(running[n].vs, running[n].acked)
   /\ running' = [running EXCEPT ![n] = None]
+  /\ orphans' = orphans \cup Undelivered(n)   \* pushes beyond the quorums are still in flight
   /\ Settle(n, vmin[n], vcur[n], ack[n], Raise(sync[n], n, running[n].target, vmin[n]), syncAck[n], wpend)
   /\ UNCHANGED <<committed, store, indexed, up, wpend, wto, wrecv, wdone,
                  nwrites, rpend, rdone, nreads, crashes>>
@@ -268,15 +281,25 @@ Crash(n) ==
   /\ rpend' = [rpend EXCEPT ![n] = None]
   /\ running' = [running EXCEPT ![n] = None]
   /\ indexed' = [indexed EXCEPT ![n] = store[n]]
+  \* The pushes of its sync still in flight outlive it.
+  /\ orphans' = orphans \cup Undelivered(n)
   /\ UNCHANGED <<committed, vmin, vcur, ack, sync, syncAck, store, wto, wrecv, wdone, nwrites,
                  rdone, nreads>>
+
+\* A push of an ended sync reaches its node, which stores the snapshot.
+DeliverOrphan(o) ==
+  /\ o \in orphans /\ up[o.to]
+  /\ store' = [store EXCEPT ![o.to] = Max(@, o.snap)]
+  /\ orphans' = orphans \ {o}
+  /\ UNCHANGED <<committed, vmin, vcur, ack, sync, syncAck, indexed, up, wpend, wto, wrecv, wdone,
+                 nwrites, rpend, rdone, nreads, running, crashes>>
 
 \* Restart (Recover) settles with the write locks gone.
 Restart(n) ==
   /\ ~up[n] /\ up' = [up EXCEPT ![n] = TRUE]
   /\ Settle(n, vmin[n], vcur[n], ack[n], sync[n], syncAck[n], wpend)
   /\ UNCHANGED <<committed, store, indexed, wpend, wto, wrecv, wdone,
-                 nwrites, rpend, rdone, nreads, running, crashes>>
+                 nwrites, rpend, rdone, nreads, running, crashes, orphans>>
 
 Next ==
   \/ \E n \in Nodes : \/ SettleOnly(n) \/ Apply(n) \/ StartWrite(n)
@@ -284,6 +307,7 @@ Next ==
                       \/ Crash(n) \/ Restart(n)
   \/ \E n, m \in Nodes : Gossip(n, m) \/ ReadReply(n, m) \/ Push(n, m)
   \/ \E w \in 1..MaxWrites, m \in Nodes : DeliverWrite(w, m) \/ WriteAck(w, m)
+  \/ \E o \in orphans : DeliverOrphan(o)
 
 Spec == Init /\ [][Next]_vars
 

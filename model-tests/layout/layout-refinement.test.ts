@@ -40,6 +40,11 @@ describe("layout-transition reducer refines spec/LayoutTransition.tla", () => {
     expect(r.outcome).toBe("ok")
   }, 600_000)
 
+  it.runIf(deep)("deep: one crash, 3 in flight, first 80,000 states", () => {
+    const r = refine({ maxInFlight: 3, crashes: 1 }, undefined, 80_000)
+    expect(r.failure).toBeUndefined()
+  }, 600_000)
+
   it.runIf(deep)("deep: three versions, scenario transition, 3 in flight, first 100,000 states", () => {
     const r = refine({ maxInFlight: 3, versions: 3, scenario: "transition" }, undefined, 100_000)
     expect(r.failure).toBeUndefined()

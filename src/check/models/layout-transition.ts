@@ -281,7 +281,9 @@ const NONE = { none: true }
  * - a read's reply counts from the moment m sends it (recorded in the ghost): the spec's
  *   ReadReply(n, m) is m's answer; the reducer's later delivery of it is a stutter; a read
  *   with R answers is in rdone from then on, even if its reader crashes before the delivery;
- * - a sync's Push delivered to m (no longer in flight) is in running.acked;
+ * - a sync's Push delivered to m (no longer in flight) is in running.acked; a Push whose sync
+ *   ended (crash, or done with pushes beyond the quorums still in flight: another target or
+ *   snapshot than its sender's running sync, or none) is in orphans;
  * - Gossip messages are not mapped: their delivery is the spec's Gossip (any past view).
  * Write ids: the k-th Put invoked is write k; an entry maps to the Put with its node and value.
  */
@@ -327,6 +329,20 @@ export const layoutAbs = (bounds: LayoutTransitionBounds) => {
     const inFlight = (to: string, tag: string, pred: (msg: never) => boolean = () => true) =>
       view.network.filter((env) => env.to === to && env.msg._tag === tag && pred(env.msg as never))
 
+    // A Push belongs to its sender's running sync if it carries that sync's target and snapshot;
+    // any other Push in flight is an orphan (its sync was lost in a crash).
+    const isCurrentPush = (env: (typeof view.network)[number]): boolean => {
+      if (env.msg._tag !== "Push") return false
+      const sender = view.nodes.find((x) => x.id === env.from)?.state
+      const sync = sender?.sync ?? null
+      return sync !== null && env.msg.target === sync.target && idOf(env.msg.entries[key]) === idOf(sync.snapshot[key])
+    }
+    const orphans = view.network
+      .filter((env) => env.msg._tag === "Push" && !isCurrentPush(env))
+      .map((env) => {
+        const msg = env.msg as { target: number; entries: Record<string, Entry> }
+        return { from: env.from, to: env.to, snap: idOf(msg.entries[key]), target: msg.target }
+      })
     const vmin: Record<string, number> = {}
     const vcur: Record<string, number> = {}
     const ack: Record<string, Record<string, number>> = {}
@@ -372,9 +388,7 @@ export const layoutAbs = (bounds: LayoutTransitionBounds) => {
       if (s.sync !== null) {
         const target = s.sync.target
         const targets = new Set(s.sync.sets.flatMap((x) => x.nodes))
-        const pushing = new Set(
-          view.network.filter((env) => env.from === n && env.msg._tag === "Push" && env.msg.target === target).map((env) => env.to),
-        )
+        const pushing = new Set(view.network.filter((env) => env.from === n && isCurrentPush(env)).map((env) => env.to))
         const acked = new Set([n, ...s.sync.acked, ...[...targets].filter((m) => !pushing.has(m))])
         running[n] = { target, snap: idOf(s.sync.snapshot[key]), vs: new Set(s.sync.versions), acked }
       }
@@ -408,6 +422,7 @@ export const layoutAbs = (bounds: LayoutTransitionBounds) => {
       nreads,
       running,
       crashes: view.faultsUsed.crashes,
+      orphans: new Set(orphans),
     }
   }
 }
