@@ -35,7 +35,7 @@ describe("layout-transition reducer refines spec/LayoutTransition.tla", () => {
     expect(r.outcome).toBe("limit")
   })
 
-  it.runIf(deep)("deep: correct protocol, 3 in flight, complete (about 118k states)", () => {
+  it.runIf(deep)("deep: correct protocol, 3 in flight, complete (about 121k states)", () => {
     const r = refine({ maxInFlight: 3 })
     expect(r.outcome).toBe("ok")
   }, 600_000)
