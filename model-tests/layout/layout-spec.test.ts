@@ -5,8 +5,11 @@ import { describe, expect, it } from "vitest"
 import { checkSpec } from "../../src/tla/api.ts"
 
 const deep = process.env.POLLEN_DEEP === "1"
-const check = (cfg: string) => {
-  const r = checkSpec("spec/MCLayoutTransition.tla", { config: `spec/${cfg}.cfg` })
+const check = (cfg: string, stopAfterDistinct?: number) => {
+  const r = checkSpec("spec/MCLayoutTransition.tla", {
+    config: `spec/${cfg}.cfg`,
+    ...(stopAfterDistinct === undefined ? {} : { stopAfterDistinct }),
+  })
   console.log(`${cfg}: ${r.outcome.kind}${"name" in r.outcome ? ` ${r.outcome.name}` : ""}, ${r.generated} generated, ${r.distinct} distinct, depth ${r.depth}, ${r.seconds.toFixed(1)} s`)
   return r
 }
@@ -22,6 +25,11 @@ describe("spec/LayoutTransition.tla with pollen tla check", () => {
     const r = check(`LayoutTransition-${name}`)
     expect(r.outcome).toMatchObject({ kind: "invariant", name: "ReadAfterWrite" })
   })
+
+  it.runIf(deep)("deep: the correct protocol on 3 nodes (LayoutTransition-deep.cfg): no violation in the first 200,000 states", () => {
+    const r = check("LayoutTransition-deep", 200_000)
+    expect(r.outcome.kind).toBe("ok")
+  }, 600_000)
 
   it.runIf(deep)("deep: mutant no-ack-lock violates ReadAfterWrite", () => {
     expect(check("LayoutTransition-no-ack-lock").outcome).toMatchObject({ kind: "invariant", name: "ReadAfterWrite" })
