@@ -2,7 +2,16 @@
 import type { Protocol } from "../../core/machine.ts"
 import type { ClusterModel } from "../cluster-model.ts"
 import { antiEntropyModel, antiEntropyMutants, ciBounds } from "./anti-entropy.ts"
-import { layoutCiBounds, layoutTransitionModel, layoutTransitionMutants } from "./layout-transition.ts"
+import type { Refinement } from "../refinement.ts"
+import { loadSpec } from "../../tla/api.ts"
+import {
+  layoutAbs,
+  layoutCiBounds,
+  layoutRefinementModel,
+  layoutSpecConstants,
+  layoutTransitionModel,
+  layoutTransitionMutants,
+} from "./layout-transition.ts"
 
 export interface ModelEntry {
   readonly summary: string
@@ -10,6 +19,8 @@ export interface ModelEntry {
   readonly defaults: Readonly<Record<string, number | boolean | string>>
   readonly mutants: ReadonlyArray<string>
   build(bounds: Readonly<Record<string, number | boolean | string>>, mutant?: string): ClusterModel<Protocol, unknown>
+  /** The refinement check against the protocol's TLA+ spec (`pollen mc <model> --refine`). */
+  refinement?(bounds: Readonly<Record<string, number | boolean | string>>, mutant?: string): Refinement<Protocol, unknown>
 }
 
 export const models: Record<string, ModelEntry> = {
@@ -41,6 +52,20 @@ export const models: Record<string, ModelEntry> = {
         Protocol,
         unknown
       >
+    },
+    refinement: (bounds, mutant) => {
+      const variant = mutant === undefined ? undefined : layoutTransitionMutants[mutant]
+      if (mutant !== undefined && variant === undefined) throw new Error(`unknown mutant '${mutant}'`)
+      const b = { ...layoutCiBounds, ...bounds } as typeof layoutCiBounds
+      if (b.network !== "multiset" || b.drops > 0 || b.duplicates > 0 || b.partitions > 0) {
+        throw new Error("--refine needs --network=multiset and no drops, duplicates or partitions (see proofs-notes/layout-transition.md)")
+      }
+      const specFile = new URL("../../../spec/LayoutTransition.tla", import.meta.url).pathname
+      return {
+        model: layoutRefinementModel(b, variant, mutant === undefined ? "layout-transition" : `layout-transition/${mutant}`),
+        spec: loadSpec(specFile, { constants: layoutSpecConstants(b, mutant) }),
+        abs: layoutAbs(b),
+      } as unknown as Refinement<Protocol, unknown>
     },
   },
 }

@@ -3,6 +3,7 @@
 import { readFileSync, writeFileSync } from "node:fs"
 import { explore } from "../../check/explore.ts"
 import { models } from "../../check/models/index.ts"
+import { checkRefinement, formatRefinementFailure } from "../../check/refinement.ts"
 import { formatReport } from "../../check/report.ts"
 import { replayTrace, traceToJson, traceToMermaid, traceToStepList } from "../../check/trace.ts"
 
@@ -10,6 +11,7 @@ const help = (): string =>
   [
     "usage: pollen mc <model> [--<bound>=<value> ...] [--mutant=<name>] [--max-distinct=<n>] [--dump-trace=<file.json>]",
     "       pollen mc <model> [--<bound>=<value> ...] [--mutant=<name>] --replay=<file.json>   re-execute a dumped trace",
+    "       pollen mc <model> [--<bound>=<value> ...] [--mutant=<name>] [--max-distinct=<n>] --refine   check refinement of the protocol's TLA+ spec",
     "",
     ...Object.entries(models).flatMap(([name, m]) => [
       `  ${name}: ${m.summary}`,
@@ -19,7 +21,7 @@ const help = (): string =>
       `    mutants: ${m.mutants.join(", ")}`,
     ]),
     "",
-    "Exit codes: 0 no error, 11 deadlock, 12 invariant or history property violated, 2 usage.",
+    "Exit codes: 0 no error, 11 deadlock, 12 invariant or history property violated (or, with --refine, a step that does not refine the spec), 2 usage.",
   ].join("\n")
 
 const parseValue = (text: string, like: number | boolean | string): number | boolean | string => {
@@ -52,6 +54,7 @@ export const run = async (args: readonly string[]): Promise<number> => {
   let dumpTrace: string | undefined
   let maxDistinct: number | undefined
   let replay: string | undefined
+  let refine = false
   for (const arg of rest) {
     const m = /^--([a-zA-Z-]+)(?:=(.*))?$/.exec(arg)
     if (m === null) {
@@ -64,6 +67,7 @@ export const run = async (args: readonly string[]): Promise<number> => {
       if (key === "mutant") mutant = value
       else if (key === "dumpTrace") dumpTrace = value
       else if (key === "replay") replay = value
+      else if (key === "refine") refine = parseValue(value, true) as boolean
       else if (key === "maxDistinct") maxDistinct = parseValue(value, 0) as number
       else if (key in entry.defaults) bounds[key] = parseValue(value, entry.defaults[key]!)
       else throw new Error(`unknown option --${m[1]}`)
@@ -90,6 +94,31 @@ export const run = async (args: readonly string[]): Promise<number> => {
       console.error(`pollen mc: ${replay}: ${(e as Error).message}`)
       return 1
     }
+  }
+  if (refine) {
+    if (entry.refinement === undefined) {
+      console.error(`pollen mc: model '${name}' has no refinement mapping`)
+      return 2
+    }
+    let r
+    try {
+      r = entry.refinement(bounds, mutant)
+    } catch (e) {
+      console.error(`pollen mc: ${(e as Error).message}`)
+      return 2
+    }
+    console.log(`Pollen refinement check: ${r.model.name} against ${r.spec.root.module.name}; breadth-first, 1 worker`)
+    const result = checkRefinement(r, maxDistinct === undefined ? {} : { maxDistinct })
+    const { failure, ...figures } = result
+    console.log(
+      `${figures.distinct.toLocaleString("en-US")} distinct states, ${figures.transitions.toLocaleString("en-US")} transitions (${figures.stutters.toLocaleString("en-US")} stuttering), ${figures.abstractStates.toLocaleString("en-US")} abstract states, ${figures.abstractSteps.toLocaleString("en-US")} abstract steps checked against Next, depth ${figures.depth}, ${figures.seconds.toFixed(1)} s: ${figures.outcome}`,
+    )
+    if (failure !== undefined) {
+      console.log(formatRefinementFailure(failure))
+      console.log(traceToStepList(failure.trace, model.describe as never))
+      return 12
+    }
+    return 0
   }
   const settings = { ...entry.defaults, ...bounds }
   console.log(

@@ -60,12 +60,18 @@ export interface PendingRead {
   readonly id: string
   readonly key: string
   readonly need: number
+  /** The version read from (ReadVersion when the read began). */
+  readonly version: number
   readonly replied: readonly NodeId[]
   readonly best: Entry | null
 }
 
 export interface RunningSync {
   readonly target: number
+  /** The active versions when it began, or none if this node held no partition then. */
+  readonly versions: readonly number[]
+  /** What it pushes: the (drained) Merkle index of the partitions this node holds. */
+  readonly snapshot: Readonly<Record<string, Entry>>
   readonly sets: ReadonlyArray<{ readonly nodes: readonly NodeId[]; readonly quorum: number }>
   readonly acked: readonly NodeId[]
 }
@@ -215,7 +221,8 @@ export const makeTransitionNode = (variant: TransitionVariant = correctTransitio
     const entries: Record<string, Entry> = {}
     for (const k of Object.keys(s.indexed).sort()) if (partitions.has(partitionOf(s, k))) entries[k] = s.indexed[k]!
     for (const n of [...targets].sort()) out.push(send(n, { _tag: "Push", target, entries }))
-    return finishSync({ ...s, sync: { target, sets, acked: [s.self] } })
+    const versions = partitions.size === 0 ? [] : h.versions.map((v) => v.version)
+    return finishSync({ ...s, sync: { target, versions, snapshot: entries, sets, acked: [s.self] } })
   }
 
   return {
@@ -281,6 +288,7 @@ export const makeTransitionNode = (variant: TransitionVariant = correctTransitio
               id,
               key: op.key,
               need: rv.readQuorum,
+              version: rv.version,
               replied: local ? [s.self] : [],
               best: local ? (s.store[op.key] ?? null) : null,
             }
