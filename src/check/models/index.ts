@@ -2,6 +2,7 @@
 import type { Protocol } from "../../core/machine.ts"
 import type { ClusterModel } from "../cluster-model.ts"
 import { antiEntropyModel, antiEntropyMutants, ciBounds } from "./anti-entropy.ts"
+import { nameCiBounds, nameRegistryModel, registryMutants } from "./name-registry.ts"
 
 export interface ModelEntry {
   readonly summary: string
@@ -22,6 +23,22 @@ export const models: Record<string, ModelEntry> = {
       const b = { ...ciBounds, ...bounds } as typeof ciBounds
       if (b.network !== "set" && b.network !== "multiset") throw new Error(`--network must be set or multiset`)
       return antiEntropyModel(b, variant, mutant === undefined ? "anti-entropy" : `anti-entropy/${mutant}`) as unknown as ClusterModel<
+        Protocol,
+        unknown
+      >
+    },
+  },
+  "name-registry": {
+    summary: "CASPaxos name registry: 3 voters, proposers racing on one name (claim/claim/release), crashes, loss, duplication",
+    defaults: { ...nameCiBounds },
+    mutants: Object.keys(registryMutants),
+    build: (bounds, mutant) => {
+      const variant = mutant === undefined ? undefined : registryMutants[mutant]
+      if (mutant !== undefined && variant === undefined) throw new Error(`unknown mutant '${mutant}'`)
+      const b = { ...nameCiBounds, ...bounds } as typeof nameCiBounds
+      if (b.network !== "set" && b.network !== "multiset") throw new Error(`--network must be set or multiset`)
+      if (b.script !== "claim" && b.script !== "claim-release") throw new Error(`--script must be claim or claim-release`)
+      return nameRegistryModel(b, variant, mutant === undefined ? "name-registry" : `name-registry/${mutant}`) as unknown as ClusterModel<
         Protocol,
         unknown
       >

@@ -45,7 +45,7 @@ export const nameCiBounds: NameRegistryBounds = {
   rounds: 2,
   colocated: false,
   network: "multiset",
-  maxInFlight: 6,
+  maxInFlight: 4,
   crashes: 1,
   drops: 1,
   duplicates: 1,
@@ -269,9 +269,15 @@ export const describeOp = (op: NameOp): string =>
 export const describeRes = (r: NameRes): string =>
   r._tag === "Created" || r._tag === "BucketAlreadyOwnedByYou" || r._tag === "Released" ? `${r._tag}(${r.bucketId})` : r._tag === "Value" ? `Value(${showVal(r.val)})` : r._tag
 
-export const registryParams = (b: NameRegistryBounds, voters: ReadonlyArray<NodeId>, nodes: ReadonlyArray<NodeId>): RegistryParams => ({
+export const registryParams = (
+  b: NameRegistryBounds,
+  voters: ReadonlyArray<NodeId>,
+  learners: ReadonlyArray<NodeId>,
+): RegistryParams => ({
   voters,
-  learners: b.decided ? nodes : [],
+  // The model sends Decided to the proposers only (voters learn by voting), to keep the
+  // network small; a deployment lists every node.
+  learners: b.decided ? learners : [],
   cfg: 1,
   backoffBaseMs: 100,
   backoffCapMs: 1600,
@@ -291,7 +297,7 @@ export const nameRegistryModel = (
     name,
     machine: makeRegistry(variant),
     nodes,
-    params: () => registryParams(bounds, voters, nodes),
+    params: () => registryParams(bounds, voters, proposers),
     clients: scriptOf(bounds, proposers),
     network: bounds.network,
     faults: bounds,

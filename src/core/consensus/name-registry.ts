@@ -30,7 +30,7 @@ import { project, type Rows } from "./projection.ts"
 export interface RegistryParams {
   /** The voters of the current configuration (fixed in this version: no handoff). */
   readonly voters: ReadonlyArray<NodeId>
-  /** Nodes that receive the `Decided` broadcast (besides the voters). */
+  /** Nodes that receive the `Decided` broadcast (in a deployment: every node). */
   readonly learners: ReadonlyArray<NodeId>
   readonly cfg: number
   readonly backoffBaseMs: number
@@ -202,7 +202,7 @@ export const makeRegistry = (variant: RegistryVariant = correctRegistry): Machin
     let next = withOp(s, reqId, { ...p, phase: "done", outcome, waiting: [], promises: [], accepts: [] })
     next = learn(next, p.op.name, p.b, outcome, out)
     if (outcome !== null) {
-      const to = [...new Set([...s.params.voters, ...s.params.learners])].filter((n) => n !== s.self).sort()
+      const to = s.params.learners.filter((n) => n !== s.self)
       for (const n of to) out.push(send(n, { _tag: "Decided", name: p.op.name, b: p.b, val: outcome }))
     }
     return next
