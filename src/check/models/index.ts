@@ -2,6 +2,7 @@
 import type { Protocol } from "../../core/machine.ts"
 import type { ClusterModel } from "../cluster-model.ts"
 import { antiEntropyModel, antiEntropyMutants, ciBounds } from "./anti-entropy.ts"
+import { layoutCiBounds, layoutCommitModel, layoutMutants } from "./layout-commit.ts"
 import { nameCiBounds, nameRegistryModel, registryMutants } from "./name-registry.ts"
 
 export interface ModelEntry {
@@ -39,6 +40,21 @@ export const models: Record<string, ModelEntry> = {
       if (b.network !== "set" && b.network !== "multiset") throw new Error(`--network must be set or multiset`)
       if (b.script !== "claim" && b.script !== "claim-release") throw new Error(`--script must be claim or claim-release`)
       return nameRegistryModel(b, variant, mutant === undefined ? "name-registry" : `name-registry/${mutant}`) as unknown as ClusterModel<
+        Protocol,
+        unknown
+      >
+    },
+  },
+  "layout-commit": {
+    summary: "layout commit: chain of write-once Synod slots decided by the voters of the previous version",
+    defaults: { ...layoutCiBounds },
+    mutants: Object.keys(layoutMutants),
+    build: (bounds, mutant) => {
+      const variant = mutant === undefined ? undefined : layoutMutants[mutant]
+      if (mutant !== undefined && variant === undefined) throw new Error(`unknown mutant '${mutant}'`)
+      const b = { ...layoutCiBounds, ...bounds } as typeof layoutCiBounds
+      if (b.network !== "set" && b.network !== "multiset") throw new Error(`--network must be set or multiset`)
+      return layoutCommitModel(b, variant, mutant === undefined ? "layout-commit" : `layout-commit/${mutant}`) as unknown as ClusterModel<
         Protocol,
         unknown
       >
