@@ -4,7 +4,7 @@
 import type { Ballot } from "../../core/consensus/ballot.ts"
 import { ballotKey, compareBallot, quorum, sameBallot, showBallot } from "../../core/consensus/ballot.ts"
 import { change, rank, sameVal, showVal } from "../../core/consensus/change.ts"
-import type { NameMsg, NameOp, NameRes, NameVal } from "../../core/consensus/name-messages.ts"
+import type { AliasRow, NameMsg, NameOp, NameRes, NameVal } from "../../core/consensus/name-messages.ts"
 import {
   correctRegistry,
   makeRegistry,
@@ -199,19 +199,25 @@ export const registryInvariants = (voters: number): ReadonlyArray<Invariant<Name
     // equal rank agree across nodes (volatile rows and persisted rows alike).
     name: "AtMostOneBucketPerName",
     holds: (view) => {
-      const rows = []
+      const rows: Array<readonly [string, AliasRow]> = []
       for (const n of view.nodes) {
         const live = new Map<string, number>()
         if (n.state !== undefined) {
-          for (const name of Object.keys(n.state.rows.alias)) rows.push(n.state.rows.alias[name]!)
+          for (const name of Object.keys(n.state.rows.alias)) rows.push([name, n.state.rows.alias[name]!])
           for (const r of Object.values(n.state.rows.buckets)) {
             if (!r.deleted) live.set(r.name, (live.get(r.name) ?? 0) + 1)
           }
         }
-        for (const r of n.disk) if (r.record._tag === "Alias") rows.push(r.record.row)
+        for (const r of n.disk) if (r.record._tag === "Alias") rows.push([r.key.slice(6), r.record.row])
         if ([...live.values()].some((c) => c > 1)) return false
       }
-      for (let i = 0; i < rows.length; i++) for (let j = i + 1; j < rows.length; j++) if (!rowsAgree(rows[i]!, rows[j]!)) return false
+      for (let i = 0; i < rows.length; i++) {
+        for (let j = i + 1; j < rows.length; j++) {
+          const [x, rx] = rows[i]!
+          const [y, ry] = rows[j]!
+          if (x === y && !rowsAgree(rx, ry)) return false
+        }
+      }
       return true
     },
   },
