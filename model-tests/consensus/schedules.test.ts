@@ -17,7 +17,7 @@ const many = { crashes: 40, drops: 40, duplicates: 40, partitions: 40 }
 
 const op = (tag: "Claim" | "Release" | "Read", name: string, p: number, k: number): NameOp =>
   tag === "Claim"
-    ? { ...claimOp(p), name, bucketId: `B${p}${k}`, reqId: `r${p}.${k}` }
+    ? { ...(claimOp(p) as Extract<NameOp, { _tag: "Claim" }>), name, bucketId: `B${p}${k}`, reqId: `r${p}.${k}` }
     : tag === "Release"
       ? { _tag: "Release", name, bucketId: `B${p}${k - 1}`, reqId: `r${p}.${k}` }
       : { _tag: "Read", name, reqId: `r${p}.${k}` }
