@@ -108,23 +108,25 @@ export class ClusterSemantics<P extends Protocol, G> {
     w[HISTORY] = 0
     w[FAULTS] = 0
     w[ISOLATED] = -1
-    let net: number[] = []
+    let world = w
     for (let i = 0; i < this.nodeCount; i++) {
       const effect = this.restartEffect(i, 0)
-      w[NODES + 2 * i] = effect.vol
-      w[NODES + 2 * i + 1] = effect.disk(0)
-      net = this.addSends(net, effect.sends)
+      world = this.out.slice(0, this.withMessages(world, -1, effect.sends))
+      world[NODES + 2 * i] = effect.vol
+      world[NODES + 2 * i + 1] = effect.disk(0)
     }
-    return this.withNetwork(w, net)
+    return world
   }
 
   // ---- successors ----------------------------------------------------------------------
 
   /**
-   * Calls `emit` for every successor, in a fixed order (the action index is the position in
-   * this order, so a trace can be rebuilt by re-enumeration). Returns the number emitted.
+   * Calls `emit(buffer, length)` for every successor, in a fixed order (the action index is
+   * the position in this order, so a trace can be rebuilt by re-enumeration). The successor
+   * is `buffer[0..length)`, valid only during the call: the buffer is reused for the next
+   * one, so the search allocates only for the states it keeps. Returns the number emitted.
    */
-  successors(world: Int32Array, emit: (next: Int32Array) => void): number {
+  successors(world: Int32Array, emit: (next: Int32Array, length: number) => void): number {
     return this.enumerate(world, emit, undefined)
   }
 
@@ -132,7 +134,7 @@ export class ClusterSemantics<P extends Protocol, G> {
   labelledSuccessors(world: Int32Array): LabelledSuccessor[] {
     const out: LabelledSuccessor[] = []
     const labels: Array<{ action: Action; outputs: ReadonlyArray<Output<unknown, unknown, unknown>> }> = []
-    this.enumerate(world, (w) => out.push({ ...labels[labels.length - 1]!, world: w }), (action, outputs) =>
+    this.enumerate(world, (w, n) => out.push({ ...labels[labels.length - 1]!, world: w.slice(0, n) }), (action, outputs) =>
       labels.push({ action, outputs }),
     )
     return out
@@ -140,7 +142,7 @@ export class ClusterSemantics<P extends Protocol, G> {
 
   private enumerate(
     world: Int32Array,
-    emit: (next: Int32Array) => void,
+    emit: (next: Int32Array, length: number) => void,
     label: ((action: Action, outputs: ReadonlyArray<Output<unknown, unknown, unknown>>) => void) | undefined,
   ): number {
     const { model, nodeCount } = this
@@ -148,12 +150,7 @@ export class ClusterSemantics<P extends Protocol, G> {
     const isolated = world[ISOLATED]!
     const faults = world[FAULTS]!
     let count = 0
-    const out = (next: Int32Array) => {
-      count++
-      emit(next)
-    }
-    const model_ = model
-    const names = model_.nodes
+    const names = model.nodes
 
     // Deliver a message (one per distinct envelope).
     for (let k = header; k < world.length; k++) {
@@ -169,7 +166,8 @@ export class ClusterSemantics<P extends Protocol, G> {
         const e = this.envelopes.value(env)
         label({ kind: "deliver", from: e.from, to: e.to, msg: e.msg }, effect.outputs)
       }
-      out(this.applyStep(world, to, effect, model.network === "multiset" ? k : -1))
+      count++
+      emit(this.out, this.applyStep(world, to, effect, model.network === "multiset" ? k : -1))
     }
 
     // Timers.
@@ -180,7 +178,8 @@ export class ClusterSemantics<P extends Protocol, G> {
       for (const id of timers) {
         const effect = this.stepEffect(i, vol, this.timerInput(id), id)
         if (label) label({ kind: "timer", node: names[i]!, id }, effect.outputs)
-        out(this.applyStep(world, i, effect, -1))
+        count++
+        emit(this.out, this.applyStep(world, i, effect, -1))
       }
     }
 
@@ -196,15 +195,14 @@ export class ClusterSemantics<P extends Protocol, G> {
       if (vol < 0) continue
       const effect = this.stepEffect(i, vol, this.requestInputs[c]![pc]!)
       if (label) label({ kind: "request", client: c, node: script.node, op: script.ops[pc] }, effect.outputs)
-      const issued = world.slice()
-      issued[slot] = ((pc + 1) << 1) | 1
-      issued[HISTORY] = this.appendHistory(issued[HISTORY]!, {
+      const history = this.appendHistory(world[HISTORY]!, {
         kind: "invoke",
         client: c,
         node: script.node,
         op: script.ops[pc] as P["Op"],
       })
-      out(this.applyStep(issued, i, effect, -1))
+      count++
+      emit(this.out, this.applyStep(world, i, effect, -1, slot, ((pc + 1) << 1) | 1, history))
     }
 
     const crashes = faults & 0xff
@@ -217,11 +215,13 @@ export class ClusterSemantics<P extends Protocol, G> {
       const vol = world[NODES + 2 * i]!
       if (vol >= 0 && crashes < model.faults.crashes) {
         if (label) label({ kind: "crash", node: names[i]! }, [])
-        out(this.crash(world, i))
+        count++
+        emit(this.out, this.crash(world, i))
       } else if (vol < 0) {
         const effect = this.restartEffect(i, world[NODES + 2 * i + 1]!)
         if (label) label({ kind: "restart", node: names[i]! }, effect.outputs)
-        out(this.restart(world, i, effect))
+        count++
+        emit(this.out, this.restart(world, i, effect))
       }
     }
 
@@ -233,19 +233,21 @@ export class ClusterSemantics<P extends Protocol, G> {
         const e = label ? this.envelopes.value(env) : undefined
         if (drops < model.faults.drops) {
           if (label && e) label({ kind: "drop", from: e.from, to: e.to, msg: e.msg }, [])
-          const next = new Int32Array(world.length - 1)
+          const next = this.outFor(world.length - 1)
           next.set(world.subarray(0, k))
           next.set(world.subarray(k + 1), k)
           next[FAULTS] = faults + (1 << 8)
-          out(next)
+          count++
+          emit(next, world.length - 1)
         }
         if (dups < model.faults.duplicates) {
           if (label && e) label({ kind: "duplicate", from: e.from, to: e.to, msg: e.msg }, [])
-          const next = new Int32Array(world.length + 1)
+          const next = this.outFor(world.length + 1)
           next.set(world.subarray(0, k + 1))
           next.set(world.subarray(k), k + 1)
           next[FAULTS] = faults + (1 << 16)
-          out(next)
+          count++
+          emit(next, world.length + 1)
         }
       }
     }
@@ -253,16 +255,18 @@ export class ClusterSemantics<P extends Protocol, G> {
     // Partitions: cut one node off from the others, then heal.
     if (isolated >= 0) {
       if (label) label({ kind: "heal" }, [])
-      const next = world.slice()
+      const next = this.copyOut(world)
       next[ISOLATED] = -1
-      out(next)
+      count++
+      emit(next, world.length)
     } else if (parts < model.faults.partitions) {
       for (let i = 0; i < nodeCount; i++) {
         if (label) label({ kind: "partition", node: names[i]! }, [])
-        const next = world.slice()
+        const next = this.copyOut(world)
         next[ISOLATED] = i
         next[FAULTS] = faults + (1 << 24)
-        out(next)
+        count++
+        emit(next, world.length)
       }
     }
     return count
@@ -392,16 +396,39 @@ export class ClusterSemantics<P extends Protocol, G> {
     return i
   }
 
-  /** The world after node `i` took a step with `effect`; `consumed` is the network slot consumed, or -1. */
-  private applyStep(world: Int32Array, i: number, effect: StepEffect, consumed: number): Int32Array {
-    const header = this.headerLength
-    let net: number[] | undefined
-    if (consumed >= 0 || effect.sends.length > 0) {
-      net = []
-      for (let k = header; k < world.length; k++) if (k !== consumed) net.push(world[k]!)
-      net = this.addSends(net, effect.sends)
-    }
-    const next = net === undefined ? world.slice() : this.withNetwork(world, net)
+  // Successors are built in one reused buffer: the search copies out only the new ones.
+  private out = new Int32Array(64)
+
+  private outFor(length: number): Int32Array {
+    if (this.out.length < length) this.out = new Int32Array(length * 2)
+    return this.out
+  }
+
+  private copyOut(world: Int32Array): Int32Array {
+    const next = this.outFor(world.length)
+    next.set(world)
+    return next
+  }
+
+  /**
+   * Writes into the output buffer the world after node `i` took a step with `effect`, and
+   * returns its length. `consumed` is the network slot the step consumed, or -1; a client
+   * request also sets the client's slot to `clientWord` and the history to `history`.
+   */
+  private applyStep(
+    world: Int32Array,
+    i: number,
+    effect: StepEffect,
+    consumed: number,
+    clientSlot = -1,
+    clientWord = 0,
+    history = world[HISTORY]!,
+  ): number {
+    const unchangedNetwork = consumed < 0 && effect.sends.length === 0
+    const length = unchangedNetwork ? world.length : this.withMessages(world, consumed, effect.sends)
+    const next = unchangedNetwork ? this.copyOut(world) : this.out
+    if (clientSlot >= 0) next[clientSlot] = clientWord
+    next[HISTORY] = history
     next[NODES + 2 * i] = effect.vol
     next[NODES + 2 * i + 1] = effect.disk(world[NODES + 2 * i + 1]!)
     for (const r of effect.replies) {
@@ -422,11 +449,11 @@ export class ClusterSemantics<P extends Protocol, G> {
       const event: GhostEvent<P> = { kind: "step", node: i, input: effect.input, before: effect.before, after: effect.after }
       next[GHOST] = this.observeGhost(next, event)
     }
-    return next
+    return length
   }
 
-  private crash(world: Int32Array, i: number): Int32Array {
-    const next = world.slice()
+  private crash(world: Int32Array, i: number): number {
+    const next = this.copyOut(world)
     next[NODES + 2 * i] = -1
     next[FAULTS] = world[FAULTS]! + 1
     const node = this.model.nodes[i]!
@@ -445,39 +472,74 @@ export class ClusterSemantics<P extends Protocol, G> {
       }
     }
     if (this.model.ghost !== undefined) next[GHOST] = this.observeGhost(next, { kind: "crash", node: i })
-    return next
+    return world.length
   }
 
-  private restart(world: Int32Array, i: number, effect: StepEffect): Int32Array {
-    const net = this.addSends(Array.from(world.subarray(this.headerLength)), effect.sends)
-    const next = this.withNetwork(world, net)
+  private restart(world: Int32Array, i: number, effect: StepEffect): number {
+    const length = this.withMessages(world, -1, effect.sends)
+    const next = this.out
     next[NODES + 2 * i] = effect.vol
     next[NODES + 2 * i + 1] = effect.disk(world[NODES + 2 * i + 1]!)
     if (this.model.ghost !== undefined) {
       next[GHOST] = this.observeGhost(next, { kind: "restart", node: i, after: effect.after })
     }
-    return next
+    return length
   }
 
-  private addSends(net: number[], sends: ReadonlyArray<number>): number[] {
+  /**
+   * Writes into the output buffer a copy of `world` whose network lacks slot `consumed`
+   * (-1: none) and has `sends` added, kept sorted; returns its length.
+   */
+  private withMessages(world: Int32Array, consumed: number, sends: ReadonlyArray<number>): number {
+    const header = this.headerLength
+    const set = this.model.network === "set"
+    let added = 0
+    const fresh = this.scratch
+    fresh.length = 0
     for (const s of sends) {
-      if (this.model.network === "set" && net.includes(s)) continue
-      net.push(s)
+      if (set && (fresh.includes(s) || contains(world, header, s))) continue
+      fresh.push(s)
     }
-    return net.sort((a, b) => a - b)
+    if (fresh.length > 1) fresh.sort((a, b) => a - b)
+    added = fresh.length
+    const length = world.length + added - (consumed >= 0 ? 1 : 0)
+    const next = this.outFor(length)
+    next.set(world.subarray(0, header))
+    let w = header
+    let k = header
+    let f = 0
+    while (k < world.length || f < added) {
+      if (k === consumed) {
+        k++
+        continue
+      }
+      if (f < added && (k >= world.length || fresh[f]! <= world[k]!)) next[w++] = fresh[f++]!
+      else next[w++] = world[k++]!
+    }
+    return length
   }
 
-  private withNetwork(world: Int32Array, net: ReadonlyArray<number>): Int32Array {
-    const next = new Int32Array(this.headerLength + net.length)
-    next.set(world.subarray(0, this.headerLength))
-    next.set(net, this.headerLength)
-    return next
-  }
+  private readonly scratch: number[] = []
 
   // ---- history and ghost ------------------------------------------------------------------
 
   private appendHistory(history: number, event: HistoryEvent<P["Op"], P["Res"]>): number {
-    return this.historyList.intern(history, this.events.intern(event)) + 1
+    return this.historyList.intern(history, this.eventId(event)) + 1
+  }
+
+  // Events recur with the same client, request and (memoised, so identical) result object:
+  // their ids are cached without re-serialising them.
+  private readonly eventIds = new Map<string, number>()
+  private eventId(event: HistoryEvent<P["Op"], P["Res"]>): number {
+    const pc = this.model.clients[event.client]!.ops.indexOf(event.op)
+    const key =
+      event.kind === "ok" ? `ok/${event.client}/${pc}/${this.valueId(event.result)}` : `${event.kind}/${event.client}/${pc}`
+    let id = this.eventIds.get(key)
+    if (id === undefined) {
+      id = this.events.intern(event)
+      this.eventIds.set(key, id)
+    }
+    return id
   }
 
   history(id: number): ReadonlyArray<HistoryEvent<P["Op"], P["Res"]>> {
@@ -491,18 +553,35 @@ export class ClusterSemantics<P extends Protocol, G> {
     return cached
   }
 
+  private ghostWorld: Int32Array = new Int32Array(0)
+  private readonly stateInGhostWorld = (n: number): P["State"] | undefined => {
+    const vol = this.ghostWorld[NODES + 2 * n]!
+    return vol < 0 ? undefined : this.vols.value(vol).state
+  }
+
   private observeGhost(world: Int32Array, event: GhostEvent<P>): number {
     const ghost = this.model.ghost!
-    const stateOf = (n: number) => {
-      const vol = world[NODES + 2 * n]!
-      return vol < 0 ? undefined : this.vols.value(vol).state
-    }
-    const next = ghost.observe(this.ghosts.value(world[GHOST]!), event, stateOf, this.sameValue)
-    return this.ghosts.intern(next)
+    this.ghostWorld = world
+    const before = this.ghosts.value(world[GHOST]!)
+    const next = ghost.observe(before, event, this.stateInGhostWorld, this.sameValue)
+    if (next === before) return world[GHOST]!
+    return this.valueIdIn(this.ghosts, this.ghostIds, next)
   }
 
   /** Structural equality, memoised on object identity (interned values recur as the same objects). */
   readonly sameValue = (a: unknown, b: unknown): boolean => a === b || this.valueId(a) === this.valueId(b)
+
+  private readonly ghostIds = new WeakMap<object, number>()
+
+  /** Interns `v` in `interner`, memoised on object identity. */
+  private valueIdIn<T>(interner: Interner<T>, ids: WeakMap<object, number>, v: T): number {
+    if (v === null || typeof v !== "object") return interner.intern(v)
+    const known = ids.get(v)
+    if (known !== undefined) return known
+    const id = interner.intern(v)
+    ids.set(v, id)
+    return id
+  }
 
   private valueId(v: unknown): number {
     if (v === null || typeof v !== "object") return this.values.intern(v)
@@ -586,22 +665,31 @@ export class ClusterSemantics<P extends Protocol, G> {
 
   // ---- views ------------------------------------------------------------------------------
 
+  private readonly diskViews: Array<ReadonlyArray<Persisted<P["Rec"]>>> = []
+  private readonly nodeViews = new Map<number, NodeView<P>>()
+
+  private nodeView(i: number, vol: number, diskId: number): NodeView<P> {
+    const key = (vol + 1) * 67_108_864 * 64 + diskId * 64 + i
+    let view = this.nodeViews.get(key)
+    if (view === undefined) {
+      let disk = this.diskViews[diskId]
+      if (disk === undefined) {
+        const map = this.disks.value(diskId)
+        disk = Object.keys(map)
+          .sort()
+          .map((k) => ({ key: k, record: map[k] as P["Rec"] }))
+        this.diskViews[diskId] = disk
+      }
+      const v = vol < 0 ? undefined : this.vols.value(vol)
+      view = { id: this.model.nodes[i]!, up: vol >= 0, state: v?.state, timers: v?.timers ?? [], disk }
+      this.nodeViews.set(key, view)
+    }
+    return view
+  }
+
   view(world: Int32Array): ClusterView<P, G> {
     const nodes: NodeView<P>[] = []
-    for (let i = 0; i < this.nodeCount; i++) {
-      const vol = world[NODES + 2 * i]!
-      const disk = this.disks.value(world[NODES + 2 * i + 1]!)
-      const v = vol < 0 ? undefined : this.vols.value(vol)
-      nodes.push({
-        id: this.model.nodes[i]!,
-        up: vol >= 0,
-        state: v?.state,
-        timers: v?.timers ?? [],
-        disk: Object.keys(disk)
-          .sort()
-          .map((key) => ({ key, record: disk[key] as P["Rec"] })),
-      })
-    }
+    for (let i = 0; i < this.nodeCount; i++) nodes.push(this.nodeView(i, world[NODES + 2 * i]!, world[NODES + 2 * i + 1]!))
     const network: Envelope<P["Msg"]>[] = []
     for (let k = this.headerLength; k < world.length; k++) network.push(this.envelopes.value(world[k]!))
     return {
@@ -641,3 +729,8 @@ const renameDeep =
     }
     return go(value)
   }
+
+const contains = (world: Int32Array, from: number, value: number): boolean => {
+  for (let k = from; k < world.length; k++) if (world[k] === value) return true
+  return false
+}

@@ -9,6 +9,7 @@ import { FingerprintSet } from "./fingerprint-set.ts"
 import { fingerprintWords, type Fingerprint } from "./fingerprint.ts"
 import { canonicalize, symmetryGroup } from "./symmetry.ts"
 import { rebuildTrace, type Trace } from "./trace.ts"
+import { WorldQueue } from "./world-queue.ts"
 
 export type Outcome = "ok" | "invariant" | "property" | "deadlock" | "limit"
 
@@ -56,10 +57,9 @@ export const explore = <P extends Protocol, G>(
 
   let generated = 0
   let depth = 0
-  let queue: Int32Array[] = []
-  let queueIndex: number[] = []
-  let next: Int32Array[] = []
-  let nextIndex: number[] = []
+  const queue = new WorldQueue()
+  // States of the current BFS level still queued; when it reaches 0 the next level starts.
+  let leftInLevel = 0
 
   const violation = (world: Int32Array): { name: string; kind: "invariant" | "property" } | undefined => {
     const h = sem.historyId(world)
@@ -86,7 +86,7 @@ export const explore = <P extends Protocol, G>(
       generated,
       distinct: seen.size,
       depth,
-      left: queue.length - cursor + next.length,
+      left: queue.length,
       seconds,
       fingerprintBytes: seen.bytes,
       ...(trace === undefined ? {} : { trace }),
@@ -94,62 +94,61 @@ export const explore = <P extends Protocol, G>(
     }
   }
 
-  const fingerprint = (world: Int32Array) => {
-    const canonical = group.length > 1 ? canonicalize(sem, group, world) : world
-    fingerprintWords(canonical, canonical.length, fp)
+  const fingerprint = (world: Int32Array, length: number) => {
+    if (group.length > 1) {
+      const canonical = canonicalize(sem, group, world.subarray(0, length))
+      fingerprintWords(canonical, canonical.length, fp)
+    } else {
+      fingerprintWords(world, length, fp)
+    }
   }
 
   // Initial state.
-  let cursor = 0
   const init = sem.initialWorld()
   generated++
-  fingerprint(init)
+  fingerprint(init, init.length)
   const initIndex = seen.add(fp.hi, fp.lo, -1, -1)
   log("Computing initial states...")
   log(`Finished computing initial states: 1 distinct state generated.`)
   depth = 1
   const initBad = violation(init)
   if (initBad) return finish(initBad.kind, { violated: initBad.name, stateIndex: initIndex })
-  queue.push(init)
-  queueIndex.push(initIndex)
+  queue.push(init, init.length, initIndex)
+  leftInLevel = 1
 
   let pendingViolation: { name: string; kind: "invariant" | "property"; index: number } | undefined
   let parentIndex = 0
   let action = 0
-  const onSuccessor = (world: Int32Array) => {
+  const maxLength = sem.headerLength + model.maxInFlight
+  const onSuccessor = (world: Int32Array, length: number) => {
     generated++
     const a = action++
     if (pendingViolation !== undefined) return
-    if (sem.inFlight(world) > model.maxInFlight) return
-    fingerprint(world)
+    if (length > maxLength) return // state constraint: too many messages in flight
+    fingerprint(world, length)
     const index = seen.add(fp.hi, fp.lo, parentIndex, a)
     if (index < 0) return
-    const bad = violation(world)
+    const bad = violation(world.subarray(0, length))
     if (bad) {
       pendingViolation = { ...bad, index }
       return
     }
-    next.push(world)
-    nextIndex.push(index)
+    queue.push(world, length, index)
   }
 
   for (;;) {
-    if (cursor === queue.length) {
-      if (next.length === 0) break
-      queue = next
-      queueIndex = nextIndex
-      next = []
-      nextIndex = []
-      cursor = 0
+    if (leftInLevel === 0) {
+      if (queue.length === 0) break
+      leftInLevel = queue.length
       depth++
     }
-    const world = queue[cursor]!
-    parentIndex = queueIndex[cursor]!
-    cursor++
+    const { world, index } = queue.shift()!
+    leftInLevel--
+    parentIndex = index
     action = 0
     const count = sem.successors(world, onSuccessor)
     if (pendingViolation !== undefined) {
-      if (pendingViolation.index >= 0) depth++
+      depth++ // the violating state lies one level below the state being expanded
       return finish(pendingViolation.kind, { violated: pendingViolation.name, stateIndex: pendingViolation.index })
     }
     if (count === 0 && model.checkDeadlock === true) return finish("deadlock", { stateIndex: parentIndex })
@@ -160,7 +159,7 @@ export const explore = <P extends Protocol, G>(
         lastProgress = t
         const minutes = (t - started) / 60_000
         log(
-          `Progress(${depth}) at ${(t - started) / 1000 | 0}s: ${generated.toLocaleString("en-US")} states generated (${Math.round(generated / minutes).toLocaleString("en-US")} s/min), ${seen.size.toLocaleString("en-US")} distinct states found (${Math.round(seen.size / minutes).toLocaleString("en-US")} ds/min), ${(queue.length - cursor + next.length).toLocaleString("en-US")} states left on queue.`,
+          `Progress(${depth}) at ${(t - started) / 1000 | 0}s: ${generated.toLocaleString("en-US")} states generated (${Math.round(generated / minutes).toLocaleString("en-US")} s/min), ${seen.size.toLocaleString("en-US")} distinct states found (${Math.round(seen.size / minutes).toLocaleString("en-US")} ds/min), ${queue.length.toLocaleString("en-US")} states left on queue.`,
         )
         progressCount++
       }

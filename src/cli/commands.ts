@@ -15,6 +15,10 @@ export const commands: Record<string, Command> = {
     summary: "model-check a protocol's cluster model: pollen mc <model> [--bound=value ...]",
     load: () => import("./commands/mc.ts"),
   },
+  tla: {
+    summary: "parse or model-check a TLA+ spec: pollen tla check <Spec.tla> [--config F] | pollen tla parse <Spec.tla>",
+    load: () => import("./commands/tla.ts"),
+  },
   bench: {
     summary: "run a benchmark: pollen bench <name>",
     load: () => import("./commands/bench.ts"),

@@ -27,7 +27,7 @@ export interface AntiEntropyBounds {
 
 export const ciBounds: AntiEntropyBounds = {
   nodes: 3,
-  maxInFlight: 2,
+  maxInFlight: 1,
   crashes: 1,
   drops: 1,
   duplicates: 0,
@@ -46,17 +46,27 @@ export const defaultClients: ReadonlyArray<ClientScript<Op>> = [
 ]
 
 /**
- * Ghost variable: synced[i][j] holds when node i has merged node j's entries as they are
- * now (j has not changed since). Initially every replica is empty, so all pairs hold.
+ * Ghost variable: bit i·n+j of `Synced` holds when node i has merged node j's entries as
+ * they are now (j has not changed since). Initially every replica is empty, so all hold.
+ * A bitmask rather than a matrix keeps the ghost cheap to compare and intern.
  */
-export type Synced = ReadonlyArray<ReadonlyArray<boolean>>
+export type Synced = number
 
-const allSynced = (n: number): Synced => Array.from({ length: n }, () => Array.from({ length: n }, () => true))
-
-const withColumn = (g: Synced, j: number, v: boolean): Synced => g.map((row, i) => (i === j ? row : row.map((x, k) => (k === j ? v : x))))
-const withRow = (g: Synced, i: number, v: boolean): Synced => g.map((row, r) => (r === i ? row.map((x, k) => (k === i ? x : v)) : row))
-const withCell = (g: Synced, i: number, j: number, v: boolean): Synced =>
-  g[i]![j] === v ? g : g.map((row, r) => (r === i ? row.map((x, k) => (k === j ? v : x)) : row))
+const bit = (n: number, i: number, j: number): number => 2 ** (i * n + j)
+const allSynced = (n: number): Synced => 2 ** (n * n) - 1
+const has = (g: Synced, b: number): boolean => Math.floor(g / b) % 2 === 1
+const clear = (g: Synced, b: number): Synced => (has(g, b) ? g - b : g)
+const set = (g: Synced, b: number): Synced => (has(g, b) ? g : g + b)
+/** Nobody's view of node j holds any more. */
+const clearColumn = (g: Synced, n: number, j: number): Synced => {
+  for (let i = 0; i < n; i++) if (i !== j) g = clear(g, bit(n, i, j))
+  return g
+}
+/** Node i's view of the others no longer holds. */
+const clearRow = (g: Synced, n: number, i: number): Synced => {
+  for (let j = 0; j < n; j++) if (i !== j) g = clear(g, bit(n, i, j))
+  return g
+}
 
 /** LWW order on read results: a missing value is below every written one. */
 const compareRead = (a: Res & { _tag: "Value" }, b: Res & { _tag: "Value" }): number => {
@@ -79,6 +89,19 @@ export const readsNeverGoBack = (history: ReadonlyArray<HistoryEvent<Op, Res>>):
   return true
 }
 
+// The checker hands out one array per distinct history, so the set is memoised on it.
+const writtenCache = new WeakMap<object, ReadonlySet<string>>()
+const writtenValues = (history: ReadonlyArray<HistoryEvent<Op, Res>>): ReadonlySet<string> => {
+  let written = writtenCache.get(history)
+  if (written === undefined) {
+    const values = new Set<string>()
+    for (const e of history) if (e.kind === "invoke" && e.op._tag === "Put") values.add(e.op.value)
+    written = values
+    writtenCache.set(history, written)
+  }
+  return written
+}
+
 const valuesIn = (entries: Entries): string[] => Object.keys(entries).map((k) => entries[k]!.value)
 
 export const antiEntropyModel = (
@@ -86,7 +109,9 @@ export const antiEntropyModel = (
   variant: ReplicaVariant = correctVariant,
   name = "anti-entropy",
 ): ClusterModel<AntiEntropy, Synced> => {
-  const nodes = Array.from({ length: bounds.nodes }, (_, i) => `n${i}`)
+  const n = bounds.nodes
+  if (n > 7) throw new Error("anti-entropy model: at most 7 nodes (the ghost is an n·n-bit mask)")
+  const nodes = Array.from({ length: n }, (_, i) => `n${i}`)
   const clients = bounds.clients ?? defaultClients
   const withClients = new Set(clients.map((c) => c.node))
   return {
@@ -107,15 +132,15 @@ export const antiEntropyModel = (
             return g
           case "restart":
             // The replica is rebuilt from disk: nobody's view of it, nor its view of others, is known.
-            return withRow(withColumn(g, event.node, false), event.node, false)
+            return clearRow(clearColumn(g, n, event.node), n, event.node)
           case "step": {
             let next = g
-            if (!same(event.before.entries, event.after.entries)) next = withColumn(next, event.node, false)
+            if (!same(event.before.entries, event.after.entries)) next = clearColumn(next, n, event.node)
             const input = event.input as { _tag: string; from?: string; msg?: Msg }
             if (input._tag === "Recv" && input.msg !== undefined) {
               const j = nodes.indexOf(input.from!)
               const sender = stateOf(j)
-              if (sender !== undefined && same(input.msg.entries, sender.entries)) next = withCell(next, event.node, j, true)
+              if (sender !== undefined && same(input.msg.entries, sender.entries)) next = set(next, bit(n, event.node, j))
             }
             return next
           }
@@ -127,8 +152,7 @@ export const antiEntropyModel = (
         // Replicas never hold a value no client wrote (volatile state and disk alike).
         name: "NoValueNoClientWrote",
         holds: (view) => {
-          const written = new Set<string>()
-          for (const e of view.history) if (e.kind === "invoke" && e.op._tag === "Put") written.add(e.op.value)
+          const written = writtenValues(view.history)
           return view.nodes.every(
             (n) =>
               (n.state === undefined || valuesIn(n.state.entries).every((v) => written.has(v))) &&
@@ -141,7 +165,7 @@ export const antiEntropyModel = (
         name: "ConvergenceWhenSynced",
         holds: (view) => {
           if (view.network.length > 0 || view.nodes.some((n) => !n.up)) return true
-          if (!view.ghost.every((row) => row.every((x) => x))) return true
+          if (view.ghost !== allSynced(n)) return true
           const first = canonicalJson(view.nodes[0]!.state!.entries)
           return view.nodes.every((n) => canonicalJson(n.state!.entries) === first)
         },

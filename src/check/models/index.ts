@@ -16,7 +16,7 @@ export interface ModelEntry {
 export const models: Record<string, ModelEntry> = {
   "anti-entropy": {
     summary: "replicated LwwMap with push/pull anti-entropy, crashes and message loss",
-    defaults: { ...ciBounds },
+    defaults: (({ clients: _clients, ...bounds }) => bounds)(ciBounds),
     mutants: Object.keys(antiEntropyMutants),
     build: (bounds, mutant) => {
       const variant = mutant === undefined ? undefined : antiEntropyMutants[mutant]

@@ -1,0 +1,92 @@
+// `pollen tla check <Spec.tla> [--config F] [--workers N] [--dump-trace F] [--lib DIR]...`
+// `pollen tla parse <Spec.tla>`
+import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { basename, dirname, join } from "node:path"
+import { parseArgs } from "node:util"
+import { parseConfig } from "../../tla/cfg.ts"
+import { Checker } from "../../tla/checker.ts"
+import { TlaError } from "../../tla/errors.ts"
+import { buildModel } from "../../tla/model.ts"
+import { parseModule } from "../../tla/parser.ts"
+import { exitCode, formatResult, traceToJson } from "../../tla/report.ts"
+
+const usage = `usage:
+  pollen tla check <Spec.tla> [--config <file.cfg>] [--workers N] [--dump-trace <file.json>] [--lib <dir>]...
+  pollen tla parse <Spec.tla>
+
+Exit codes as TLC's: 0 ok, 10 assumption false, 11 deadlock, 12 safety violation, 150 parse error, 1 other.`
+
+const errorExit = (e: unknown): number => {
+  if (e instanceof TlaError) {
+    console.error(e.format())
+    return e.kind === "parse" ? 150 : 1
+  }
+  console.error(`pollen tla: ${e instanceof Error ? e.message : String(e)}`)
+  return 1
+}
+
+const check = (spec: string, opts: { config?: string; workers?: string; "dump-trace"?: string; lib?: string[] }): number => {
+  const cfgFile = opts.config ?? join(dirname(spec), `${basename(spec, ".tla")}.cfg`)
+  if (!existsSync(spec)) throw new TlaError("io", `no such file: ${spec}`)
+  if (!existsSync(cfgFile)) throw new TlaError("io", `no such model config: ${cfgFile} (give one with --config)`)
+  const workers = opts.workers === undefined ? 1 : Number(opts.workers)
+  if (!Number.isInteger(workers) || workers < 1) throw new TlaError("io", `--workers must be a positive integer`)
+  console.log(`Pollen TLA+ checker: breadth-first search of ${spec} with ${cfgFile}, 1 worker.`)
+  if (workers > 1) console.log(`(--workers ${workers} requested; this version explores with one worker.)`)
+  const cfg = parseConfig(readFileSync(cfgFile, "utf8"), cfgFile)
+  const model = buildModel(spec, cfg, { libDirs: opts.lib ?? [] })
+  for (const w of model.warnings) console.log(`Warning: ${w}`)
+  console.log("Computing initial states...")
+  const checker = new Checker(model, {
+    onInitialStates: (n) => console.log(`Finished computing initial states: ${n.toLocaleString("en-US")} distinct state${n === 1 ? "" : "s"} generated.`),
+    onProgress: (p) =>
+      console.log(
+        `Progress(${p.depth}) at ${p.seconds.toFixed(0)}s: ${p.generated.toLocaleString("en-US")} states generated (${Math.round((p.generated / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} s/min), ${p.distinct.toLocaleString("en-US")} distinct states found (${Math.round((p.distinct / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} ds/min), ${p.queue.toLocaleString("en-US")} states left on queue.`,
+      ),
+  })
+  const r = checker.run()
+  console.log(formatResult(model.varNames, r))
+  const o = r.outcome
+  if (opts["dump-trace"] !== undefined && (o.kind === "invariant" || o.kind === "deadlock" || o.kind === "property" || o.kind === "error"))
+    writeFileSync(opts["dump-trace"], JSON.stringify(traceToJson(model.varNames, o.trace)) + "\n")
+  return exitCode(r)
+}
+
+export const run = async (args: readonly string[]): Promise<number> => {
+  let parsed
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      allowPositionals: true,
+      options: {
+        config: { type: "string" },
+        workers: { type: "string" },
+        "dump-trace": { type: "string" },
+        lib: { type: "string", multiple: true },
+        help: { type: "boolean", short: "h" },
+      },
+    })
+  } catch (e) {
+    console.error(`pollen tla: ${e instanceof Error ? e.message : String(e)}\n${usage}`)
+    return 1
+  }
+  const [sub, spec] = parsed.positionals
+  if (parsed.values.help === true) {
+    console.log(usage)
+    return 0
+  }
+  if (sub === undefined || spec === undefined || (sub !== "check" && sub !== "parse")) {
+    console.error(usage)
+    return 1
+  }
+  try {
+    if (sub === "parse") {
+      const m = parseModule(readFileSync(spec, "utf8"), spec)
+      console.log(`Parsed module ${m.name}: ${m.units.filter((u) => u !== null).length} units, EXTENDS ${m.extends.join(", ") || "(none)"}.`)
+      return 0
+    }
+    return check(spec, parsed.values)
+  } catch (e) {
+    return errorExit(e)
+  }
+}

@@ -1,0 +1,419 @@
+// Breadth-first explicit-state model checker with TLC's counting rules:
+// - "generated" counts every initial state and every successor produced (before dedup and
+//   constraints); "distinct" counts in-model states inserted in the fingerprint set;
+// - invariants are checked on new states and on out-of-model states; implied actions
+//   (PROPERTY [][A]_v, refinement) on every transition;
+// - deadlock = a dequeued state whose Next produced no successor at all;
+// - depth = highest BFS level reached (initial states are level 1).
+// Only fingerprints, parent pointers and levels are kept for visited states; traces are
+// rebuilt by re-executing Init/Next along the parent chain, as TLC does.
+import { TlaError } from "./errors.ts"
+import { FingerprintSet, IntColumn } from "./fingerprint-set.ts"
+import type { Model } from "./model.ts"
+import type { ActionLabel } from "./runtime.ts"
+import { Ctx, asBool } from "./runtime.ts"
+import { mergeUnion } from "./stdlib.ts"
+import type { Value } from "./values.ts"
+import { FcnValue, LazySet, ModelValue, SetValue, compare, hashLo, hashValue, isSetValue, enumerate, mkFcnFromPairs, mkSet } from "./values.ts"
+
+export type State = readonly Value[]
+
+export interface TraceStep {
+  readonly state: State
+  /** null for the initial state. */
+  readonly action: ActionLabel | null
+}
+
+export type Outcome =
+  | { kind: "ok" }
+  | { kind: "invariant"; name: string; trace: TraceStep[] }
+  | { kind: "property"; name: string; trace: TraceStep[] }
+  | { kind: "deadlock"; trace: TraceStep[] }
+  | { kind: "assumption"; name: string }
+  | { kind: "error"; error: TlaError; trace: TraceStep[] }
+
+export interface CheckResult {
+  readonly outcome: Outcome
+  readonly generated: number
+  readonly distinct: number
+  readonly depth: number
+  readonly queueLeft: number
+  readonly seconds: number
+}
+
+export interface CheckOptions {
+  /** Called about every `progressEvery` ms with running totals. */
+  readonly onProgress?: (p: { generated: number; distinct: number; depth: number; queue: number; seconds: number }) => void
+  readonly progressEveryMs?: number
+  /** Called once the initial states are computed, with the number of distinct ones. */
+  readonly onInitialStates?: (distinct: number) => void
+  /** Stop (outcome ok, partial figures) once this many distinct states are found; for profiling. */
+  readonly stopAfterDistinct?: number
+}
+
+class Stop {
+  constructor(readonly outcome: Outcome) {}
+}
+
+// ---------------------------------------------------------------- symmetry / fingerprints
+
+function permute(v: Value, p: Map<ModelValue, ModelValue>, pi: number): Value {
+  if (typeof v !== "object") return v
+  if (v instanceof ModelValue) return p.get(v) ?? v
+  let o: SetValue | FcnValue
+  if (v instanceof SetValue || v instanceof FcnValue) o = v
+  else if (v instanceof LazySet) o = v.toSet()
+  else o = v.materialize()
+  const cache = o.perm
+  if (cache !== undefined) {
+    const hit = cache[pi]
+    if (hit !== undefined) return hit
+  }
+  const r = o instanceof SetValue ? permuteSet(o, p, pi) : permuteFcn(o, p, pi)
+  if (o instanceof SetValue) (o.perm ??= [])[pi] = r
+  return r
+}
+
+function permuteSet(s: SetValue, p: Map<ModelValue, ModelValue>, pi: number): Value {
+  const parts = s.parts
+  if (parts !== undefined) {
+    const left = parts[0].perm?.[pi]
+    const right = parts[1].perm?.[pi]
+    if (left !== undefined || right !== undefined) {
+      const l = left ?? permute(parts[0], p, pi)
+      const r = right ?? permute(parts[1], p, pi)
+      if (l === parts[0] && r === parts[1]) return s
+      return new SetValue(mergeUnion((l as SetValue).elems, (r as SetValue).elems))
+    }
+  }
+  let changed = false
+  const out = new Array<Value>(s.elems.length)
+  for (let i = 0; i < s.elems.length; i++) {
+    const x = s.elems[i]!
+    const y = permute(x, p, pi)
+    if (y !== x) changed = true
+    out[i] = y
+  }
+  return changed ? mkSet(out) : s
+}
+
+function permuteFcn(f: FcnValue, p: Map<ModelValue, ModelValue>, pi: number): Value {
+  let changed = false
+  const vals = new Array<Value>(f.vals.length)
+  for (let i = 0; i < f.vals.length; i++) {
+    const x = f.vals[i]!
+    const y = permute(x, p, pi)
+    if (y !== x) changed = true
+    vals[i] = y
+  }
+  if (f.keys === null || typeof f.keys[0] === "string") return changed ? new FcnValue(f.keys, vals) : f
+  let keysChanged = false
+  const keys = new Array<Value>(f.keys.length)
+  for (let i = 0; i < f.keys.length; i++) {
+    const y = permute(f.keys[i]!, p, pi)
+    if (y !== f.keys[i]) keysChanged = true
+    keys[i] = y
+  }
+  if (!keysChanged) return changed ? new FcnValue(f.keys, vals) : f
+  return mkFcnFromPairs(keys.map((k, i) => [k, vals[i]!] as const))
+}
+
+/** The lexicographically smallest state in the symmetry orbit (compared variable by variable). */
+const canonical = (s: State, perms: readonly Map<ModelValue, ModelValue>[]): State => {
+  let min: Value[] = s as Value[]
+  for (let pi = 0; pi < perms.length; pi++) {
+    const p = perms[pi]!
+    let cand: Value[] | null = null
+    let cmp = 0
+    for (let j = 0; j < s.length; j++) {
+      const pv = permute(s[j]!, p, pi)
+      cmp = compare(pv, min[j]!)
+      if (cmp !== 0) {
+        if (cmp < 0) {
+          cand = new Array<Value>(s.length)
+          for (let t = 0; t < j; t++) cand[t] = min[t]!
+          cand[j] = pv
+          for (let t = j + 1; t < s.length; t++) cand[t] = permute(s[t]!, p, pi)
+        }
+        break
+      }
+    }
+    if (cand !== null) min = cand
+  }
+  return min
+}
+
+/** Fingerprint lanes of the last `fingerprint` call. */
+let fpLo = 0
+const fingerprint = (vals: readonly Value[]): number => {
+  let a = 0x2f1b3c5d
+  let b = 0x61c88647
+  for (let i = 0; i < vals.length; i++) {
+    const h = hashValue(vals[i]!)
+    a = Math.imul(a ^ h, 0x01000193) + i
+    b = Math.imul(b ^ hashLo, 0x5bd1e995) + i
+  }
+  a ^= a >>> 15
+  a = Math.imul(a, 0x2c1b3c6d)
+  b ^= b >>> 13
+  b = Math.imul(b, 0x297a2d39)
+  fpLo = b ^ (b >>> 16)
+  return a ^ (a >>> 16)
+}
+
+// ---------------------------------------------------------------- the checker
+
+export class Checker {
+  private readonly ctx: Ctx
+  private readonly seen = new FingerprintSet(16)
+  private readonly parent = new IntColumn()
+  private readonly fpHi = new IntColumn()
+  private readonly fpLoCol = new IntColumn()
+  private generated = 0
+  private depth = 0
+  private queueLeft = 0
+  private readonly n: number
+
+  constructor(
+    readonly model: Model,
+    readonly opts: CheckOptions = {},
+  ) {
+    this.ctx = new Ctx(model.varNames)
+    this.n = model.varNames.length
+  }
+
+  /** Fingerprint of a state as stored in the seen set (after VIEW and SYMMETRY). */
+  fingerprintOf(s: State): [number, number] {
+    let vals: readonly Value[] = s
+    if (this.model.view !== null) vals = [this.evalState(this.model.view.ev, s)]
+    else if (this.model.symmetry !== null) {
+      vals = canonical(s, this.model.symmetry)
+      for (const v of s) if (v instanceof SetValue) v.parts = undefined
+    }
+    const h = fingerprint(vals)
+    return [h, fpLo]
+  }
+
+  private evalState(ev: Model["init"]["ev"], s: State): Value {
+    const c = this.ctx
+    const saved = c.s
+    c.s = s as Value[]
+    c.gen++
+    try {
+      return ev(c, null)
+    } finally {
+      c.s = saved
+      c.gen++
+    }
+  }
+
+  private holds(node: Model["init"], s: State, t: State | null): boolean {
+    const c = this.ctx
+    const ss = c.s
+    const sp = c.p
+    c.s = s as Value[]
+    if (t !== null) c.p = t as Value[]
+    c.gen++
+    try {
+      return asBool(node.ev(c, null))
+    } finally {
+      c.s = ss
+      c.p = sp
+      c.gen++
+    }
+  }
+
+  /** All initial states, in TLC's enumeration order. */
+  initialStates(f: (s: State) => void): void {
+    const c = this.ctx
+    c.s = new Array<Value | undefined>(this.n).fill(undefined)
+    c.init = true
+    c.splitting = true
+    c.level = 1
+    try {
+      this.model.init.act(c, null, () => {
+        for (let i = 0; i < this.n; i++)
+          if (c.s[i] === undefined) throw new TlaError("eval", `the initial predicate does not assign a value to variable ${this.model.varNames[i]}`)
+        f(c.s.slice() as Value[])
+      })
+    } finally {
+      c.init = false
+      // the working array was mutated in place; never leave it as the current state
+      c.s = new Array<Value | undefined>(this.n).fill(undefined)
+    }
+  }
+
+  /** All successors of `s` (with the label of the action producing each). */
+  successors(s: State, f: (t: State, label: ActionLabel | null) => void): void {
+    const c = this.ctx
+    c.s = s as Value[]
+    c.p = new Array<Value | undefined>(this.n).fill(undefined)
+    c.init = false
+    c.splitting = true
+    c.label = null
+    c.gen++
+    this.model.next.act(c, null, () => {
+      for (let i = 0; i < this.n; i++)
+        if (c.p[i] === undefined) throw new TlaError("eval", `the successor state is not completely specified: variable ${this.model.varNames[i]} is not assigned by the action ${c.label?.name ?? "Next"}`)
+      f(c.p.slice() as Value[], c.label)
+    })
+  }
+
+  private checkAssumptions(): Outcome | null {
+    for (const a of this.model.assumptions) {
+      const c = new Ctx(this.model.varNames)
+      if (!asBool(a.node.ev(c, null), `assumption ${a.name}`)) return { kind: "assumption", name: a.name }
+    }
+    return null
+  }
+
+  run(): CheckResult {
+    const start = Date.now()
+    let lastProgress = start
+    const every = this.opts.progressEveryMs ?? 2000
+    const m = this.model
+    const queue: State[] = []
+    const ids: number[] = []
+    let head = 0
+    const result = (outcome: Outcome): CheckResult => ({
+      outcome,
+      generated: this.generated,
+      distinct: this.seen.size,
+      depth: this.depth,
+      queueLeft: this.queueLeft,
+      seconds: (Date.now() - start) / 1000,
+    })
+    let currentId = -1
+    try {
+      const bad = this.checkAssumptions()
+      if (bad !== null) return result(bad)
+      const inModel = (s: State, t: State | null): boolean => {
+        for (const cn of m.constraints) if (!this.holds(cn.node, t ?? s, null)) return false
+        if (t !== null) for (const cn of m.actionConstraints) if (!this.holds(cn.node, s, t)) return false
+        return true
+      }
+      const checkInvariants = (t: State, id: number, parentId: number, label: ActionLabel | null): void => {
+        for (const inv of m.invariants)
+          if (!this.holds(inv.node, t, null)) throw new Stop({ kind: "invariant", name: inv.name, trace: this.trace(id >= 0 ? id : parentId, id >= 0 ? null : { state: t, action: label }) })
+      }
+      // ---- initial states
+      this.initialStates((s) => {
+        this.generated++
+        const ok = inModel(s, null)
+        let id = -1
+        if (ok) {
+          const [h, l] = this.fingerprintOf(s)
+          if (!this.seen.add(h, l)) return
+          id = this.parent.length
+          this.parent.push(-1)
+          this.fpHi.push(h)
+          this.fpLoCol.push(l)
+          this.depth = Math.max(this.depth, 1)
+          queue.push(s)
+          ids.push(id)
+        }
+        checkInvariants(s, id, -1, null)
+        for (const ii of m.impliedInits)
+          if (!this.holds(ii.node, s, null)) throw new Stop({ kind: "property", name: ii.name, trace: this.trace(id, id >= 0 ? null : { state: s, action: null }) })
+      })
+      const levels: number[] = ids.map(() => 1)
+      this.opts.onInitialStates?.(this.seen.size)
+      // ---- breadth-first search
+      while (head < queue.length) {
+        const s = queue[head]!
+        const id = ids[head]!
+        const level = levels[head]!
+        head++
+        if (head > 65536 && head * 2 > queue.length) {
+          queue.splice(0, head)
+          ids.splice(0, head)
+          levels.splice(0, head)
+          head = 0
+        }
+        currentId = id
+        this.ctx.level = level
+        let count = 0
+        this.successors(s, (t, label) => {
+          count++
+          this.generated++
+          const ok = inModel(s, t)
+          let tid = -1
+          let fresh = false
+          if (ok) {
+            const [h, l] = this.fingerprintOf(t)
+            fresh = this.seen.add(h, l)
+            if (fresh) {
+              tid = this.parent.length
+              this.parent.push(id)
+              this.fpHi.push(h)
+              this.fpLoCol.push(l)
+              if (level + 1 > this.depth) this.depth = level + 1
+            }
+          }
+          if (fresh || !ok) checkInvariants(t, tid, id, label)
+          for (const ia of m.impliedActions)
+            if (!this.holds(ia.node, s, t)) throw new Stop({ kind: "property", name: ia.name, trace: [...this.trace(id, null), { state: t, action: label }] })
+          if (fresh) {
+            queue.push(t)
+            ids.push(tid)
+            levels.push(level + 1)
+          }
+        })
+        if (count === 0 && m.checkDeadlock) {
+          this.queueLeft = queue.length - head
+          return result({ kind: "deadlock", trace: this.trace(id, null) })
+        }
+        if (this.opts.stopAfterDistinct !== undefined && this.seen.size >= this.opts.stopAfterDistinct) break
+        const now = Date.now()
+        if (this.opts.onProgress !== undefined && now - lastProgress >= every) {
+          lastProgress = now
+          this.opts.onProgress({ generated: this.generated, distinct: this.seen.size, depth: this.depth, queue: queue.length - head, seconds: (now - start) / 1000 })
+        }
+      }
+      this.queueLeft = queue.length - head
+      return result({ kind: "ok" })
+    } catch (e) {
+      this.queueLeft = queue.length - head
+      if (e instanceof Stop) return result(e.outcome)
+      if (e instanceof TlaError) {
+        let trace: TraceStep[] = []
+        try {
+          if (currentId >= 0) trace = this.trace(currentId, null)
+        } catch {
+          trace = []
+        }
+        return result({ kind: "error", error: e, trace })
+      }
+      throw e
+    }
+  }
+
+  /** Rebuilds the path to stored state `id` by re-executing Init and Next along parent pointers. */
+  trace(id: number, extra: TraceStep | null): TraceStep[] {
+    const chain: number[] = []
+    for (let x = id; x >= 0; x = this.parent.get(x)) chain.push(x)
+    chain.reverse()
+    const steps: TraceStep[] = []
+    const savedLevel = this.ctx.level
+    for (let i = 0; i < chain.length; i++) {
+      const want = chain[i]!
+      const h = this.fpHi.get(want)
+      const l = this.fpLoCol.get(want)
+      let found: TraceStep | null = null
+      const consider = (t: State, label: ActionLabel | null): void => {
+        if (found !== null) return
+        const [a, b] = this.fingerprintOf(t)
+        if (a === h && b === l) found = { state: t, action: label }
+      }
+      if (i === 0) this.initialStates((s) => consider(s, null))
+      else this.successors(steps[i - 1]!.state, (t, label) => consider(t, label))
+      if (found === null) break
+      steps.push(found)
+    }
+    this.ctx.level = savedLevel
+    if (extra !== null) steps.push(extra)
+    return steps
+  }
+}
+
+export const isSet = isSetValue

@@ -1,0 +1,50 @@
+// Evaluation of constant expressions against TLC's results.
+import { describe, expect, it } from "vitest"
+import { evalExpression } from "../../src/tla/api.ts"
+import { printValue } from "../../src/tla/values.ts"
+
+const cases: [string, string][] = [
+  ["LET f[n \\in 0..5] == IF n = 0 THEN 1 ELSE n * f[n-1] IN f[5]", "120"],
+  ["[r \\in {1} |-> [a |-> <<1, 2>>]][1].a[2]", "2"],
+  ["[[a |-> <<1, 2>>] EXCEPT !.a[1] = @ + 10]", "[a |-> <<11, 2>>]"],
+  ["\\E <<a, b>> \\in {1, 2} \\X {3} : a + b = 5", "TRUE"],
+  ["{<<a, b>> : a \\in {1, 2}, b \\in {3}}", "{<<1, 3>>, <<2, 3>>}"],
+  ["SUBSET {1, 2}", "{{}, {1}, {2}, {1, 2}}"],
+  ["[a : {1, 2}, b : {3}]", "{[a |-> 1, b |-> 3], [a |-> 2, b |-> 3]}"],
+  ["[{1, 2} -> {0}]", "{<<0, 0>>}"],
+  ["SelectSeq(<<1, 2, 3, 4>>, LAMBDA x : x % 2 = 0)", "<<2, 4>>"],
+  ["ToString(<<1, \"a\">>)", "\"<<1, \\\"a\\\">>\""],
+  ["(1 :> 2) @@ (1 :> 3) @@ (2 :> 4)", "<<2, 4>>"],
+  ["DOMAIN [a |-> 1, b |-> 2]", "{\"a\", \"b\"}"],
+  ["Cardinality(Permutations({1, 2, 3}))", "6"],
+  ["<<1, 2>> \\in Seq({1, 2})", "TRUE"],
+  ["CHOOSE x \\in {3, 1, 2} : TRUE", "1"],
+  ["-7 \\div 2", "-3"],
+  ["(-7) \\div 2", "-4"],
+  ["-7 % 2", "1"],
+  ["2 ^ 10", "1024"],
+  ["{x \\in 1..10 : x % 3 = 0}", "{3, 6, 9}"],
+  ["UNION {{1}, {2, 3}}", "{1, 2, 3}"],
+  ["LET Max(S) == CHOOSE m \\in S : \\A n \\in S : m >= n IN Max({4, 9, 2})", "9"],
+  ["CASE 1 = 2 -> \"a\" [] 2 = 2 -> \"b\" [] OTHER -> \"c\"", "\"b\""],
+  ["Len(SubSeq(<<1, 2, 3>>, 2, 3))", "2"],
+  ["<<1, 2>> \\o <<3>>", "<<1, 2, 3>>"],
+  ["Head(Tail(<<1, 2, 3>>))", "2"],
+  ["[x \\in {1, 2}, y \\in {3} |-> x + y][2, 3]", "5"],
+  ["[<<1, 2>> EXCEPT ![1] = 5, ![2] = @ * 3]", "<<5, 6>>"],
+  ["{1, 2} \\subseteq 0..3 /\\ 4 \\notin {1}", "TRUE"],
+  ["LET RECURSIVE F(_) F(n) == IF n = 0 THEN 0 ELSE n + F(n - 1) IN F(4)", "10"],
+  ["(0 :> \"a\" @@ 1 :> \"b\")", "(0 :> \"a\" @@ 1 :> \"b\")"],
+  ["[a |-> 1] = [a |-> 1] /\\ <<>> = [x \\in {} |-> 1]", "TRUE"],
+  ["IsFiniteSet(1..3) /\\ ~IsFiniteSet(Nat)", "TRUE"],
+  ["BagToSet(SetToBag({1, 2})) = {1, 2}", "TRUE"],
+  ["CopiesIn(1, SetToBag({1}) (+) SetToBag({1}))", "2"],
+  ["Append(<<>>, [a |-> {1}])", "<<[a |-> {1}]>>"],
+  ["\"abc\" = \"abc\" /\\ \"a\" # \"b\"", "TRUE"],
+  ["\\A x \\in {} : FALSE", "TRUE"],
+  ["ENABLED TRUE", "TRUE"],
+]
+
+describe("constant expressions evaluate as in TLC", () => {
+  for (const [e, want] of cases) it(e, () => expect(printValue(evalExpression(e))).toBe(want))
+})
