@@ -88,7 +88,7 @@ export const NameRecSchema = Schema.Union([
   /** `round`: the proposer's highest round ever used (a ballot is never reused). */
   Schema.TaggedStruct("Round", { maxRound: Schema.Int }),
   /** `intent/<reqId>`: an operation this node proposes; its outcome once decided. */
-  Schema.TaggedStruct("Intent", { op: NameOpSchema, outcome: AccValSchema, done: Schema.Boolean }),
+  Schema.TaggedStruct("Intent", { op: NameOpSchema, outcome: AccValSchema, done: Schema.Boolean, b: BallotSchema }),
   /** `alias/<name>` and `bucket/<id>`: the CRDT rows projected from decisions. */
   Schema.TaggedStruct("Alias", { row: AliasRowSchema }),
   Schema.TaggedStruct("Bucket", { id: Schema.String, row: BucketRowSchema }),

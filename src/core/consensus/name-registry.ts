@@ -194,7 +194,7 @@ export const makeRegistry = (variant: RegistryVariant = correctRegistry): Machin
   const decide = (s: RegistryState, reqId: string, out: Out[]): RegistryState => {
     const p = s.ops[reqId]!
     const outcome = p.newVal
-    out.push(persist(intentKey(reqId), { _tag: "Intent", op: p.op, outcome, done: true }))
+    out.push(persist(intentKey(reqId), { _tag: "Intent", op: p.op, outcome, done: true, b: p.b }))
     out.push(cancelTimer(rtTimer(reqId)))
     if (s.params.deadlineMs > 0) out.push(cancelTimer(dlTimer(reqId)))
     const result = resultOf(p.op, outcome)
@@ -351,7 +351,7 @@ export const makeRegistry = (variant: RegistryVariant = correctRegistry): Machin
       if (known.phase === "stalled") next = startAttempt(next, op.reqId, out)
       return { state: next, out }
     }
-    out.push(persist(intentKey(op.reqId), { _tag: "Intent", op, outcome: null, done: false }))
+    out.push(persist(intentKey(op.reqId), { _tag: "Intent", op, outcome: null, done: false, b: BOTTOM }))
     if (s.params.deadlineMs > 0) out.push(setTimer(dlTimer(op.reqId), s.params.deadlineMs))
     const fresh: ProposerOp = {
       op,
@@ -388,12 +388,12 @@ export const makeRegistry = (variant: RegistryVariant = correctRegistry): Machin
           ops[reqId] = {
             op: record.op,
             waiting: [],
-            b: BOTTOM,
+            b: record.done ? record.b : BOTTOM,
             attempt: 0,
             phase: record.done ? "done" : "prepare",
             promises: [],
             accepts: [],
-            newVal: null,
+            newVal: record.done ? record.outcome : null,
             outcome: record.outcome,
           }
           if (!record.done) resume.push(reqId)
