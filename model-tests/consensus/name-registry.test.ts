@@ -25,11 +25,16 @@ const configs: Array<[string, Partial<NameRegistryBounds>]> = [
   ["retransmission and client deadlines (Unavailable)", { ...quiet, script: "claim", rounds: 1, retransmit: true, deadline: true }],
 ]
 
+// Deeper bounds for `npm run check:deep` (sizes measured on the 2-core machine, one run each).
 const deepConfigs: Array<[string, Partial<NameRegistryBounds>]> = [
+  // 1,369,871 distinct, depth 42, ~55 s
   ["deep: claim/claim/release, rounds 1..2, 5 in flight", { ...quiet, script: "claim-release", rounds: 2, maxInFlight: 5 }],
-  ["deep: crash + loss + duplication, rounds 1..2", { ...quiet, script: "claim-release", rounds: 2, crashes: 1, drops: 1, duplicates: 1 }],
-  ["deep: 3 proposers, rounds 1..2, crash", { ...quiet, script: "claim-release", proposers: 3, rounds: 2, crashes: 1 }],
-  ["deep: colocated proposers, partition, 5 in flight", { ...quiet, script: "claim-release", colocated: true, rounds: 2, partitions: 1, maxInFlight: 5 }],
+  // 1,537,759 distinct, depth 32, ~50 s
+  ["deep: crash + loss + duplication, round 1", { ...quiet, script: "claim", rounds: 1, crashes: 1, drops: 1, duplicates: 1 }],
+  // 447,151 distinct, depth 47, ~20 s
+  ["deep: 3 proposers, round 1, crash", { ...quiet, script: "claim", proposers: 3, rounds: 1, crashes: 1 }],
+  // 83,970 distinct, depth 44, ~5 s
+  ["deep: proposers on voters, partition, claim/claim/release", { ...quiet, script: "claim-release", colocated: true, rounds: 2, partitions: 1 }],
 ]
 
 const model = (b: Partial<NameRegistryBounds>) => nameRegistryModel({ ...nameCiBounds, ...b })
