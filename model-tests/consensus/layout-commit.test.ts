@@ -11,8 +11,8 @@ const configs: Array<[string, Partial<LayoutBounds>]> = [
   ["crash-restart of any node", { crashes: 1 }],
 ]
 const deepConfigs: Array<[string, Partial<LayoutBounds>]> = [
+  // 595,982 distinct, depth 44, ~40 s
   ["deep: loss and duplication", { drops: 1, duplicates: 1 }],
-  ["deep: 5 in flight", { maxInFlight: 5 }],
 ]
 
 describe("layout commit: exhaustive bounded checks", () => {
