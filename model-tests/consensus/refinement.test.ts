@@ -181,9 +181,9 @@ const check = (
 }
 
 describe("refinement: name-registry reducer ⊑ spec/NameRegistry.tla", () => {
-  check("2 proposers claim, round 1, loss and duplication", { script: "claim", rounds: 1, crashes: 0, drops: 1, duplicates: 1 }, { MaxRound: 1, ReleaseBy: [], ProposerCrash: false }, deep ? 2_000_000 : 20_000)
-  check("2 proposers claim, round 1, crash-restart", { script: "claim", rounds: 1, crashes: 1, drops: 0, duplicates: 0 }, { MaxRound: 1, ReleaseBy: [], ProposerCrash: true }, deep ? 2_000_000 : 20_000)
-  check("claim/claim/release, rounds 1..2", { script: "claim-release", rounds: 2, crashes: 0, drops: 0, duplicates: 0 }, { MaxRound: 2, ReleaseBy: [0], ProposerCrash: false }, deep ? 2_000_000 : 20_000)
+  check("2 proposers claim, round 1, loss and duplication", { script: "claim", rounds: 1, crashes: 0, drops: 1, duplicates: 1 }, { MaxRound: 1, ReleaseBy: [], ProposerCrash: false }, deep ? 200_000 : 20_000)
+  check("2 proposers claim, round 1, crash-restart", { script: "claim", rounds: 1, crashes: 1, drops: 0, duplicates: 0 }, { MaxRound: 1, ReleaseBy: [], ProposerCrash: true }, deep ? 200_000 : 20_000)
+  check("claim/claim/release, rounds 1..2", { script: "claim-release", rounds: 2, crashes: 0, drops: 0, duplicates: 0 }, { MaxRound: 2, ReleaseBy: [0], ProposerCrash: false }, deep ? 200_000 : 20_000)
   // The check is not vacuous: a reducer that adopts a non-maximal value, or skips phase 1,
   // takes a step that is no Next step of the spec.
   check("mutant non-max-adopt is not a refinement", { script: "claim", rounds: 1, crashes: 0, drops: 0, duplicates: 0 }, { MaxRound: 1, ReleaseBy: [], ProposerCrash: false }, 20_000, "non-max-adopt")
