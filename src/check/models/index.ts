@@ -12,6 +12,8 @@ import {
   layoutTransitionModel,
   layoutTransitionMutants,
 } from "./layout-transition.ts"
+import { layoutCiBounds as commitCiBounds, layoutCommitModel, layoutMutants as commitMutants } from "./layout-commit.ts"
+import { nameCiBounds, nameRegistryModel, registryMutants } from "./name-registry.ts"
 
 export interface ModelEntry {
   readonly summary: string
@@ -66,6 +68,37 @@ export const models: Record<string, ModelEntry> = {
         spec: loadSpec(specFile, { constants: layoutSpecConstants(b, mutant) }),
         abs: layoutAbs(b),
       } as unknown as Refinement<Protocol, unknown>
+    },
+  },
+  "name-registry": {
+    summary: "CASPaxos name registry: 3 voters, proposers racing on one name (claim/claim/release), crashes, loss, duplication",
+    defaults: { ...nameCiBounds },
+    mutants: Object.keys(registryMutants),
+    build: (bounds, mutant) => {
+      const variant = mutant === undefined ? undefined : registryMutants[mutant]
+      if (mutant !== undefined && variant === undefined) throw new Error(`unknown mutant '${mutant}'`)
+      const b = { ...nameCiBounds, ...bounds } as typeof nameCiBounds
+      if (b.network !== "set" && b.network !== "multiset") throw new Error(`--network must be set or multiset`)
+      if (b.script !== "claim" && b.script !== "claim-release") throw new Error(`--script must be claim or claim-release`)
+      return nameRegistryModel(b, variant, mutant === undefined ? "name-registry" : `name-registry/${mutant}`) as unknown as ClusterModel<
+        Protocol,
+        unknown
+      >
+    },
+  },
+  "layout-commit": {
+    summary: "layout commit: chain of write-once Synod slots decided by the voters of the previous version",
+    defaults: { ...commitCiBounds },
+    mutants: Object.keys(commitMutants),
+    build: (bounds, mutant) => {
+      const variant = mutant === undefined ? undefined : commitMutants[mutant]
+      if (mutant !== undefined && variant === undefined) throw new Error(`unknown mutant '${mutant}'`)
+      const b = { ...commitCiBounds, ...bounds } as typeof commitCiBounds
+      if (b.network !== "set" && b.network !== "multiset") throw new Error(`--network must be set or multiset`)
+      return layoutCommitModel(b, variant, mutant === undefined ? "layout-commit" : `layout-commit/${mutant}`) as unknown as ClusterModel<
+        Protocol,
+        unknown
+      >
     },
   },
 }

@@ -1,0 +1,94 @@
+// Unit tests of the name registry's pure parts: ballots, change functions, backoff PRNG,
+// projection, message schemas, and one uncontended claim run by hand.
+import fc from "fast-check"
+import { Schema } from "effect"
+import { describe, expect, it } from "vitest"
+import { arbitraryOf } from "../../src/core/schema-arbitrary.ts"
+import { BOTTOM, ballot, compareBallot } from "../../src/core/consensus/ballot.ts"
+import { change, rank } from "../../src/core/consensus/change.ts"
+import { backoffDelay } from "../../src/core/consensus/prng.ts"
+import { NameMsgSchema, type NameOp } from "../../src/core/consensus/name-messages.ts"
+import { defaultParams, nameRegistry, resultOf } from "../../src/core/consensus/name-registry.ts"
+import { project } from "../../src/core/consensus/projection.ts"
+
+const claim: NameOp = { _tag: "Claim", name: "n", bucketId: "B", reqId: "r", ownerKey: "k", initParams: { quotaBytes: null } }
+
+describe("ballots", () => {
+  it("order cfg, then round, then node; BOTTOM is below all", () => {
+    expect(compareBallot(ballot(1, 2, "a"), ballot(2, 0, "a"))).toBeLessThan(0)
+    expect(compareBallot(ballot(1, 2, "a"), ballot(1, 1, "z"))).toBeGreaterThan(0)
+    expect(compareBallot(ballot(1, 1, "a"), ballot(1, 1, "b"))).toBeLessThan(0)
+    expect(compareBallot(BOTTOM, ballot(0, 0, ""))).toBeLessThan(0)
+  })
+})
+
+describe("change functions", () => {
+  it("claim binds a free name at gen+1 and reveals an existing binding", () => {
+    const v = change(claim, null)
+    expect(v).toMatchObject({ _tag: "Bound", gen: 1, bucketId: "B" })
+    expect(change({ ...claim, bucketId: "C", reqId: "s" }, v)).toBe(v)
+    expect(change(claim, { _tag: "Free", gen: 3 })).toMatchObject({ gen: 4 })
+  })
+  it("release frees only its own bucket; rank never decreases under any change", () => {
+    const v = change(claim, null)
+    expect(change({ _tag: "Release", name: "n", bucketId: "B", reqId: "x" }, v)).toEqual({ _tag: "Free", gen: 1 })
+    expect(change({ _tag: "Release", name: "n", bucketId: "C", reqId: "x" }, v)).toBe(v)
+    for (const op of [claim, { _tag: "Release", name: "n", bucketId: "B", reqId: "x" } as NameOp, { _tag: "Read", name: "n", reqId: "y" } as NameOp]) {
+      for (const cur of [null, v, { _tag: "Free" as const, gen: 1 }]) expect(rank(change(op, cur))).toBeGreaterThanOrEqual(rank(cur))
+    }
+  })
+  it("outcomes: Created, BucketAlreadyOwnedByYou, BucketAlreadyExists", () => {
+    const mine = change(claim, null)
+    expect(resultOf(claim, mine)).toEqual({ _tag: "Created", bucketId: "B" })
+    expect(resultOf({ ...claim, reqId: "other", bucketId: "C" }, mine)).toEqual({ _tag: "BucketAlreadyOwnedByYou", bucketId: "B" })
+    expect(resultOf({ ...claim, reqId: "other", ownerKey: "k2" }, mine)).toEqual({ _tag: "BucketAlreadyExists" })
+  })
+})
+
+describe("backoff", () => {
+  it("is deterministic from the seed and within [1, min(cap, base·2^attempt))", () => {
+    fc.assert(
+      fc.property(fc.integer(), fc.nat(20), (seed, attempt) => {
+        const a = backoffDelay(seed, attempt, 100, 1600)
+        expect(backoffDelay(seed, attempt, 100, 1600)).toEqual(a)
+        return a.delayMs >= 1 && a.delayMs <= Math.min(1600, 100 * 2 ** attempt)
+      }),
+    )
+  })
+})
+
+describe("projection", () => {
+  it("a bound decision creates one bucket row; a later generation supersedes; lower ranks change nothing", () => {
+    const b1 = change(claim, null)!
+    const p1 = project({ alias: {}, buckets: {} }, "n", ballot(1, 1, "p"), b1)
+    expect(Object.keys(p1.rows.buckets)).toEqual(["B"])
+    const f1 = project(p1.rows, "n", ballot(1, 2, "p"), { _tag: "Free", gen: 1 })
+    expect(f1.rows.buckets["B"]!.deleted).toBe(true)
+    expect(project(f1.rows, "n", ballot(1, 1, "p"), b1).rows).toBe(f1.rows)
+  })
+})
+
+describe("messages", () => {
+  it("every generated message decodes with its Schema", () => {
+    const decode = Schema.decodeUnknownExit(NameMsgSchema)
+    fc.assert(fc.property(arbitraryOf(NameMsgSchema), (m) => decode(m)._tag === "Success"), { numRuns: 200 })
+  })
+})
+
+describe("an uncontended claim, step by step", () => {
+  it("a voter proposer persists before sending, then decides with two promises and two accepts", () => {
+    const params = defaultParams(["a", "b", "c"], ["a", "b", "c"])
+    let s = nameRegistry.step(nameRegistry.init("a", params), { _tag: "Recover", persisted: [] }).state
+    const r1 = nameRegistry.step(s, { _tag: "Request", id: "c1", op: claim })
+    const tags = r1.out.map((o) => o._tag)
+    expect(tags.indexOf("Persist")).toBeLessThan(tags.indexOf("Send"))
+    s = r1.state
+    const b = s.ops["r"]!.b
+    for (const from of ["a", "b"]) s = nameRegistry.step(s, { _tag: "Recv", from, msg: { _tag: "Promise", name: "n", b, accBal: BOTTOM, accVal: null } }).state
+    expect(s.ops["r"]!.phase).toBe("accept")
+    s = nameRegistry.step(s, { _tag: "Recv", from: "a", msg: { _tag: "Accepted", name: "n", b } }).state
+    const last = nameRegistry.step(s, { _tag: "Recv", from: "c", msg: { _tag: "Accepted", name: "n", b } })
+    expect(last.out).toContainEqual({ _tag: "Reply", id: "c1", result: { _tag: "Created", bucketId: "B" } })
+    expect(last.state.rows.alias["n"]).toMatchObject({ kind: "bound", bucketId: "B", gen: 1 })
+  })
+})
