@@ -15,6 +15,22 @@ export const commands: Record<string, Command> = {
     summary: "model-check a protocol's cluster model: pollen mc <model> [--bound=value ...]",
     load: () => import("./commands/mc.ts"),
   },
+  start: {
+    summary: "run a single development node (S3 on 127.0.0.1:3900, data in ./data): pollen start",
+    load: () => import("./commands/start.ts"),
+  },
+  server: {
+    summary: "run a node: pollen server [-c pollen.toml]",
+    load: () => import("./commands/server.ts"),
+  },
+  key: {
+    summary: "manage access keys: pollen key create|list|info|delete|allow|deny",
+    load: () => import("./commands/key.ts"),
+  },
+  bucket: {
+    summary: "manage buckets: pollen bucket create|list|info|delete|allow|deny|alias|unalias",
+    load: () => import("./commands/bucket.ts"),
+  },
   bench: {
     summary: "run a benchmark: pollen bench <name>",
     load: () => import("./commands/bench.ts"),
