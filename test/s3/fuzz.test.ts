@@ -69,7 +69,7 @@ describe("fuzzing", () => {
       printable,
       fc.array(fc.constantFrom("<Delete>", "</Delete>", "<Object>", "</Object>", "<Key>", "</Key>", "a", "<Quiet>true</Quiet>", "<Part>", "</Part>", "<PartNumber>1</PartNumber>", "<ETag>\"x\"</ETag>", "<CORSConfiguration>", "<CORSRule>", "<AllowedOrigin>*</AllowedOrigin>", "<AllowedMethod>GET</AllowedMethod>", "</CORSRule>", "</CORSConfiguration>", "<!DOCTYPE x [<!ENTITY e \"e\">]>", "&e;", "<?xml version=\"1.0\"?>", "<CompleteMultipartUpload>", "</CompleteMultipartUpload>"), { maxLength: 30 }).map((a) => a.join("")),
     )
-    const targets = [
+    const targets: { method: string; path: string; query: Record<string, string> }[] = [
       { method: "POST", path: "/fuzz/", query: { delete: "" } },
       { method: "PUT", path: "/fuzz/", query: { cors: "" } },
       { method: "POST", path: "/fuzz/obj", query: { uploadId: "0123456789abcdef0123456789abcdef" } },
@@ -141,7 +141,8 @@ describe("fuzzing", () => {
     const name = fc.oneof(fc.string({ unit: fc.constantFrom("a", "b", "0", "9", ".", "-", "A", "_", "x", "n"), minLength: 0, maxLength: 70 }), fc.stringMatching(/^[a-z0-9][a-z0-9-]{1,20}[a-z0-9]$/))
     await fc.assert(
       fc.asyncProperty(name, async (n) => {
-        fc.pre(n !== "fuzz" && n !== "fuzz-keep" && !n.includes("/") && n !== "")
+        // "." and ".." would be normalised away by URL parsing in the test client.
+        fc.pre(n !== "fuzz" && n !== "fuzz-keep" && !n.includes("/") && n !== "" && n !== "." && n !== "..")
         const req = await signedRequest(t.node.s3Url, "PUT", `/${encodeURIComponent(n)}`, { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: sha("") })
         const r = await send(req.url, "PUT", req.headers)
         expect(wellFormed(r)).toBe(true)

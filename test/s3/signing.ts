@@ -7,11 +7,12 @@ import { request } from "node:http"
 
 class Sha256 {
   private readonly h
-  constructor(secret?: string | Uint8Array) {
-    this.h = secret === undefined ? createHash("sha256") : createHmac("sha256", secret)
+  constructor(secret?: string | ArrayBuffer | ArrayBufferView) {
+    const key = secret === undefined || typeof secret === "string" ? secret : ArrayBuffer.isView(secret) ? Buffer.from(secret.buffer, secret.byteOffset, secret.byteLength) : Buffer.from(secret)
+    this.h = key === undefined ? createHash("sha256") : createHmac("sha256", key)
   }
-  update(data: string | Uint8Array): void {
-    this.h.update(data)
+  update(data: string | ArrayBuffer | ArrayBufferView): void {
+    this.h.update(typeof data === "string" ? data : ArrayBuffer.isView(data) ? Buffer.from(data.buffer, data.byteOffset, data.byteLength) : Buffer.from(data))
   }
   async digest(): Promise<Uint8Array> {
     return new Uint8Array(this.h.digest())
