@@ -119,6 +119,26 @@ describe("payloads", () => {
   })
 })
 
+describe("broken connections", () => {
+  it("an upload cut off mid-body stores nothing and the node keeps serving", async () => {
+    const { connect } = await import("node:net")
+    const req = await signedRequest(t.node.s3Url, "PUT", "/auth/cut", { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: "UNSIGNED-PAYLOAD" })
+    const url = new URL(req.url)
+    await new Promise<void>((resolve) => {
+      const socket = connect(Number(url.port), url.hostname, () => {
+        const head = Object.entries({ ...req.headers, "content-length": "2000000" }).map(([k, v]) => `${k}: ${v}`).join("\r\n")
+        socket.write(`PUT ${url.pathname} HTTP/1.1\r\n${head}\r\n\r\n`)
+        socket.write(Buffer.alloc(1_500_000, 1), () => {
+          socket.destroy()
+          setTimeout(resolve, 200)
+        })
+      })
+      socket.on("error", () => resolve())
+    })
+    expect(await errorName(getText("cut"))).toBe("NoSuchKey")
+  })
+})
+
 describe("errors", () => {
   it("wrong secret → SignatureDoesNotMatch; unknown key → InvalidAccessKeyId", async () => {
     expect(await errorName(t.clientFor(t.key.id, "0".repeat(64)).send(new ListBucketsCommand({})))).toBe("SignatureDoesNotMatch")

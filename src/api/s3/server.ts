@@ -119,10 +119,13 @@ export const createS3Server = (options: S3ServerOptions): Server => {
       }
       await send(req, res, response)
     } catch (error) {
+      const aborted = !(error instanceof S3Error) && ((error as NodeJS.ErrnoException).code === "ECONNRESET" || (error as Error).message === "aborted")
       const e =
         error instanceof S3Error
           ? error
-          : (() => {
+          : aborted
+            ? s3Error("IncompleteBody", "The request body ended before Content-Length bytes arrived.")
+            : (() => {
               log(`s3: request ${requestId} ${method} ${endpoint}: internal error: ${error instanceof Error ? error.message : String(error)}`)
               return s3Error("InternalError", "We encountered an internal error. Please try again.")
             })()
