@@ -84,6 +84,32 @@ describe("payloads", () => {
     expect(await errorName(getText("tampered"))).toBe("NoSuchKey")
   })
 
+  it("accepts a streaming signed upload with a signed CRC32 trailer, and refuses a wrong trailer", async () => {
+    const { crc32 } = await import("../../src/api/s3/checksums.ts")
+    const data = randomBytes(70_000)
+    const crc = Buffer.alloc(4)
+    crc.writeUInt32BE(crc32(data))
+    const date = new Date()
+    const amzDate = date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "")
+    const put = async (key: string, value: string) => {
+      const req = await signedRequest(t.node.s3Url, "PUT", `/auth/${key}`, {
+        accessKeyId: t.key.id, secret: t.key.secret, date,
+        payloadHash: "STREAMING-AWS4-HMAC-SHA256-PAYLOAD-TRAILER",
+        headers: { "content-encoding": "aws-chunked", "x-amz-decoded-content-length": String(data.length), "x-amz-trailer": "x-amz-checksum-crc32" },
+      })
+      const body = streamingSignedBody([data.subarray(0, 65536), data.subarray(65536)], seedOf(req.headers["authorization"]!), {
+        secret: t.key.secret, amzDate, trailer: ["x-amz-checksum-crc32", value],
+      })
+      return send(req.url, "PUT", { ...req.headers, "content-length": String(body.length) }, body)
+    }
+    const ok = await put("trailer-ok", crc.toString("base64"))
+    expect(ok.status).toBe(200)
+    expect(ok.headers["x-amz-checksum-crc32"]).toBe(crc.toString("base64"))
+    const bad = await put("trailer-bad", "AAAAAA==")
+    expect(codeOf(bad)).toBe("BadDigest")
+    expect(await errorName(getText("trailer-bad"))).toBe("NoSuchKey")
+  })
+
   it("accepts the SDK's default upload (unsigned payload with CRC32 trailer) for a stream of unknown length", async () => {
     const { Readable } = await import("node:stream")
     const body = Readable.from([Buffer.from("streamed "), Buffer.from("body")])

@@ -84,7 +84,7 @@ const hex = (data: Buffer | string): string => createHash("sha256").update(data)
 export const streamingSignedBody = (
   chunks: readonly Buffer[],
   seedSignature: string,
-  opts: { secret: string; amzDate: string; region?: string },
+  opts: { secret: string; amzDate: string; region?: string; trailer?: readonly [string, string] },
 ): Buffer => {
   const date = opts.amzDate.slice(0, 8)
   const region = opts.region ?? "us-east-1"
@@ -95,8 +95,14 @@ export const streamingSignedBody = (
   for (const chunk of [...chunks, Buffer.alloc(0)]) {
     const toSign = ["AWS4-HMAC-SHA256-PAYLOAD", opts.amzDate, scope, previous, hex(""), hex(chunk)].join("\n")
     const sig = hmac(key, toSign).toString("hex")
-    out.push(Buffer.from(`${chunk.length.toString(16)};chunk-signature=${sig}\r\n`), chunk, Buffer.from("\r\n"))
+    out.push(Buffer.from(`${chunk.length.toString(16)};chunk-signature=${sig}\r\n`), chunk)
+    if (chunk.length > 0 || opts.trailer === undefined) out.push(Buffer.from("\r\n"))
     previous = sig
+  }
+  if (opts.trailer !== undefined) {
+    const [name, value] = opts.trailer
+    const toSign = ["AWS4-HMAC-SHA256-TRAILER", opts.amzDate, scope, previous, hex(`${name}:${value}\n`)].join("\n")
+    out.push(Buffer.from(`${name}:${value}\r\nx-amz-trailer-signature:${hmac(key, toSign).toString("hex")}\r\n\r\n`))
   }
   return Buffer.concat(out)
 }

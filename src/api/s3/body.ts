@@ -105,6 +105,8 @@ async function* decodeAwsChunked(
     for (;;) {
       if (await reader.atEnd()) break
       const line = await reader.line()
+      // Some clients end the zero-size chunk with an empty line before the trailers.
+      if (line === "" && lines.length === 0 && trailerSignature === undefined && !(await reader.atEnd())) continue
       if (line === "") break
       const colon = line.indexOf(":")
       if (colon <= 0) throw s3Error("IncompleteBody", "Malformed trailing header.")
