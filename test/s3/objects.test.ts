@@ -15,6 +15,7 @@ import {
   HeadObjectCommand,
   ListBucketsCommand,
   ListObjectVersionsCommand,
+  ListObjectsV2Command,
   PutBucketAclCommand,
   PutBucketCorsCommand,
   PutObjectCommand,
@@ -96,6 +97,17 @@ describe("objects", () => {
     await t.client.send(new DeleteObjectCommand({ Bucket: "objects", Key: "dir/hello.txt" }))
     expect(await errorOf(text("dir/hello.txt"))).toEqual({ name: "NoSuchKey", status: 404 })
     expect((await errorOf(t.client.send(new HeadObjectCommand({ Bucket: "objects", Key: "dir/hello.txt" })))).status).toBe(404)
+  })
+
+  it("keeps keys with dot segments, double slashes, reserved and non-ASCII characters as they are", async () => {
+    await t.client.send(new CreateBucketCommand({ Bucket: "odd-keys" }))
+    const keys = ["a//b/../c", "./x", "../y", "sp ace+plus=eq&amp?q#h", "ünï/çødé", "%2F%25", "trailing/", "/leading", "~tilde!*'()"]
+    for (const key of keys) {
+      await t.client.send(new PutObjectCommand({ Bucket: "odd-keys", Key: key, Body: key }))
+      expect(await (await t.client.send(new GetObjectCommand({ Bucket: "odd-keys", Key: key }))).Body!.transformToString()).toBe(key)
+    }
+    const listed = (await t.client.send(new ListObjectsV2Command({ Bucket: "odd-keys" }))).Contents!.map((c) => c.Key)
+    expect([...listed].sort()).toEqual([...keys].sort())
   })
 
   it("stores large objects as 1 MiB blocks, deduplicates and removes them on delete", async () => {
