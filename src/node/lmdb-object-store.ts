@@ -25,6 +25,9 @@ export interface LmdbObjectStoreOptions {
 
 const blocksOf = (data: ObjectData): readonly string[] => ("blocks" in data ? data.blocks.map((b) => b.hash) : [])
 const MAX_CHAR = "\u{10FFFF}"
+/** LMDB keys are limited (~1978 bytes): longer names cannot exist, so lookups answer "absent". */
+const MAX_KEY_BYTES = 1024
+const MAX_NAME_BYTES = 255
 
 export class LmdbObjectStore implements ObjectStore {
   private readonly buckets
@@ -52,11 +55,13 @@ export class LmdbObjectStore implements ObjectStore {
   // ---- buckets
 
   async bucketByName(name: string): Promise<Bucket | undefined> {
+    if (Buffer.byteLength(name) > MAX_NAME_BYTES) return undefined
     const id = this.aliases.get(name)
     return id === undefined ? undefined : this.buckets.get(id)
   }
 
   async bucketById(id: string): Promise<Bucket | undefined> {
+    if (Buffer.byteLength(id) > MAX_NAME_BYTES) return undefined
     return this.buckets.get(id)
   }
 
@@ -135,6 +140,7 @@ export class LmdbObjectStore implements ObjectStore {
   // ---- objects
 
   async getObject(bucketId: string, key: string): Promise<ObjectMeta | undefined> {
+    if (Buffer.byteLength(key) > MAX_KEY_BYTES) return undefined
     return this.objects.get(`${bucketId}/${key}`)
   }
 
@@ -150,6 +156,7 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async deleteObject(bucketId: string, key: string): Promise<boolean> {
+    if (Buffer.byteLength(key) > MAX_KEY_BYTES) return false
     const result = this.db.root.transactionSync(() => {
       const id = `${bucketId}/${key}`
       const previous = this.objects.get(id)
@@ -163,11 +170,20 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async *listObjects(bucketId: string, from: ListFrom): AsyncIterable<ObjectMeta> {
+    if (Buffer.byteLength(from.prefix) > MAX_KEY_BYTES) return
     const base = `${bucketId}/`
-    const start = from.after !== undefined && from.after >= from.prefix ? `${base}${from.after}` : `${base}${from.prefix}`
+    let after = from.after
+    // A start point longer than any key: begin at a prefix of it that fits, skip up to it.
+    let skipUpTo: Buffer | undefined
+    if (after !== undefined && Buffer.byteLength(after) > MAX_KEY_BYTES + 4) {
+      skipUpTo = Buffer.from(after)
+      while (Buffer.byteLength(after) > MAX_KEY_BYTES) after = after.slice(0, -1)
+    }
+    const start = after !== undefined && after >= from.prefix ? `${base}${after}` : `${base}${from.prefix}`
     const end = `${base}${from.prefix}${MAX_CHAR}`
     for (const { key, value } of this.objects.getRange({ start, end })) {
-      if (from.after !== undefined && key === `${base}${from.after}`) continue
+      if (after !== undefined && key === `${base}${after}`) continue
+      if (skipUpTo !== undefined && Buffer.compare(Buffer.from(value.key), skipUpTo) <= 0) continue
       if (!value.key.startsWith(from.prefix)) continue
       yield value
     }
@@ -277,6 +293,7 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async getUpload(bucketId: string, uploadId: string): Promise<MultipartUpload | undefined> {
+    if (uploadId.length > 64) return undefined
     return this.uploads.get(`${bucketId}/${uploadId}`)
   }
 

@@ -117,6 +117,34 @@ describe("fuzzing", () => {
     )
   })
 
+  it("oversized bucket names, keys, prefixes and markers get S3 errors or empty results", async () => {
+    const long = fc.tuple(fc.integer({ min: 200, max: 4000 }), fc.constantFrom("a", "é", "/", "%25")).map(([n, c]) => c.repeat(Math.ceil(n / c.length)))
+    await fc.assert(
+      fc.asyncProperty(
+        long,
+        fc.constantFrom("get-key", "put-key", "delete-key", "bucket", "prefix", "start-after", "marker", "copy-source"),
+        async (big, where) => {
+          const q: Record<string, string> = {}
+          let path = "/fuzz/k"
+          let method = "GET"
+          const headers: Record<string, string> = {}
+          if (where === "get-key") path = `/fuzz/${big}`
+          if (where === "put-key") (path = `/fuzz/${big}`), (method = "PUT")
+          if (where === "delete-key") (path = `/fuzz/${big}`), (method = "DELETE")
+          if (where === "bucket") path = `/${big}/k`
+          if (where === "prefix") (path = "/fuzz"), (q["list-type"] = "2"), (q["prefix"] = big)
+          if (where === "start-after") (path = "/fuzz"), (q["list-type"] = "2"), (q["start-after"] = big)
+          if (where === "marker") (path = "/fuzz"), (q["marker"] = big)
+          if (where === "copy-source") (method = "PUT"), (path = "/fuzz/copy"), (headers["x-amz-copy-source"] = `/fuzz/${encodeURIComponent(big)}`)
+          const req = await signedRequest(t.node.s3Url, method, path, { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: sha(""), query: q, headers })
+          const r = await send(req.url, method, req.headers, method === "PUT" ? "" : undefined)
+          expect(wellFormed(r, method)).toBe(true)
+        },
+      ),
+      { numRuns: 60 },
+    )
+  })
+
   it("object keys: arbitrary Unicode keys round-trip or get an S3 error", async () => {
     await fc.assert(
       fc.asyncProperty(fc.string({ unit: "grapheme", minLength: 1, maxLength: 40 }), async (key) => {
