@@ -39,14 +39,17 @@ const sha = (s: string) => createHash("sha256").update(s).digest("hex")
 
 describe("fuzzing", () => {
   it("Authorization headers: arbitrary and mutated SigV4 headers get S3 errors", async () => {
-    const valid = await signedRequest(t.node.s3Url, "PUT", `/fuzz-keep/${SENTINEL}`, { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: sha("evil") })
+    // The signed request writes a scratch key; a mutation may stay valid (e.g. extra spaces), but
+    // then it must still carry the right signature.
+    const valid = await signedRequest(t.node.s3Url, "PUT", "/fuzz/auth-target", { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: sha("evil") })
     const auth = valid.headers["authorization"]!
+    const signature = /Signature=([0-9a-f]{64})/.exec(auth)![1]!
     const mutated = fc.tuple(fc.nat({ max: auth.length }), fc.nat({ max: 20 }), printable).map(([at, del, ins]) => auth.slice(0, at) + ins + auth.slice(at + del))
     await fc.assert(
       fc.asyncProperty(fc.oneof(printable, mutated, printable.map((s) => `AWS4-HMAC-SHA256 ${s}`)), async (authorization) => {
         const r = await send(valid.url, "PUT", { ...valid.headers, authorization: authorization.trim() === "" ? "x" : authorization }, "evil")
         expect(wellFormed(r)).toBe(true)
-        expect(r.status === 200 && authorization !== auth).toBe(false)
+        if (r.status === 200) expect(authorization).toContain(signature)
       }),
       { numRuns: 150 },
     )

@@ -161,9 +161,18 @@ export const createS3Server = (options: S3ServerOptions): Server => {
       res.destroy()
     })
   })
-  server.on("clientError", (_err, socket) => {
-    if (socket.writable) socket.end("HTTP/1.1 400 Bad Request\r\nconnection: close\r\n\r\n")
-    else socket.destroy()
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    // Requests Node cannot parse as HTTP still get an S3 error document.
+    if (!socket.writable) return socket.destroy()
+    const requestId = newRequestId()
+    const e =
+      err.code === "HPE_HEADER_OVERFLOW"
+        ? s3Error("RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size.")
+        : s3Error("InvalidRequest", "The request is not valid HTTP/1.1.")
+    const body = errorBody(e, "/", requestId)
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/xml\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-amz-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+    )
   })
   return server
 }
