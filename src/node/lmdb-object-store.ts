@@ -16,6 +16,7 @@ import type {
   ObjectStore,
   Part,
   StagedData,
+  WriteGuard,
 } from "./object-store.ts"
 
 export interface LmdbObjectStoreOptions {
@@ -144,15 +145,18 @@ export class LmdbObjectStore implements ObjectStore {
     return this.objects.get(`${bucketId}/${key}`)
   }
 
-  async putObject(bucketId: string, meta: ObjectMeta): Promise<void> {
-    const freed = this.db.root.transactionSync(() => {
+  async putObject(bucketId: string, meta: ObjectMeta, guard?: WriteGuard): Promise<void> {
+    const result = this.db.root.transactionSync(() => {
       const id = `${bucketId}/${meta.key}`
       const previous = this.objects.get(id)
+      const refused = guard?.(previous)
+      if (refused !== undefined) return refused
       this.objects.putSync(id, meta)
       this.addRefs(blocksOf(meta.data), 1)
       return previous === undefined ? [] : this.addRefs(blocksOf(previous.data), -1)
     })
-    await this.collect(freed)
+    if (result instanceof Error) throw result
+    await this.collect(result)
   }
 
   async deleteObject(bucketId: string, key: string): Promise<boolean> {
@@ -312,15 +316,18 @@ export class LmdbObjectStore implements ObjectStore {
     return [...this.parts.getRange({ start: `${uploadId}/`, end: `${uploadId}/~` }).map(({ value }) => value)]
   }
 
-  async completeUpload(upload: MultipartUpload, meta: ObjectMeta, _parts: readonly Part[]): Promise<void> {
+  async completeUpload(upload: MultipartUpload, meta: ObjectMeta, _parts: readonly Part[], guard?: WriteGuard): Promise<void> {
     const freed = this.db.root.transactionSync(() => {
       const id = `${upload.bucketId}/${meta.key}`
       const previous = this.objects.get(id)
+      const refused = guard?.(previous)
+      if (refused !== undefined) return refused
       this.objects.putSync(id, meta)
       this.addRefs(blocksOf(meta.data), 1)
       const freed = previous === undefined ? [] : this.addRefs(blocksOf(previous.data), -1)
       return [...freed, ...this.dropUpload(upload)]
     })
+    if (freed instanceof Error) throw freed
     await this.collect(freed)
   }
 

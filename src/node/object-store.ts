@@ -83,6 +83,9 @@ export interface StagedData {
   release(): Promise<void>
 }
 
+/** A precondition on the current version of a key, checked in the same step as a write. */
+export type WriteGuard = (current: ObjectMeta | undefined) => Error | undefined
+
 export interface ListFrom {
   readonly prefix: string
   /** Only keys strictly greater than this. */
@@ -109,8 +112,12 @@ export interface ObjectStore {
   bucketStats(id: string): Promise<BucketStats>
 
   getObject(bucketId: string, key: string): Promise<ObjectMeta | undefined>
-  /** Makes `meta` the current version of its key; the data must come from `writeData`. */
-  putObject(bucketId: string, meta: ObjectMeta): Promise<void>
+  /**
+   * Makes `meta` the current version of its key; the data must come from `writeData`.
+   * `guard` sees the current version atomically with the write (conditional writes); when it
+   * returns an error nothing is written and that error is thrown.
+   */
+  putObject(bucketId: string, meta: ObjectMeta, guard?: WriteGuard): Promise<void>
   deleteObject(bucketId: string, key: string): Promise<boolean>
   /** Objects in key order (UTF-8 byte order), lazily. */
   listObjects(bucketId: string, from: ListFrom): AsyncIterable<ObjectMeta>
@@ -126,7 +133,7 @@ export interface ObjectStore {
   putPart(uploadId: string, part: Part): Promise<void>
   listParts(uploadId: string): Promise<readonly Part[]>
   /** Turns an upload into an object made of `parts` (already validated) and drops the rest. */
-  completeUpload(upload: MultipartUpload, meta: ObjectMeta, parts: readonly Part[]): Promise<void>
+  completeUpload(upload: MultipartUpload, meta: ObjectMeta, parts: readonly Part[], guard?: WriteGuard): Promise<void>
   abortUpload(upload: MultipartUpload): Promise<void>
   listUploads(bucketId: string): Promise<readonly MultipartUpload[]>
 

@@ -169,6 +169,26 @@ describe("objects", () => {
     expect((await text("cond", { IfNoneMatch: '"0000"', IfModifiedSince: future })).body).toBe("c")
   })
 
+  it("conditional writes: If-None-Match: * and If-Match on PutObject", async () => {
+    const first = await t.client.send(new PutObjectCommand({ Bucket: "objects", Key: "cw", Body: "one", IfNoneMatch: "*" }))
+    expect(await errorOf(t.client.send(new PutObjectCommand({ Bucket: "objects", Key: "cw", Body: "two", IfNoneMatch: "*" })))).toEqual({ name: "PreconditionFailed", status: 412 })
+    expect((await errorOf(t.client.send(new PutObjectCommand({ Bucket: "objects", Key: "cw", Body: "two", IfMatch: '"00000000000000000000000000000000"' })))).status).toBe(412)
+    expect((await text("cw")).body).toBe("one")
+    await t.client.send(new PutObjectCommand({ Bucket: "objects", Key: "cw", Body: "three", IfMatch: first.ETag }))
+    expect((await text("cw")).body).toBe("three")
+    expect((await errorOf(t.client.send(new PutObjectCommand({ Bucket: "objects", Key: "cw-missing", Body: "x", IfMatch: first.ETag })))).status).toBe(404)
+  })
+
+  it("conditional writes: of 20 concurrent If-None-Match: * writers exactly one wins", async () => {
+    const results = await Promise.allSettled(
+      Array.from({ length: 20 }, (_, i) => t.client.send(new PutObjectCommand({ Bucket: "objects", Key: "race", Body: `writer ${i}`, IfNoneMatch: "*" }))),
+    )
+    const won = results.flatMap((r, i) => (r.status === "fulfilled" ? [i] : []))
+    expect(won).toHaveLength(1)
+    for (const r of results) if (r.status === "rejected") expect((r.reason as S3ServiceException).name).toBe("PreconditionFailed")
+    expect((await text("race")).body).toBe(`writer ${won[0]}`)
+  })
+
   it("applies response-* overrides", async () => {
     const { r } = await text("cond", { ResponseContentType: "application/x-test", ResponseContentDisposition: "attachment" })
     expect(r.ContentType).toBe("application/x-test")

@@ -64,3 +64,26 @@ export const checkCopySource = (h: ReadonlyMap<string, string>, meta: ObjectMeta
       Condition: "x-amz-copy-source-If-*",
     })
 }
+
+/**
+ * Conditional writes (PutObject, CopyObject, CompleteMultipartUpload): `If-None-Match: *`
+ * refuses to overwrite an existing key, `If-Match: <etag>` requires the current ETag. The
+ * returned guard runs atomically with the write.
+ */
+export const writeGuard = (h: ReadonlyMap<string, string>): ((current: ObjectMeta | undefined) => Error | undefined) | undefined => {
+  const ifNoneMatch = h.get("if-none-match")
+  const ifMatch = h.get("if-match")
+  if (ifNoneMatch === undefined && ifMatch === undefined) return undefined
+  if (ifNoneMatch !== undefined && ifNoneMatch.trim() !== "*")
+    throw s3Error("NotImplemented", "If-None-Match on writes supports only '*'.")
+  return (current) => {
+    if (ifNoneMatch !== undefined && current !== undefined)
+      return s3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: "If-None-Match" })
+    if (ifMatch !== undefined) {
+      if (current === undefined) return s3Error("NoSuchKey", "The specified key does not exist.")
+      if (!etagMatches(ifMatch, current.etag))
+        return s3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: "If-Match" })
+    }
+    return undefined
+  }
+}

@@ -1,6 +1,6 @@
 // CopyObject: the new object shares the source's blocks; metadata copied (COPY) or taken from
 // the request (REPLACE); x-amz-copy-source-if-* conditions give 412.
-import { checkCopySource } from "../conditions.ts"
+import { checkCopySource, writeGuard } from "../conditions.ts"
 import { requireBucket, requireKey, xmlResponse, type S3Request, type S3Response } from "../context.ts"
 import { copySource } from "../copy-source.ts"
 import { s3Error } from "../errors.ts"
@@ -24,7 +24,7 @@ export const copyObject = async (req: S3Request): Promise<S3Response> => {
   const hold = req.services.store.hold(source.meta.data)
   const lastModified = Date.now()
   try {
-    await req.services.store.putObject(bucket.id, { ...source.meta, ...headers, key, lastModified })
+    await req.services.store.putObject(bucket.id, { ...source.meta, ...headers, key, lastModified }, writeGuard(req.headers))
   } finally {
     await hold.release()
   }

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from "node:crypto"
 import type { MultipartUpload, Part } from "../../../node/object-store.ts"
 import { readAll } from "../body.ts"
 import { checksumOf, headerName, newHasher, parseAlgorithm, type ChecksumAlgorithm } from "../checksums.ts"
-import { checkCopySource } from "../conditions.ts"
+import { checkCopySource, writeGuard } from "../conditions.ts"
 import { requireBucket, requireKey, xmlResponse, type S3Request, type S3Response } from "../context.ts"
 import { copySource } from "../copy-source.ts"
 import { s3Error } from "../errors.ts"
@@ -114,6 +114,7 @@ const checksumElement = (a: ChecksumAlgorithm): string => `Checksum${a}`
 
 export const completeMultipartUpload = async (req: S3Request): Promise<S3Response> => {
   const upload = await loadUpload(req)
+  const guard = writeGuard(req.headers)
   const doc = await readXmlBody(req)
   const root = child(doc, "CompleteMultipartUpload")
   const requested = list(root, "Part")
@@ -169,6 +170,7 @@ export const completeMultipartUpload = async (req: S3Request): Promise<S3Respons
       data: { blocks },
     },
     chosen,
+    guard,
   )
   const host = req.headers.get("host") ?? "localhost"
   return xmlResponse(
