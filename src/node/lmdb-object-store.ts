@@ -138,6 +138,11 @@ export class LmdbObjectStore implements ObjectStore {
     return { objects, bytes, uploads: (await this.listUploads(id)).length }
   }
 
+  async storeStats(): Promise<{ objects: number; blocks: number; uploads: number; buckets: number }> {
+    const count = (db: { getStats(): unknown }) => Number((db.getStats() as { entryCount?: number }).entryCount ?? 0)
+    return { objects: count(this.objects), blocks: count(this.refs), uploads: count(this.uploads), buckets: count(this.buckets) }
+  }
+
   // ---- objects
 
   async getObject(bucketId: string, key: string): Promise<ObjectMeta | undefined> {

@@ -110,6 +110,8 @@ export interface ObjectStore {
   removeAlias(id: string, name: string): Promise<"removed" | "last-alias" | "no-such-alias">
   setCors(id: string, rules: readonly CorsRule[] | undefined): Promise<void>
   bucketStats(id: string): Promise<BucketStats>
+  /** Whole-store figures that are cheap to read (for /metrics). */
+  storeStats(): Promise<{ readonly objects: number; readonly blocks: number; readonly uploads: number; readonly buckets: number }>
 
   getObject(bucketId: string, key: string): Promise<ObjectMeta | undefined>
   /**

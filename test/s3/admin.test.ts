@@ -77,6 +77,7 @@ describe("admin API", () => {
     const text = await (await fetch(`${t.node.adminUrl}/metrics`)).text()
     expect(text).toMatch(/^s3_request_counter\{api_endpoint="ListBuckets"\} \d+$/m)
     expect(text).toMatch(/^s3_request_duration_count\{api_endpoint="ListBuckets"\} \d+$/m)
+    expect(text).toMatch(/^pollen_objects 1$/m)
   })
 })
 

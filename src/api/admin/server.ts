@@ -117,19 +117,14 @@ export const createAdminServer = (services: AdminServices, log: (line: string) =
         endpoint = "Metrics"
         if (services.metricsToken !== undefined && !tokenOk(req.headers.authorization, services.metricsToken) && !tokenOk(req.headers.authorization, services.adminToken))
           throw new AdminError(403, "Forbidden", "Invalid metrics token")
-        const stats = []
-        let objects = 0
-        let bytes = 0
-        const buckets = await services.store.listBuckets()
-        for (const b of buckets) {
-          const s = await services.store.bucketStats(b.id)
-          objects += s.objects
-          bytes += s.bytes
-        }
-        stats.push("# TYPE pollen_buckets gauge", `pollen_buckets ${buckets.length}`)
-        stats.push("# TYPE pollen_objects gauge", `pollen_objects ${objects}`)
-        stats.push("# TYPE pollen_object_bytes gauge", `pollen_object_bytes ${bytes}`)
-        stats.push("# TYPE pollen_access_keys gauge", `pollen_access_keys ${services.keys.list().length}`)
+        const figures = await services.store.storeStats()
+        const stats = [
+          "# HELP pollen_buckets Buckets in the store.", "# TYPE pollen_buckets gauge", `pollen_buckets ${figures.buckets}`,
+          "# HELP pollen_objects Objects in the store.", "# TYPE pollen_objects gauge", `pollen_objects ${figures.objects}`,
+          "# HELP pollen_blocks Distinct referenced data blocks.", "# TYPE pollen_blocks gauge", `pollen_blocks ${figures.blocks}`,
+          "# HELP pollen_multipart_uploads Unfinished multipart uploads.", "# TYPE pollen_multipart_uploads gauge", `pollen_multipart_uploads ${figures.uploads}`,
+          "# HELP pollen_access_keys Access keys.", "# TYPE pollen_access_keys gauge", `pollen_access_keys ${services.keys.list().length}`,
+        ]
         const body = services.metrics.render(stats)
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4" })
         res.end(body)
