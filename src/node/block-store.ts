@@ -6,6 +6,9 @@ import { mkdir, open, rename, rm, stat, unlink } from "node:fs/promises"
 import { join } from "node:path"
 
 export class BlockStore {
+  /** Per-block queue: a write and a removal of the same block never interleave. */
+  private readonly locks = new Map<string, Promise<unknown>>()
+
   constructor(
     readonly dir: string,
     private readonly fsync: boolean,
@@ -26,8 +29,23 @@ export class BlockStore {
     return createHash("sha256").update(data).digest("hex")
   }
 
+  private withLock<T>(hash: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(hash) ?? Promise.resolve()
+    const next = previous.then(fn, fn)
+    const settled = next.catch(() => undefined)
+    this.locks.set(hash, settled)
+    void settled.then(() => {
+      if (this.locks.get(hash) === settled) this.locks.delete(hash)
+    })
+    return next
+  }
+
   /** Stores a block unless a file with its hash already exists (deduplication). */
-  async write(hash: string, data: Uint8Array): Promise<void> {
+  write(hash: string, data: Uint8Array): Promise<void> {
+    return this.withLock(hash, () => this.writeUnlocked(hash, data))
+  }
+
+  private async writeUnlocked(hash: string, data: Uint8Array): Promise<void> {
     const path = this.pathOf(hash)
     if (await exists(path)) return
     const tmp = join(this.dir, "tmp", `${hash}.${randomBytes(6).toString("hex")}`)
@@ -47,8 +65,13 @@ export class BlockStore {
     return createReadStream(this.pathOf(hash), { start, end: end - 1, highWaterMark: 256 * 1024 })
   }
 
-  async remove(hash: string): Promise<void> {
-    await unlink(this.pathOf(hash)).catch(() => undefined)
+  /** Removes a block if `stillUnused()` holds once no write of it is in progress. */
+  removeIf(hash: string, stillUnused: () => boolean): Promise<boolean> {
+    return this.withLock(hash, async () => {
+      if (!stillUnused()) return false
+      await unlink(this.pathOf(hash)).catch(() => undefined)
+      return true
+    })
   }
 }
 

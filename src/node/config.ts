@@ -11,6 +11,7 @@ export interface Config {
   readonly blocksDir: string
   readonly blockSize: number
   readonly inlineThreshold: number
+  readonly blockDeleteDelaySecs: number
   readonly metadataFsync: boolean
   readonly dataFsync: boolean
   readonly s3: { readonly bindAddr: string; readonly region: string; readonly rootDomain: string | undefined }
@@ -27,6 +28,7 @@ const fields: Record<string, Record<string, "string" | "integer" | "boolean">> =
     metadata_dir: "string",
     block_size: "integer",
     inline_threshold: "integer",
+    block_delete_delay_secs: "integer",
     metadata_fsync: "boolean",
     data_fsync: "boolean",
   },
@@ -66,6 +68,8 @@ export const configFrom = (file: string, doc: Table, baseDir: string): Config =>
   if (blockSize < 64 * 1024 || blockSize > 64 * 1024 * 1024) throw new ConfigError(`${file}: field 'block_size' must be between 65536 and 67108864`)
   const inlineThreshold = int(doc, "inline_threshold") ?? 3072
   if (inlineThreshold < 0 || inlineThreshold > 65536) throw new ConfigError(`${file}: field 'inline_threshold' must be between 0 and 65536`)
+  const blockDeleteDelaySecs = int(doc, "block_delete_delay_secs") ?? 600
+  if (blockDeleteDelaySecs < 0 || blockDeleteDelaySecs > 30 * 86400) throw new ConfigError(`${file}: field 'block_delete_delay_secs' must be between 0 and 2592000`)
   const s3Bind = str(s3, "api_bind_addr") ?? "127.0.0.1:3900"
   const adminBind = str(admin, "api_bind_addr") ?? "127.0.0.1:3903"
   for (const [name, value] of [["s3_api.api_bind_addr", s3Bind], ["admin.api_bind_addr", adminBind]] as const)
@@ -79,6 +83,7 @@ export const configFrom = (file: string, doc: Table, baseDir: string): Config =>
     blocksDir: resolve(dataDir, "blocks"),
     blockSize,
     inlineThreshold,
+    blockDeleteDelaySecs,
     metadataFsync: bool(doc, "metadata_fsync") ?? true,
     dataFsync: bool(doc, "data_fsync") ?? true,
     s3: { bindAddr: s3Bind, region, rootDomain: rootDomain === "" ? undefined : rootDomain?.replace(/^\./, "") },

@@ -22,6 +22,8 @@ import type {
 export interface LmdbObjectStoreOptions {
   readonly blockSize: number
   readonly inlineThreshold: number
+  /** How long a block with no reference stays on disk before it is deleted (0: at once). */
+  readonly blockDeleteDelayMs?: number
 }
 
 const blocksOf = (data: ObjectData): readonly string[] => ("blocks" in data ? data.blocks.map((b) => b.hash) : [])
@@ -37,6 +39,9 @@ export class LmdbObjectStore implements ObjectStore {
   private readonly refs
   private readonly uploads
   private readonly parts
+  /** Blocks whose count reached zero, with the time it did; swept after the delay. */
+  private readonly blockGc
+  private readonly sweeper: NodeJS.Timeout | undefined
   /** Blocks written by requests whose metadata has not committed yet. */
   private readonly pending = new Map<string, number>()
 
@@ -51,6 +56,12 @@ export class LmdbObjectStore implements ObjectStore {
     this.refs = db.table<number>("block_refs")
     this.uploads = db.table<MultipartUpload>("uploads")
     this.parts = db.table<Part>("parts")
+    this.blockGc = db.table<number>("block_gc")
+    const delay = options.blockDeleteDelayMs ?? 0
+    if (delay > 0) {
+      this.sweeper = setInterval(() => void this.sweep().catch(() => undefined), Math.min(delay, 60_000))
+      this.sweeper.unref()
+    }
   }
 
   // ---- buckets
@@ -345,7 +356,9 @@ export class LmdbObjectStore implements ObjectStore {
     return [...this.uploads.getRange({ start: `${bucketId}/`, end: `${bucketId}/~` }).map(({ value }) => value)]
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    if (this.sweeper !== undefined) clearInterval(this.sweeper)
+  }
 
   // ---- internals (inside a write transaction)
 
@@ -367,14 +380,43 @@ export class LmdbObjectStore implements ObjectStore {
       if (n <= 0) {
         this.refs.removeSync(h)
         zero.push(h)
-      } else this.refs.putSync(h, n)
+      } else {
+        this.refs.putSync(h, n)
+        if (delta > 0 && this.blockGc.get(h) !== undefined) this.blockGc.removeSync(h)
+      }
     }
     return zero
   }
 
+  /**
+   * Blocks that may have lost their last reference: recorded in the persistent GC queue, then
+   * deleted once unreferenced for the configured delay (at once when the delay is 0). A block
+   * referenced again in the meantime is kept.
+   */
   private async collect(hashes: readonly string[]): Promise<void> {
-    for (const h of new Set(hashes))
-      if ((this.refs.get(h) ?? 0) === 0 && (this.pending.get(h) ?? 0) === 0) await this.blocks.remove(h)
+    const zero = [...new Set(hashes)].filter((h) => (this.refs.get(h) ?? 0) === 0)
+    if (zero.length === 0) return
+    const now = Date.now()
+    await this.db.root.transaction(() => {
+      for (const h of zero) if (this.blockGc.get(h) === undefined) this.blockGc.putSync(h, now)
+    })
+    if ((this.options.blockDeleteDelayMs ?? 0) === 0) await this.sweep(zero)
+  }
+
+  /** Deletes queued blocks that are still unreferenced, unused by writes in progress, and old enough. */
+  async sweep(only?: readonly string[]): Promise<void> {
+    const cutoff = Date.now() - (this.options.blockDeleteDelayMs ?? 0)
+    const candidates = only ?? [...this.blockGc.getRange({}).map(({ key, value }) => (value <= cutoff ? key : undefined))].filter((k): k is string => k !== undefined)
+    for (const h of candidates) {
+      const since = this.blockGc.get(h)
+      if (since === undefined || since > cutoff) continue
+      if ((this.refs.get(h) ?? 0) > 0) {
+        await this.blockGc.remove(h)
+        continue
+      }
+      const removed = await this.blocks.removeIf(h, () => (this.refs.get(h) ?? 0) === 0 && (this.pending.get(h) ?? 0) === 0)
+      if (removed) await this.blockGc.remove(h)
+    }
   }
 }
 

@@ -65,7 +65,11 @@ export const startNode = async (
   const db = openMetadataDb(config.metadataDir, config.metadataFsync)
   const blocks = new BlockStore(config.blocksDir, config.dataFsync)
   await blocks.init()
-  const store = new LmdbObjectStore(db, blocks, { blockSize: config.blockSize, inlineThreshold: config.inlineThreshold })
+  const store = new LmdbObjectStore(db, blocks, {
+    blockSize: config.blockSize,
+    inlineThreshold: config.inlineThreshold,
+    blockDeleteDelayMs: config.blockDeleteDelaySecs * 1000,
+  })
   const keys = new LmdbAccessKeyStore(db)
   const metrics = new RequestMetrics()
   const adminToken = await adminTokenFor(config)

@@ -17,7 +17,7 @@ export interface TestNode {
   stop(): Promise<void>
 }
 
-export const startTestNode = async (options: { now?: () => number; rootDomain?: string } = {}): Promise<TestNode> => {
+export const startTestNode = async (options: { now?: () => number; rootDomain?: string; blockDeleteDelaySecs?: number } = {}): Promise<TestNode> => {
   const dir = await mkdtemp(join(tmpdir(), "pollen-s3-"))
   const config = configFrom(
     "test",
@@ -25,6 +25,7 @@ export const startTestNode = async (options: { now?: () => number; rootDomain?: 
       data_dir: dir,
       metadata_fsync: false,
       data_fsync: false,
+      block_delete_delay_secs: options.blockDeleteDelaySecs ?? 0,
       s3_api: { api_bind_addr: "127.0.0.1:0", ...(options.rootDomain !== undefined ? { root_domain: options.rootDomain } : {}) },
       admin: { api_bind_addr: "127.0.0.1:0", admin_token: "test-admin-token" },
     },
