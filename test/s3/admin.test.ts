@@ -87,6 +87,16 @@ describe("CLI and configuration", () => {
     expect(stdout).toMatch(/^AWS_ACCESS_KEY_ID=GK[0-9a-f]{24}\nAWS_SECRET_ACCESS_KEY=[0-9a-f]{64}\n$/)
   })
 
+  it("`pollen bucket create|allow|info` manage buckets through the admin API", async () => {
+    const flags = ["--admin-url", t.node.adminUrl, "--token", "test-admin-token"]
+    const cli = (...args: string[]) => run(process.execPath, ["bin/pollen", ...args, ...flags], { timeout: 30_000 })
+    expect((await cli("bucket", "create", "cli-bucket")).stdout).toMatch(/^Created bucket cli-bucket \([0-9a-f]{64}\)/)
+    await cli("bucket", "allow", "--read", "--owner", "cli-bucket", "--key", "cli-key")
+    const info = (await cli("bucket", "info", "cli-bucket")).stdout
+    expect(info).toMatch(/Aliases:\s+cli-bucket/)
+    expect(info).toMatch(/^ {2}R O {2}GK[0-9a-f]{24} {2}cli-key$/m)
+  })
+
   it("a broken config file gives one located line and no stack trace", async () => {
     const file = join(t.dir, "broken.toml")
     await writeFile(file, 'data_dir = "x"\n[s3_api]\napi_bind_addr = \n')
