@@ -137,6 +137,7 @@ describe("objects", () => {
     expect((await errorOf(t.client.send(new PutObjectCommand({ Bucket: "objects", Key: "md5", Body: "data", ContentMD5: "not-base64!" })))).name).toBe("InvalidDigest")
     expect((await errorOf(t.client.send(new PutObjectCommand({ Bucket: "objects", Key: "crc", Body: "data", ChecksumCRC32C: "AAAAAA==" })))).name).toBe("BadDigest")
     expect((await errorOf(text("md5"))).name).toBe("NoSuchKey")
+    expect((await errorOf(t.client.send(new PutObjectCommand({ Bucket: "objects", Key: "crc64", Body: "data", ChecksumAlgorithm: "CRC64NVME" })))).name).toBe("InvalidRequest")
     const ok = await t.client.send(new PutObjectCommand({ Bucket: "objects", Key: "crc", Body: "123456789", ChecksumAlgorithm: "CRC32C" }))
     // CRC32C("123456789") = 0xE3069283, the standard check value.
     expect(ok.ChecksumCRC32C).toBe(Buffer.from([0xe3, 0x06, 0x92, 0x83]).toString("base64"))

@@ -65,7 +65,12 @@ export interface ChecksumRequest {
 }
 
 /** Which checksum the client asks us to verify: a header, a declared trailer, or an algorithm only. */
+const CHECKSUM_CONTROL = new Set(["x-amz-checksum-mode", "x-amz-checksum-type", "x-amz-checksum-algorithm"])
+
 export const checksumRequest = (headers: ReadonlyMap<string, string>): ChecksumRequest | undefined => {
+  for (const name of headers.keys())
+    if (name.startsWith("x-amz-checksum-") && !CHECKSUM_CONTROL.has(name) && parseAlgorithm(name.slice("x-amz-checksum-".length)) === undefined)
+      throw s3Error("InvalidRequest", `${name.slice(0, 64)} is not supported; use CRC32, CRC32C, SHA1 or SHA256.`)
   const given = checksumAlgorithms.filter((a) => headers.has(headerName(a)))
   if (given.length > 1) throw s3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
   const [algorithm] = given
