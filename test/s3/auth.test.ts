@@ -44,6 +44,8 @@ describe("presigned URLs", () => {
     const tampered = await fetch(url.replace("pre/signed.txt", "pre/other.txt"))
     expect(tampered.status).toBe(403)
     expect(codeOf({ status: 0, headers: {}, body: await tampered.text() })).toBe("SignatureDoesNotMatch")
+    const v2 = await fetch(`${t.node.s3Url}/auth/pre/signed.txt?AWSAccessKeyId=${t.key.id}&Signature=abc&Expires=9999999999`)
+    expect(codeOf({ status: 0, headers: {}, body: await v2.text() })).toBe("InvalidRequest")
     const tooLong = await fetch(url.replace(/X-Amz-Expires=\d+/, "X-Amz-Expires=604801"))
     expect(codeOf({ status: 0, headers: {}, body: await tooLong.text() })).toBe("AuthorizationQueryParametersError")
     clockOffset = 120_000

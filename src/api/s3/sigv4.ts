@@ -254,5 +254,7 @@ export const authenticate = (req: SignedRequest, opts: SigV4Options): Authentica
   if (authorization !== undefined) return verifyHeaderAuth(req, authorization, opts)
   if (req.query.some(([k]) => k === "X-Amz-Signature" || k === "X-Amz-Credential" || k === "X-Amz-Algorithm"))
     return verifyPresigned(req, opts)
+  if (req.query.some(([k]) => k === "AWSAccessKeyId") && req.query.some(([k]) => k === "Signature"))
+    throw s3Error("InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256 (Signature Version 2 presigned URLs are not supported).")
   return undefined
 }
