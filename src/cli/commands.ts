@@ -19,6 +19,22 @@ export const commands: Record<string, Command> = {
     summary: "parse or model-check a TLA+ spec: pollen tla check <Spec.tla> [--config F] | pollen tla parse <Spec.tla>",
     load: () => import("./commands/tla.ts"),
   },
+  start: {
+    summary: "run a single development node (S3 on 127.0.0.1:3900, data in ./data): pollen start",
+    load: () => import("./commands/start.ts"),
+  },
+  server: {
+    summary: "run a node: pollen server [-c pollen.toml]",
+    load: () => import("./commands/server.ts"),
+  },
+  key: {
+    summary: "manage access keys: pollen key create|list|info|delete|allow|deny",
+    load: () => import("./commands/key.ts"),
+  },
+  bucket: {
+    summary: "manage buckets: pollen bucket create|list|info|delete|allow|deny|alias|unalias",
+    load: () => import("./commands/bucket.ts"),
+  },
   bench: {
     summary: "run a benchmark: pollen bench <name>",
     load: () => import("./commands/bench.ts"),

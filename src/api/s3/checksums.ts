@@ -1,0 +1,85 @@
+// Checksums S3 clients send and ask for: CRC32, CRC32C (table-driven, no dependency), SHA1,
+// SHA256, plus MD5 for ETags and Content-MD5. Every hasher is incremental.
+import { createHash, type Hash } from "node:crypto"
+
+export type ChecksumAlgorithm = "CRC32" | "CRC32C" | "SHA1" | "SHA256"
+export const checksumAlgorithms: readonly ChecksumAlgorithm[] = ["CRC32", "CRC32C", "SHA1", "SHA256"]
+
+const crcTable = (poly: number): Uint32Array => {
+  const table = new Uint32Array(256)
+  for (let n = 0; n < 256; n++) {
+    let c = n
+    for (let k = 0; k < 8; k++) c = c & 1 ? (c >>> 1) ^ poly : c >>> 1
+    table[n] = c >>> 0
+  }
+  return table
+}
+const CRC32_TABLE = crcTable(0xedb88320)
+const CRC32C_TABLE = crcTable(0x82f63b78)
+
+/** Reflected CRC-32 with the given table; `crc` is the running value (start with 0). */
+const crcUpdate = (table: Uint32Array, crc: number, data: Uint8Array): number => {
+  let c = ~crc >>> 0
+  for (let i = 0; i < data.length; i++) c = (table[(c ^ data[i]!) & 0xff]! ^ (c >>> 8)) >>> 0
+  return ~c >>> 0
+}
+
+export const crc32 = (data: Uint8Array, crc = 0): number => crcUpdate(CRC32_TABLE, crc, data)
+export const crc32c = (data: Uint8Array, crc = 0): number => crcUpdate(CRC32C_TABLE, crc, data)
+
+const crcBase64 = (crc: number): string => {
+  const b = Buffer.alloc(4)
+  b.writeUInt32BE(crc >>> 0)
+  return b.toString("base64")
+}
+
+export interface Hasher {
+  update(data: Uint8Array): void
+  /** The digest as S3 writes it (base64). */
+  digest(): string
+}
+
+const crcHasher = (table: Uint32Array): Hasher => {
+  let crc = 0
+  return {
+    update: (data) => {
+      crc = crcUpdate(table, crc, data)
+    },
+    digest: () => crcBase64(crc),
+  }
+}
+
+const nodeHasher = (name: string): Hasher => {
+  const h: Hash = createHash(name)
+  return { update: (data) => void h.update(data), digest: () => h.digest("base64") }
+}
+
+export const newHasher = (algorithm: ChecksumAlgorithm): Hasher => {
+  switch (algorithm) {
+    case "CRC32":
+      return crcHasher(CRC32_TABLE)
+    case "CRC32C":
+      return crcHasher(CRC32C_TABLE)
+    case "SHA1":
+      return nodeHasher("sha1")
+    case "SHA256":
+      return nodeHasher("sha256")
+  }
+}
+
+/** The checksum of whole data, base64. */
+export const checksumOf = (algorithm: ChecksumAlgorithm, data: Uint8Array): string => {
+  const h = newHasher(algorithm)
+  h.update(data)
+  return h.digest()
+}
+
+export const parseAlgorithm = (name: string | undefined): ChecksumAlgorithm | undefined => {
+  const upper = name?.toUpperCase()
+  return checksumAlgorithms.find((a) => a === upper)
+}
+
+/** The expected raw length of each algorithm's digest, to reject malformed header values. */
+export const digestLength: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, SHA1: 20, SHA256: 32 }
+
+export const headerName = (algorithm: ChecksumAlgorithm): string => `x-amz-checksum-${algorithm.toLowerCase()}`

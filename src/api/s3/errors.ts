@@ -1,0 +1,53 @@
+// S3 errors: a code, its HTTP status and a message, rendered as S3 error XML by the server.
+const statusOf: Record<string, number> = {
+  AccessDenied: 403,
+  AuthorizationHeaderMalformed: 400,
+  AuthorizationQueryParametersError: 400,
+  BadDigest: 400,
+  BucketAlreadyExists: 409,
+  BucketAlreadyOwnedByYou: 409,
+  BucketNotEmpty: 409,
+  EntityTooLarge: 400,
+  EntityTooSmall: 400,
+  IncompleteBody: 400,
+  InternalError: 500,
+  InvalidAccessKeyId: 403,
+  InvalidArgument: 400,
+  InvalidBucketName: 400,
+  InvalidDigest: 400,
+  InvalidPart: 400,
+  InvalidPartOrder: 400,
+  InvalidRange: 416,
+  InvalidRequest: 400,
+  InvalidURI: 400,
+  KeyTooLongError: 400,
+  MalformedXML: 400,
+  MethodNotAllowed: 405,
+  MissingContentLength: 411,
+  MissingSecurityHeader: 400,
+  NoSuchBucket: 404,
+  NoSuchCORSConfiguration: 404,
+  NoSuchKey: 404,
+  NoSuchUpload: 404,
+  NotImplemented: 501,
+  NotModified: 304,
+  PreconditionFailed: 412,
+  RequestTimeTooSkewed: 403,
+  SignatureDoesNotMatch: 403,
+  XAmzContentSHA256Mismatch: 400,
+}
+
+export class S3Error extends Error {
+  readonly status: number
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly extra: Readonly<Record<string, string>> = {},
+  ) {
+    super(message)
+    this.status = statusOf[code] ?? 400
+  }
+}
+
+export const s3Error = (code: string, message: string, extra?: Record<string, string>): S3Error =>
+  new S3Error(code, message, extra)

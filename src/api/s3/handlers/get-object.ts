@@ -1,0 +1,70 @@
+// GetObject and HeadObject: preconditions, ranges, partNumber, response-* overrides, checksums.
+import type { ObjectMeta } from "../../../node/object-store.ts"
+import { headerName } from "../checksums.ts"
+import { evaluate, requestConditions } from "../conditions.ts"
+import { requireBucket, requireKey, type S3Request, type S3Response } from "../context.ts"
+import { s3Error } from "../errors.ts"
+import { responseHeadersOf } from "../object-headers.ts"
+import { parseRange, type ByteRange } from "../range.ts"
+
+const overrides: Record<string, string> = {
+  "response-content-type": "content-type",
+  "response-content-language": "content-language",
+  "response-expires": "expires",
+  "response-cache-control": "cache-control",
+  "response-content-disposition": "content-disposition",
+  "response-content-encoding": "content-encoding",
+}
+
+export const loadObject = async (req: S3Request): Promise<ObjectMeta> => {
+  const meta = await req.services.store.getObject(requireBucket(req).id, requireKey(req))
+  if (meta === undefined) throw s3Error("NoSuchKey", "The specified key does not exist.", { Key: requireKey(req) })
+  return meta
+}
+
+const partRange = (meta: ObjectMeta, raw: string): { range: ByteRange; count: number } => {
+  const n = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN
+  if (!(n >= 1 && n <= 10000)) throw s3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive")
+  const sizes = meta.partSizes ?? [meta.size]
+  if (n > sizes.length) throw s3Error("InvalidPartNumber", "The requested partnumber is not satisfiable")
+  const start = sizes.slice(0, n - 1).reduce((a, b) => a + b, 0)
+  return { range: { start, end: start + sizes[n - 1]! }, count: sizes.length }
+}
+
+export const getObject = async (req: S3Request, head = false): Promise<S3Response> => {
+  const meta = await loadObject(req)
+  const headers: Record<string, string> = responseHeadersOf(meta)
+  const cond = evaluate(requestConditions(req.headers), meta)
+  if (cond === "precondition-failed") throw s3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: "If-Match" })
+  if (cond === "not-modified")
+    return { status: 304, headers: { etag: meta.etag, "last-modified": headers["last-modified"] } }
+  let range: ByteRange | undefined
+  const partNumber = req.query.get("partNumber")
+  if (partNumber !== undefined) {
+    if (req.headers.has("range")) throw s3Error("InvalidRequest", "Cannot specify both Range header and partNumber query parameter")
+    const p = partRange(meta, partNumber)
+    range = p.range
+    headers["x-amz-mp-parts-count"] = String(p.count)
+  } else range = parseRange(req.headers.get("range"), meta.size)
+  for (const [param, header] of Object.entries(overrides)) {
+    const v = req.query.get(param)
+    if (v !== undefined) headers[header] = v
+  }
+  if (meta.checksum !== undefined && req.headers.get("x-amz-checksum-mode")?.toUpperCase() === "ENABLED" && range === undefined) {
+    headers[headerName(meta.checksum.algorithm)] = meta.checksum.value
+    headers["x-amz-checksum-type"] = meta.checksum.type
+  }
+  const start = range?.start ?? 0
+  const end = range?.end ?? meta.size
+  headers["content-length"] = String(end - start)
+  if (range !== undefined && (partNumber === undefined || meta.partSizes !== undefined))
+    headers["content-range"] = `bytes ${start}-${end - 1}/${meta.size}`
+  const status = range !== undefined && (partNumber === undefined || meta.partSizes !== undefined) ? 206 : 200
+  return {
+    status,
+    headers,
+    body: head || end === start ? undefined : req.services.store.readData(meta.data, start, end),
+  }
+}
+
+export const headObject = (req: S3Request): Promise<S3Response> => getObject(req, true)

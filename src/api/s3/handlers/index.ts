@@ -1,0 +1,51 @@
+// Endpoint name → handler.
+import type { Handler } from "../context.ts"
+import { getAcl, putAcl } from "./acl.ts"
+import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from "./bucket.ts"
+import { copyObject } from "./copy-object.ts"
+import { deleteBucketCors, getBucketCors, putBucketCors } from "./cors.ts"
+import { deleteObject, deleteObjects } from "./delete-object.ts"
+import { getObject, headObject } from "./get-object.ts"
+import { listObjectVersions, listObjectsV1, listObjectsV2 } from "./list-objects.ts"
+import {
+  abortMultipartUpload,
+  completeMultipartUpload,
+  createMultipartUpload,
+  listMultipartUploads,
+  listParts,
+  uploadPart,
+  uploadPartCopy,
+} from "./multipart.ts"
+import { putObject } from "./put-object.ts"
+
+export const handlers: Record<string, Handler> = {
+  ListBuckets: listBuckets,
+  CreateBucket: createBucket,
+  DeleteBucket: deleteBucket,
+  HeadBucket: headBucket,
+  GetBucketLocation: getBucketLocation,
+  GetBucketVersioning: getBucketVersioning,
+  GetBucketAcl: getAcl,
+  PutBucketAcl: putAcl,
+  GetObjectAcl: getAcl,
+  PutObjectAcl: putAcl,
+  GetBucketCors: getBucketCors,
+  PutBucketCors: putBucketCors,
+  DeleteBucketCors: deleteBucketCors,
+  ListObjects: listObjectsV1,
+  ListObjectsV2: listObjectsV2,
+  ListObjectVersions: listObjectVersions,
+  PutObject: putObject,
+  GetObject: (req) => getObject(req),
+  HeadObject: headObject,
+  DeleteObject: deleteObject,
+  DeleteObjects: deleteObjects,
+  CopyObject: copyObject,
+  CreateMultipartUpload: createMultipartUpload,
+  UploadPart: uploadPart,
+  UploadPartCopy: uploadPartCopy,
+  CompleteMultipartUpload: completeMultipartUpload,
+  AbortMultipartUpload: abortMultipartUpload,
+  ListParts: listParts,
+  ListMultipartUploads: listMultipartUploads,
+}

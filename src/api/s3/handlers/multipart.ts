@@ -1,0 +1,281 @@
+// Multipart uploads: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts,
+// ListMultipartUploads. Parts are stored as blocks; Complete concatenates their block lists.
+import { createHash, randomBytes } from "node:crypto"
+import type { MultipartUpload, Part } from "../../../node/object-store.ts"
+import { readAll } from "../body.ts"
+import { checksumOf, headerName, newHasher, parseAlgorithm, type ChecksumAlgorithm } from "../checksums.ts"
+import { checkCopySource, writeGuard } from "../conditions.ts"
+import { requireBucket, requireKey, xmlResponse, type S3Request, type S3Response } from "../context.ts"
+import { copySource } from "../copy-source.ts"
+import { s3Error } from "../errors.ts"
+import { commonPrefix, encodingOf, parseMaxKeys } from "../listing.ts"
+import { objectHeadersFrom, validateKey } from "../object-headers.ts"
+import { parseCopyRange } from "../range.ts"
+import { readXmlBody } from "../small-body.ts"
+import { storeBody } from "../store-body.ts"
+import { child, list, S3_NS, text, toXml } from "../xml.ts"
+import { ownerOf } from "./bucket.ts"
+
+export const MIN_PART_SIZE = 5 * 1024 * 1024
+const iso = (ms: number): string => new Date(ms).toISOString()
+
+const loadUpload = async (req: S3Request): Promise<MultipartUpload> => {
+  const uploadId = req.query.get("uploadId") ?? ""
+  const upload = /^[0-9a-f]{32}$/.test(uploadId) ? await req.services.store.getUpload(requireBucket(req).id, uploadId) : undefined
+  if (upload === undefined || upload.key !== req.key)
+    throw s3Error("NoSuchUpload", "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.", { UploadId: uploadId.slice(0, 64) })
+  return upload
+}
+
+const partNumberOf = (req: S3Request): number => {
+  const raw = req.query.get("partNumber") ?? ""
+  const n = /^\d{1,5}$/.test(raw) ? Number(raw) : NaN
+  if (!(n >= 1 && n <= 10000)) throw s3Error("InvalidArgument", "Part number must be an integer between 1 and 10000, inclusive", { ArgumentName: "partNumber" })
+  return n
+}
+
+export const createMultipartUpload = async (req: S3Request): Promise<S3Response> => {
+  const bucket = requireBucket(req)
+  const key = requireKey(req)
+  validateKey(key)
+  const headers = objectHeadersFrom(req.headers)
+  const algoHeader = req.headers.get("x-amz-checksum-algorithm")
+  const checksumAlgorithm = algoHeader === undefined ? undefined : parseAlgorithm(algoHeader)
+  if (algoHeader !== undefined && checksumAlgorithm === undefined) throw s3Error("InvalidRequest", "Checksum algorithm not supported.")
+  const upload: MultipartUpload = { uploadId: randomBytes(16).toString("hex"), bucketId: bucket.id, key, initiated: Date.now(), checksumAlgorithm, ...headers }
+  await req.services.store.createUpload(upload)
+  return xmlResponse(
+    200,
+    toXml({ InitiateMultipartUploadResult: { "@_xmlns": S3_NS, Bucket: req.bucketName, Key: key, UploadId: upload.uploadId } }),
+    checksumAlgorithm === undefined ? {} : { "x-amz-checksum-algorithm": checksumAlgorithm },
+  )
+}
+
+export const uploadPart = async (req: S3Request): Promise<S3Response> => {
+  const upload = await loadUpload(req)
+  const partNumber = partNumberOf(req)
+  const body = await storeBody(req, { allowInline: false, defaultAlgorithm: upload.checksumAlgorithm })
+  const etag = `"${body.md5.toString("hex")}"`
+  try {
+    await req.services.store.putPart(upload.uploadId, {
+      partNumber,
+      size: body.staged.size,
+      etag,
+      lastModified: Date.now(),
+      checksum: body.checksum === undefined ? undefined : { ...body.checksum, type: "FULL_OBJECT" },
+      data: body.staged.data,
+    })
+  } finally {
+    await body.staged.release()
+  }
+  const out: Record<string, string> = { etag }
+  if (body.checksum !== undefined) out[headerName(body.checksum.algorithm)] = body.checksum.value
+  return { status: 200, headers: out }
+}
+
+export const uploadPartCopy = async (req: S3Request): Promise<S3Response> => {
+  const upload = await loadUpload(req)
+  const partNumber = partNumberOf(req)
+  await readAll(req.body, 0)
+  const source = await copySource(req)
+  checkCopySource(req.headers, source.meta)
+  const range = parseCopyRange(req.headers.get("x-amz-copy-source-range"), source.meta.size) ?? { start: 0, end: source.meta.size }
+  const store = req.services.store
+  const md5 = createHash("md5")
+  const algorithm = upload.checksumAlgorithm
+  const hold = store.hold(source.meta.data)
+  let staged
+  const hasher = algorithm === undefined ? undefined : newHasher(algorithm)
+  try {
+    const data = store.readData(source.meta.data, range.start, range.end)
+    async function* hashed(): AsyncGenerator<Uint8Array> {
+      for await (const chunk of data) {
+        md5.update(chunk)
+        hasher?.update(chunk)
+        yield chunk
+      }
+    }
+    staged = await store.writeData(hashed(), { allowInline: false })
+  } finally {
+    await hold.release()
+  }
+  const etag = `"${md5.digest("hex")}"`
+  const lastModified = Date.now()
+  try {
+    const checksum = algorithm === undefined ? undefined : { algorithm, value: hasher!.digest(), type: "FULL_OBJECT" as const }
+    await store.putPart(upload.uploadId, { partNumber, size: staged.size, etag, lastModified, checksum, data: staged.data })
+  } finally {
+    await staged.release()
+  }
+  return xmlResponse(200, toXml({ CopyPartResult: { "@_xmlns": S3_NS, LastModified: iso(lastModified), ETag: etag } }))
+}
+
+const checksumElement = (a: ChecksumAlgorithm): string => `Checksum${a}`
+
+export const completeMultipartUpload = async (req: S3Request): Promise<S3Response> => {
+  const upload = await loadUpload(req)
+  const guard = writeGuard(req.headers)
+  const doc = await readXmlBody(req)
+  const root = child(doc, "CompleteMultipartUpload")
+  const requested = list(root, "Part")
+  if (root === undefined || requested.length === 0) throw s3Error("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
+  const stored = new Map((await req.services.store.listParts(upload.uploadId)).map((p) => [p.partNumber, p]))
+  const chosen: Part[] = []
+  let previous = 0
+  for (const p of requested) {
+    const n = Number(text(p, "PartNumber"))
+    const etag = text(p, "ETag")
+    if (!Number.isInteger(n) || etag === undefined) throw s3Error("MalformedXML", "Every Part needs a PartNumber and an ETag.")
+    if (n <= previous) throw s3Error("InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
+    previous = n
+    const part = stored.get(n)
+    const bare = etag.trim().replace(/^"|"$/g, "")
+    if (part === undefined || part.etag !== `"${bare}"`)
+      throw s3Error("InvalidPart", "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.", { PartNumber: String(n) })
+    if (upload.checksumAlgorithm !== undefined) {
+      const given = text(p, checksumElement(upload.checksumAlgorithm))
+      if (given !== undefined && given !== part.checksum?.value)
+        throw s3Error("InvalidPart", `The ${upload.checksumAlgorithm} checksum of part ${n} does not match.`, { PartNumber: String(n) })
+    }
+    chosen.push(part)
+  }
+  chosen.forEach((part, i) => {
+    if (i < chosen.length - 1 && part.size < MIN_PART_SIZE)
+      throw s3Error("EntityTooSmall", "Your proposed upload is smaller than the minimum allowed object size.", {
+        ProposedSize: String(part.size), MinSizeAllowed: String(MIN_PART_SIZE), PartNumber: String(part.partNumber),
+      })
+  })
+  const md5s = Buffer.concat(chosen.map((p) => Buffer.from(p.etag.replace(/"/g, ""), "hex")))
+  const etag = `"${createHash("md5").update(md5s).digest("hex")}-${chosen.length}"`
+  const algorithm = upload.checksumAlgorithm
+  const checksum =
+    algorithm !== undefined && chosen.every((p) => p.checksum?.algorithm === algorithm)
+      ? {
+          algorithm,
+          value: `${checksumOf(algorithm, Buffer.concat(chosen.map((p) => Buffer.from(p.checksum!.value, "base64"))))}-${chosen.length}`,
+          type: "COMPOSITE" as const,
+        }
+      : undefined
+  const blocks = chosen.flatMap((p) => ("blocks" in p.data ? p.data.blocks : []))
+  const { uploadId: _u, bucketId: _b, initiated: _i, checksumAlgorithm: _c, ...headers } = upload
+  await req.services.store.completeUpload(
+    upload,
+    {
+      ...headers,
+      size: chosen.reduce((a, p) => a + p.size, 0),
+      etag,
+      lastModified: Date.now(),
+      checksum,
+      partSizes: chosen.map((p) => p.size),
+      data: { blocks },
+    },
+    chosen,
+    guard,
+  )
+  const host = req.headers.get("host") ?? "localhost"
+  return xmlResponse(
+    200,
+    toXml({
+      CompleteMultipartUploadResult: {
+        "@_xmlns": S3_NS,
+        Location: `http://${host}/${req.bucketName}/${encodeURIComponent(upload.key)}`,
+        Bucket: req.bucketName,
+        Key: upload.key,
+        ETag: etag,
+        ...(checksum !== undefined ? { [checksumElement(checksum.algorithm)]: checksum.value, ChecksumType: "COMPOSITE" } : {}),
+      },
+    }),
+  )
+}
+
+export const abortMultipartUpload = async (req: S3Request): Promise<S3Response> => {
+  const upload = await loadUpload(req)
+  await req.services.store.abortUpload(upload)
+  return { status: 204 }
+}
+
+export const listParts = async (req: S3Request): Promise<S3Response> => {
+  const upload = await loadUpload(req)
+  const maxParts = parseMaxKeys(req.query.get("max-parts"))
+  const markerRaw = req.query.get("part-number-marker") ?? "0"
+  if (!/^\d{1,5}$/.test(markerRaw)) throw s3Error("InvalidArgument", "Invalid part-number-marker")
+  const marker = Number(markerRaw)
+  const all = (await req.services.store.listParts(upload.uploadId)).filter((p) => p.partNumber > marker)
+  const page = all.slice(0, maxParts)
+  const truncated = all.length > page.length
+  return xmlResponse(200, toXml({
+    ListPartsResult: {
+      "@_xmlns": S3_NS,
+      Bucket: req.bucketName,
+      Key: upload.key,
+      UploadId: upload.uploadId,
+      Initiator: ownerOf(req),
+      Owner: ownerOf(req),
+      StorageClass: "STANDARD",
+      PartNumberMarker: marker,
+      ...(page.length > 0 ? { NextPartNumberMarker: page[page.length - 1]!.partNumber } : {}),
+      MaxParts: maxParts,
+      IsTruncated: truncated,
+      ...(upload.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: upload.checksumAlgorithm } : {}),
+      Part: page.map((p) => ({
+        PartNumber: p.partNumber,
+        LastModified: iso(p.lastModified),
+        ETag: p.etag,
+        Size: p.size,
+        ...(p.checksum !== undefined ? { [checksumElement(p.checksum.algorithm)]: p.checksum.value } : {}),
+      })),
+    },
+  }))
+}
+
+export const listMultipartUploads = async (req: S3Request): Promise<S3Response> => {
+  const prefix = req.query.get("prefix") ?? ""
+  const delimiter = req.query.get("delimiter") ?? ""
+  const keyMarker = req.query.get("key-marker") ?? ""
+  const uploadIdMarker = req.query.get("upload-id-marker") ?? ""
+  const max = parseMaxKeys(req.query.get("max-uploads"))
+  const encodingType = req.query.get("encoding-type")
+  const enc = encodingOf(encodingType)
+  const all = [...(await req.services.store.listUploads(requireBucket(req).id))]
+    .filter((u) => u.key.startsWith(prefix))
+    .filter((u) => keyMarker === "" || u.key > keyMarker || (u.key === keyMarker && uploadIdMarker !== "" && u.uploadId > uploadIdMarker))
+    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated - b.initiated || (a.uploadId < b.uploadId ? -1 : 1)))
+  const uploads: MultipartUpload[] = []
+  const prefixes: string[] = []
+  let truncated = false
+  for (const u of all) {
+    const cp = commonPrefix(u.key, prefix, delimiter)
+    if (cp !== undefined && prefixes[prefixes.length - 1] === cp) continue
+    if (uploads.length + prefixes.length >= max) {
+      truncated = true
+      break
+    }
+    if (cp !== undefined) prefixes.push(cp)
+    else uploads.push(u)
+  }
+  const lastUpload = uploads[uploads.length - 1]
+  return xmlResponse(200, toXml({
+    ListMultipartUploadsResult: {
+      "@_xmlns": S3_NS,
+      Bucket: req.bucketName,
+      KeyMarker: enc(keyMarker),
+      UploadIdMarker: uploadIdMarker,
+      ...(truncated && lastUpload !== undefined ? { NextKeyMarker: enc(lastUpload.key), NextUploadIdMarker: lastUpload.uploadId } : {}),
+      Prefix: enc(prefix),
+      ...(delimiter !== "" ? { Delimiter: enc(delimiter) } : {}),
+      MaxUploads: max,
+      IsTruncated: truncated,
+      ...(encodingType !== undefined ? { EncodingType: encodingType } : {}),
+      Upload: uploads.map((u) => ({
+        Key: enc(u.key),
+        UploadId: u.uploadId,
+        Initiator: ownerOf(req),
+        Owner: ownerOf(req),
+        StorageClass: "STANDARD",
+        Initiated: iso(u.initiated),
+        ...(u.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: u.checksumAlgorithm } : {}),
+      })),
+      ...(prefixes.length > 0 ? { CommonPrefixes: prefixes.map((p) => ({ Prefix: enc(p) })) } : {}),
+    },
+  }))
+}

@@ -1,0 +1,32 @@
+// PutObject: streams the body into blocks (or inline), verifies digests, commits the object.
+import { requireBucket, requireKey, type S3Request, type S3Response } from "../context.ts"
+import { headerName } from "../checksums.ts"
+import { writeGuard } from "../conditions.ts"
+import { objectHeadersFrom, validateKey } from "../object-headers.ts"
+import { storeBody } from "../store-body.ts"
+
+export const putObject = async (req: S3Request): Promise<S3Response> => {
+  const bucket = requireBucket(req)
+  const key = requireKey(req)
+  validateKey(key)
+  const headers = objectHeadersFrom(req.headers)
+  const guard = writeGuard(req.headers)
+  const body = await storeBody(req, { allowInline: true })
+  const etag = `"${body.md5.toString("hex")}"`
+  try {
+    await req.services.store.putObject(bucket.id, {
+      key,
+      ...headers,
+      size: body.staged.size,
+      etag,
+      lastModified: Date.now(),
+      checksum: body.checksum === undefined ? undefined : { ...body.checksum, type: "FULL_OBJECT" },
+      data: body.staged.data,
+    }, guard)
+  } finally {
+    await body.staged.release()
+  }
+  const out: Record<string, string> = { etag }
+  if (body.checksum !== undefined) out[headerName(body.checksum.algorithm)] = body.checksum.value
+  return { status: 200, headers: out }
+}

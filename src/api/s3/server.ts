@@ -1,0 +1,204 @@
+// The S3 HTTP server: parses the target, answers CORS preflights, authenticates (SigV4),
+// routes, checks permissions, runs the handler and writes the response or S3 error XML.
+import { randomBytes } from "node:crypto"
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { Readable } from "node:stream"
+import { pipeline } from "node:stream/promises"
+import { permissionOf } from "../../node/access-keys.ts"
+import type { RequestMetrics } from "../../node/metrics.ts"
+import type { Bucket } from "../../node/object-store.ts"
+import { requestBody } from "./body.ts"
+import type { S3Request, S3Response, S3Services } from "./context.ts"
+import { corsHeaders, matchRule } from "./cors.ts"
+import { S3Error, s3Error } from "./errors.ts"
+import { handlers } from "./handlers/index.ts"
+import { parseTarget } from "./request-target.ts"
+import { route } from "./router.ts"
+import { headerValues } from "./sigv4-canonical.ts"
+import { authenticate } from "./sigv4.ts"
+import { toXml } from "./xml.ts"
+
+export interface S3ServerOptions {
+  readonly services: S3Services
+  readonly metrics: RequestMetrics
+  readonly log?: (line: string) => void
+  /** Milliseconds since the epoch; tests may move the clock. */
+  readonly now?: () => number
+}
+
+const newRequestId = (): string => randomBytes(8).toString("hex").toUpperCase()
+
+const errorBody = (e: S3Error, resource: string, requestId: string): string =>
+  toXml({ Error: { Code: e.code, Message: e.message, ...e.extra, Resource: resource, RequestId: requestId } })
+
+const preflight = async (services: S3Services, bucketName: string | undefined, headers: ReadonlyMap<string, string>): Promise<S3Response> => {
+  const origin = headers.get("origin")
+  const method = headers.get("access-control-request-method")
+  if (origin === undefined || method === undefined)
+    throw s3Error("InvalidRequest", "Insufficient information. Origin request header needed.")
+  const bucket = bucketName === undefined ? undefined : await services.store.bucketByName(bucketName)
+  if (bucket === undefined) throw s3Error("AccessDenied", "CORSResponse: Bucket not found")
+  const requested = (headers.get("access-control-request-headers") ?? "").split(",").map((h) => h.trim().toLowerCase()).filter((h) => h !== "")
+  const rule = matchRule(bucket.cors, origin, method, requested)
+  if (rule === undefined) throw s3Error("AccessDenied", "CORSResponse: This CORS request is not allowed. This is usually because the evalution of Origin, request method / Access-Control-Request-Method or Access-Control-Request-Headers are not whitelisted by the resource's CORS spec.")
+  return { status: 200, headers: corsHeaders(rule, origin, { method, headers: requested }) }
+}
+
+export const createS3Server = (options: S3ServerOptions): Server => {
+  const { services, metrics } = options
+  const now = options.now ?? Date.now
+  const log = options.log ?? ((line: string) => console.error(line))
+
+  const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
+    const started = process.hrtime.bigint()
+    const requestId = newRequestId()
+    const method = req.method ?? "GET"
+    let endpoint = "Unknown"
+    let resource = "/"
+    let bucket: Bucket | undefined
+    let headers: ReadonlyMap<string, string> = new Map()
+    res.setHeader("x-amz-request-id", requestId)
+    res.setHeader("x-amz-id-2", requestId)
+    res.setHeader("server", "Pollen")
+    res.on("finish", () => {
+      metrics.observe("s3", endpoint, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9)
+    })
+    try {
+      headers = headerValues(req.rawHeaders)
+      const target = parseTarget(req.url ?? "/", headers.get("host"), services.settings.rootDomain)
+      resource = target.path
+      let response: S3Response
+      if (method === "OPTIONS") {
+        endpoint = "Options"
+        response = await preflight(services, target.bucket, headers)
+      } else {
+        const auth = authenticate(
+          { method, path: target.path, query: target.query, headers },
+          { region: services.settings.region, now: now(), secretOf: (id) => services.keys.get(id)?.secret },
+        )
+        if (auth === undefined) throw s3Error("AccessDenied", "Anonymous access is not supported; sign the request with an access key.")
+        const accessKey = services.keys.get(auth.accessKeyId)
+        if (accessKey === undefined) throw s3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
+        const query = new Map<string, string>()
+        for (const [k, v] of target.query) if (!query.has(k)) query.set(k, v)
+        const r = route(method, target.bucket, target.key, query, headers)
+        endpoint = r.endpoint.startsWith("NotImplemented") ? "NotImplemented" : r.endpoint
+        if (r.endpoint.startsWith("NotImplemented"))
+          throw s3Error("NotImplemented", `This operation is not implemented by Pollen (${r.endpoint.slice("NotImplemented:".length).slice(0, 80)}).`)
+        const versionId = query.get("versionId")
+        if (versionId !== undefined && versionId !== "null") throw s3Error("InvalidArgument", "Invalid version id specified", { ArgumentName: "versionId" })
+        if (target.bucket !== undefined && r.endpoint !== "CreateBucket") {
+          bucket = await services.store.bucketByName(target.bucket)
+          if (bucket === undefined) throw s3Error("NoSuchBucket", "The specified bucket does not exist", { BucketName: target.bucket.slice(0, 128) })
+          const perm = permissionOf(accessKey, bucket.id)
+          const allowed = r.access === "none" || (r.access === "read" ? perm.read : r.access === "write" ? perm.write : perm.owner)
+          if (!allowed) throw s3Error("AccessDenied", "Access Denied")
+        }
+        const handler = handlers[r.endpoint]
+        if (handler === undefined) throw s3Error("NotImplemented", `${r.endpoint} is not implemented.`)
+        const s3req: S3Request = {
+          requestId,
+          method,
+          endpoint: r.endpoint,
+          bucketName: target.bucket,
+          key: target.key,
+          query,
+          headers,
+          body: requestBody(req, auth.payload, headers),
+          accessKey,
+          bucket,
+          raw: req,
+          services,
+        }
+        response = await handler(s3req)
+        const origin = headers.get("origin")
+        if (origin !== undefined && bucket?.cors !== undefined) {
+          const rule = matchRule(bucket.cors, origin, method, [])
+          if (rule !== undefined) response = { ...response, headers: { ...corsHeaders(rule, origin, undefined), ...response.headers } }
+        }
+      }
+      await send(req, res, response)
+    } catch (error) {
+      const aborted = !(error instanceof S3Error) && ((error as NodeJS.ErrnoException).code === "ECONNRESET" || (error as Error).message === "aborted")
+      const e =
+        error instanceof S3Error
+          ? error
+          : aborted
+            ? s3Error("IncompleteBody", "The request body ended before Content-Length bytes arrived.")
+            : (() => {
+              log(`s3: request ${requestId} ${method} ${endpoint}: internal error: ${error instanceof Error ? error.message : String(error)}`)
+              return s3Error("InternalError", "We encountered an internal error. Please try again.")
+            })()
+      if (res.headersSent) {
+        res.destroy()
+        return
+      }
+      const origin = headers.get("origin")
+      if (origin !== undefined && bucket?.cors !== undefined) {
+        const rule = matchRule(bucket.cors, origin, method, [])
+        if (rule !== undefined) for (const [k, v] of Object.entries(corsHeaders(rule, origin, undefined))) res.setHeader(k, v)
+      }
+      if (!req.complete) {
+        // The body was not read; answer, then close rather than read an unbounded body.
+        res.setHeader("connection", "close")
+        req.on("error", () => undefined)
+        req.resume()
+      }
+      if (e.status === 304 || method === "HEAD") {
+        res.writeHead(e.status)
+        res.end()
+      } else {
+        const body = errorBody(e, resource, requestId)
+        res.writeHead(e.status, { "content-type": "application/xml", "content-length": Buffer.byteLength(body) })
+        res.end(body)
+      }
+    }
+  }
+
+  const server = createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      log(`s3: unexpected failure: ${error instanceof Error ? error.message : String(error)}`)
+      res.destroy()
+    })
+  })
+  server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
+    // Requests Node cannot parse as HTTP still get an S3 error document.
+    if (!socket.writable) return socket.destroy()
+    const requestId = newRequestId()
+    const e =
+      err.code === "HPE_HEADER_OVERFLOW"
+        ? s3Error("RequestHeaderSectionTooLarge", "Your request header section exceeds the maximum allowed size.")
+        : s3Error("InvalidRequest", "The request is not valid HTTP/1.1.")
+    const body = errorBody(e, "/", requestId)
+    socket.end(
+      `HTTP/1.1 400 Bad Request\r\ncontent-type: application/xml\r\ncontent-length: ${Buffer.byteLength(body)}\r\nx-amz-request-id: ${requestId}\r\nconnection: close\r\n\r\n${body}`,
+    )
+  })
+  return server
+}
+
+const send = async (req: IncomingMessage, res: ServerResponse, response: S3Response): Promise<void> => {
+  for (const [k, v] of Object.entries(response.headers ?? {})) if (v !== undefined) res.setHeader(k, v)
+  if (!req.complete) {
+    req.on("error", () => undefined)
+    req.resume()
+  }
+  const body = response.body
+  if (body === undefined || req.method === "HEAD") {
+    if (body === undefined && !res.hasHeader("content-length") && response.status !== 204 && response.status !== 304) res.setHeader("content-length", 0)
+    res.writeHead(response.status)
+    if (body !== undefined && typeof body !== "string") {
+      // HEAD: the data iterator was never started.
+    }
+    res.end()
+    return
+  }
+  if (typeof body === "string") {
+    res.setHeader("content-length", Buffer.byteLength(body))
+    res.writeHead(response.status)
+    res.end(body)
+    return
+  }
+  res.writeHead(response.status)
+  await pipeline(Readable.from(body), res)
+}

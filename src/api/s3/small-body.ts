@@ -1,0 +1,23 @@
+// Small XML request bodies (DeleteObjects, CompleteMultipartUpload, CORS, ACL): read with a
+// size limit, Content-MD5 / x-amz-checksum-* verified, then parsed.
+import { checksumOf } from "./checksums.ts"
+import { readAll } from "./body.ts"
+import type { S3Request } from "./context.ts"
+import { s3Error } from "./errors.ts"
+import { checksumRequest, contentMd5 } from "./object-headers.ts"
+import { createHash } from "node:crypto"
+import { parseXml } from "./xml.ts"
+
+export const readXmlBody = async (req: S3Request, limit = 2 * 1024 * 1024): Promise<Record<string, unknown>> => {
+  const md5 = contentMd5(req.headers)
+  const wanted = checksumRequest(req.headers)
+  const body = await readAll(req.body, limit)
+  if (md5 !== undefined && !md5.equals(createHash("md5").update(body).digest()))
+    throw s3Error("BadDigest", "The Content-MD5 you specified did not match what we received.")
+  if (wanted !== undefined) {
+    const expected = wanted.inTrailer ? req.body.trailers.get(`x-amz-checksum-${wanted.algorithm.toLowerCase()}`) : wanted.expected
+    if (expected !== undefined && expected !== checksumOf(wanted.algorithm, body))
+      throw s3Error("BadDigest", `The ${wanted.algorithm} you specified did not match the calculated checksum.`)
+  }
+  return parseXml(body.toString("utf8"))
+}

@@ -1,0 +1,85 @@
+// Content-addressed block files under <data>/blocks/<aa>/<bb>/<sha256>: written to a
+// temporary name, fsynced, then renamed, so a block file is either absent or complete.
+import { createHash, randomBytes } from "node:crypto"
+import { createReadStream } from "node:fs"
+import { mkdir, open, rename, rm, stat, unlink } from "node:fs/promises"
+import { join } from "node:path"
+
+export class BlockStore {
+  /** Per-block queue: a write and a removal of the same block never interleave. */
+  private readonly locks = new Map<string, Promise<unknown>>()
+
+  constructor(
+    readonly dir: string,
+    private readonly fsync: boolean,
+  ) {}
+
+  pathOf(hash: string): string {
+    return join(this.dir, hash.slice(0, 2), hash.slice(2, 4), hash)
+  }
+
+  async init(): Promise<void> {
+    await mkdir(this.dir, { recursive: true })
+    // Leftover temporary files from an interrupted write are never referenced.
+    await rm(join(this.dir, "tmp"), { recursive: true, force: true })
+    await mkdir(join(this.dir, "tmp"), { recursive: true })
+  }
+
+  static hash(data: Uint8Array): string {
+    return createHash("sha256").update(data).digest("hex")
+  }
+
+  private withLock<T>(hash: string, fn: () => Promise<T>): Promise<T> {
+    const previous = this.locks.get(hash) ?? Promise.resolve()
+    const next = previous.then(fn, fn)
+    const settled = next.catch(() => undefined)
+    this.locks.set(hash, settled)
+    void settled.then(() => {
+      if (this.locks.get(hash) === settled) this.locks.delete(hash)
+    })
+    return next
+  }
+
+  /** Stores a block unless a file with its hash already exists (deduplication). */
+  write(hash: string, data: Uint8Array): Promise<void> {
+    return this.withLock(hash, () => this.writeUnlocked(hash, data))
+  }
+
+  private async writeUnlocked(hash: string, data: Uint8Array): Promise<void> {
+    const path = this.pathOf(hash)
+    if (await exists(path)) return
+    const tmp = join(this.dir, "tmp", `${hash}.${randomBytes(6).toString("hex")}`)
+    const fh = await open(tmp, "w")
+    try {
+      await fh.writeFile(data)
+      if (this.fsync) await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await mkdir(join(this.dir, hash.slice(0, 2), hash.slice(2, 4)), { recursive: true })
+    await rename(tmp, path)
+  }
+
+  /** Bytes [start, end) of a block. */
+  read(hash: string, start: number, end: number): AsyncIterable<Buffer> {
+    return createReadStream(this.pathOf(hash), { start, end: end - 1, highWaterMark: 256 * 1024 })
+  }
+
+  /** Removes a block if `stillUnused()` holds once no write of it is in progress. */
+  removeIf(hash: string, stillUnused: () => boolean): Promise<boolean> {
+    return this.withLock(hash, async () => {
+      if (!stillUnused()) return false
+      await unlink(this.pathOf(hash)).catch(() => undefined)
+      return true
+    })
+  }
+}
+
+const exists = async (path: string): Promise<boolean> => {
+  try {
+    await stat(path)
+    return true
+  } catch {
+    return false
+  }
+}

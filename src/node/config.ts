@@ -1,0 +1,119 @@
+// The node's configuration (pollen.toml, parsed with smol-toml). Every field has a default
+// that works on one machine; docs/configuration.md documents each one. Errors are
+// ConfigError with one located line, e.g. `pollen.toml:3:1: ...`.
+import { readFileSync } from "node:fs"
+import { resolve } from "node:path"
+import { parse, TomlError } from "smol-toml"
+
+export interface Config {
+  readonly dataDir: string
+  readonly metadataDir: string
+  readonly blocksDir: string
+  readonly blockSize: number
+  readonly inlineThreshold: number
+  readonly blockDeleteDelaySecs: number
+  readonly metadataFsync: boolean
+  readonly dataFsync: boolean
+  readonly s3: { readonly bindAddr: string; readonly region: string; readonly rootDomain: string | undefined }
+  readonly admin: { readonly bindAddr: string; readonly adminToken: string | undefined; readonly metricsToken: string | undefined }
+}
+
+export class ConfigError extends Error {}
+
+type Table = Record<string, unknown>
+
+const fields: Record<string, Record<string, "string" | "integer" | "boolean">> = {
+  "": {
+    data_dir: "string",
+    metadata_dir: "string",
+    block_size: "integer",
+    inline_threshold: "integer",
+    block_delete_delay_secs: "integer",
+    metadata_fsync: "boolean",
+    data_fsync: "boolean",
+  },
+  s3_api: { api_bind_addr: "string", s3_region: "string", root_domain: "string" },
+  admin: { api_bind_addr: "string", admin_token: "string", metrics_token: "string" },
+}
+
+const check = (file: string, table: Table, section: string): void => {
+  const spec = fields[section]!
+  for (const [name, value] of Object.entries(table)) {
+    const where = section === "" ? name : `${section}.${name}`
+    if (section === "" && name in fields && name !== "") {
+      if (typeof value !== "object" || value === null || Array.isArray(value)) throw new ConfigError(`${file}: [${name}] must be a table`)
+      check(file, value as Table, name)
+      continue
+    }
+    const type = spec[name]
+    if (type === undefined) throw new ConfigError(`${file}: unknown field '${where}' (see docs/configuration.md)`)
+    const ok = type === "string" ? typeof value === "string" : type === "boolean" ? typeof value === "boolean" : typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value))
+    if (!ok) throw new ConfigError(`${file}: field '${where}' must be ${type === "integer" ? "an integer" : `a ${type}`}`)
+  }
+}
+
+const str = (t: Table | undefined, k: string): string | undefined => (t?.[k] as string | undefined) ?? undefined
+const int = (t: Table | undefined, k: string): number | undefined => (t?.[k] === undefined ? undefined : Number(t[k]))
+const bool = (t: Table | undefined, k: string): boolean | undefined => t?.[k] as boolean | undefined
+
+export const BIND_RE = /^(\[[0-9a-fA-F:]+\]|[^:\s]+):(\d{1,5})$/
+
+export const configFrom = (file: string, doc: Table, baseDir: string): Config => {
+  check(file, doc, "")
+  const s3 = doc["s3_api"] as Table | undefined
+  const admin = doc["admin"] as Table | undefined
+  const dataDir = resolve(baseDir, str(doc, "data_dir") ?? "data")
+  const metadataDir = resolve(baseDir, str(doc, "metadata_dir") ?? resolve(dataDir, "meta"))
+  const blockSize = int(doc, "block_size") ?? 1024 * 1024
+  if (blockSize < 64 * 1024 || blockSize > 64 * 1024 * 1024) throw new ConfigError(`${file}: field 'block_size' must be between 65536 and 67108864`)
+  const inlineThreshold = int(doc, "inline_threshold") ?? 3072
+  if (inlineThreshold < 0 || inlineThreshold > 65536) throw new ConfigError(`${file}: field 'inline_threshold' must be between 0 and 65536`)
+  const blockDeleteDelaySecs = int(doc, "block_delete_delay_secs") ?? 600
+  if (blockDeleteDelaySecs < 0 || blockDeleteDelaySecs > 30 * 86400) throw new ConfigError(`${file}: field 'block_delete_delay_secs' must be between 0 and 2592000`)
+  const s3Bind = str(s3, "api_bind_addr") ?? "127.0.0.1:3900"
+  const adminBind = str(admin, "api_bind_addr") ?? "127.0.0.1:3903"
+  for (const [name, value] of [["s3_api.api_bind_addr", s3Bind], ["admin.api_bind_addr", adminBind]] as const)
+    if (!BIND_RE.test(value)) throw new ConfigError(`${file}: field '${name}' must look like 127.0.0.1:3900, got '${value}'`)
+  const region = str(s3, "s3_region") ?? "us-east-1"
+  if (!/^[a-z0-9-]{1,64}$/.test(region)) throw new ConfigError(`${file}: field 's3_api.s3_region' must be lower-case letters, digits and '-'`)
+  const rootDomain = str(s3, "root_domain")
+  return {
+    dataDir,
+    metadataDir,
+    blocksDir: resolve(dataDir, "blocks"),
+    blockSize,
+    inlineThreshold,
+    blockDeleteDelaySecs,
+    metadataFsync: bool(doc, "metadata_fsync") ?? true,
+    dataFsync: bool(doc, "data_fsync") ?? true,
+    s3: { bindAddr: s3Bind, region, rootDomain: rootDomain === "" ? undefined : rootDomain?.replace(/^\./, "") },
+    admin: { bindAddr: adminBind, adminToken: str(admin, "admin_token"), metricsToken: str(admin, "metrics_token") },
+  }
+}
+
+/** Reads a config file; `undefined` path means all defaults relative to the current directory. */
+export const loadConfig = (path: string | undefined): Config => {
+  if (path === undefined) return configFrom("(defaults)", {}, process.cwd())
+  let text: string
+  try {
+    text = readFileSync(path, "utf8")
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot read the configuration file (${(error as NodeJS.ErrnoException).code ?? "error"})`)
+  }
+  let doc: Table
+  try {
+    doc = parse(text) as Table
+  } catch (error) {
+    if (error instanceof TomlError) {
+      const first = error.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "")
+      throw new ConfigError(`${path}:${error.line}:${error.column}: ${first}`)
+    }
+    throw new ConfigError(`${path}: ${error instanceof Error ? error.message : String(error)}`)
+  }
+  return configFrom(path, doc, resolve(path, ".."))
+}
+
+export const parseBind = (addr: string): { host: string; port: number } => {
+  const m = BIND_RE.exec(addr)!
+  return { host: m[1]!.replace(/^\[|\]$/g, ""), port: Number(m[2]) }
+}

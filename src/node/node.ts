@@ -1,0 +1,131 @@
+// A single Pollen node: LMDB metadata, block files, the S3 API and the admin API. The
+// clustered node will keep this shape and swap the stores for quorum tables.
+import { randomBytes } from "node:crypto"
+import { mkdir, readFile, writeFile } from "node:fs/promises"
+import type { Server } from "node:http"
+import type { AddressInfo } from "node:net"
+import { join } from "node:path"
+import { createAdminServer } from "../api/admin/server.ts"
+import { createS3Server } from "../api/s3/server.ts"
+import { LmdbAccessKeyStore, type AccessKey, type AccessKeyStore } from "./access-keys.ts"
+import { BlockStore } from "./block-store.ts"
+import { parseBind, type Config } from "./config.ts"
+import { LmdbObjectStore } from "./lmdb-object-store.ts"
+import { openMetadataDb } from "./metadata-db.ts"
+import { RequestMetrics } from "./metrics.ts"
+import type { ObjectStore } from "./object-store.ts"
+
+export interface RunningNode {
+  readonly s3Url: string
+  readonly adminUrl: string
+  readonly adminToken: string
+  readonly store: ObjectStore
+  readonly keys: AccessKeyStore
+  /** Creates (first start) or returns the persisted development key. */
+  developmentKey(): Promise<AccessKey>
+  close(): Promise<void>
+}
+
+const listen = (server: Server, addr: string): Promise<string> => {
+  const { host, port } = parseBind(addr)
+  return new Promise((resolve, reject) => {
+    server.once("error", reject)
+    server.listen(port, host, () => {
+      server.off("error", reject)
+      const a = server.address() as AddressInfo
+      resolve(`http://${a.family === "IPv6" ? `[${a.address}]` : a.address}:${a.port}`)
+    })
+  })
+}
+
+const closeServer = (server: Server): Promise<void> =>
+  new Promise((resolve) => {
+    server.close(() => resolve())
+    server.closeAllConnections()
+  })
+
+/** The admin token: from the config, else generated once and kept in <metadata_dir>/admin_token. */
+export const adminTokenFor = async (config: Config): Promise<string> => {
+  if (config.admin.adminToken !== undefined) return config.admin.adminToken
+  const path = join(config.metadataDir, "admin_token")
+  try {
+    return (await readFile(path, "utf8")).trim()
+  } catch {
+    const token = randomBytes(32).toString("base64url")
+    await writeFile(path, `${token}\n`, { mode: 0o600 })
+    return token
+  }
+}
+
+export const startNode = async (
+  config: Config,
+  options: { log?: (line: string) => void; now?: () => number } = {},
+): Promise<RunningNode> => {
+  await mkdir(config.metadataDir, { recursive: true })
+  const db = openMetadataDb(config.metadataDir, config.metadataFsync)
+  const blocks = new BlockStore(config.blocksDir, config.dataFsync)
+  await blocks.init()
+  const store = new LmdbObjectStore(db, blocks, {
+    blockSize: config.blockSize,
+    inlineThreshold: config.inlineThreshold,
+    blockDeleteDelayMs: config.blockDeleteDelaySecs * 1000,
+  })
+  const keys = new LmdbAccessKeyStore(db)
+  const metrics = new RequestMetrics()
+  const adminToken = await adminTokenFor(config)
+  let nodeId = keys.setting("node_id")
+  if (nodeId === undefined) {
+    nodeId = randomBytes(32).toString("hex")
+    await keys.setSetting("node_id", nodeId)
+  }
+  const log = options.log ?? ((line: string) => console.error(line))
+  const s3 = createS3Server({
+    services: { store, keys, settings: { region: config.s3.region, rootDomain: config.s3.rootDomain } },
+    metrics,
+    log,
+    ...(options.now !== undefined ? { now: options.now } : {}),
+  })
+  const s3Url = await listen(s3, config.s3.bindAddr)
+  const admin = createAdminServer(
+    {
+      store,
+      keys,
+      metrics,
+      adminToken,
+      metricsToken: config.admin.metricsToken,
+      node: { id: nodeId, s3Address: s3Url.replace(/^http:\/\//, ""), region: config.s3.region, startedAt: Date.now() },
+    },
+    log,
+  )
+  let adminUrl: string
+  try {
+    adminUrl = await listen(admin, config.admin.bindAddr)
+  } catch (error) {
+    await closeServer(s3)
+    await db.close()
+    throw error
+  }
+  let closed = false
+  return {
+    s3Url,
+    adminUrl,
+    adminToken,
+    store,
+    keys,
+    developmentKey: async () => {
+      const id = keys.setting("development_key")
+      const existing = id === undefined ? undefined : keys.get(id)
+      if (existing !== undefined) return existing
+      const key = await keys.create("development", true)
+      await keys.setSetting("development_key", key.id)
+      return key
+    },
+    close: async () => {
+      if (closed) return
+      closed = true
+      await Promise.all([closeServer(s3), closeServer(admin)])
+      await store.close()
+      await db.close()
+    },
+  }
+}

@@ -1,0 +1,143 @@
+// The storage the S3 API sits on: buckets and their names, object metadata, object data
+// (content-addressed blocks or inline bytes) and multipart uploads. The single-node LMDB
+// implementation (lmdb-object-store.ts) is the embedded default; the clustered tables of
+// DESIGN §5.2/§5.5 will implement the same interface.
+import type { ChecksumAlgorithm } from "../api/s3/checksums.ts"
+
+export interface BlockRef {
+  /** sha256 of the block's bytes, hex. */
+  readonly hash: string
+  readonly size: number
+}
+
+export type ObjectData = { readonly inline: Uint8Array } | { readonly blocks: readonly BlockRef[] }
+
+export interface Checksum {
+  readonly algorithm: ChecksumAlgorithm
+  /** base64, as in the x-amz-checksum-* headers; composite values end with `-N`. */
+  readonly value: string
+  readonly type: "FULL_OBJECT" | "COMPOSITE"
+}
+
+/** What a client set when writing an object, kept and returned on reads. */
+export interface ObjectHeaders {
+  readonly contentType: string
+  /** cache-control, content-disposition, content-encoding, content-language, expires. */
+  readonly headers: Readonly<Record<string, string>>
+  /** x-amz-meta-* without the prefix, lower-case names. */
+  readonly userMeta: Readonly<Record<string, string>>
+}
+
+export interface ObjectMeta extends ObjectHeaders {
+  readonly key: string
+  readonly size: number
+  /** Quoted, e.g. `"d41d8cd98f00b204e9800998ecf8427e"` or `"…-3"` for multipart. */
+  readonly etag: string
+  /** Milliseconds since the epoch. */
+  readonly lastModified: number
+  readonly checksum?: Checksum | undefined
+  /** Sizes of the parts, for objects made by CompleteMultipartUpload. */
+  readonly partSizes?: readonly number[] | undefined
+  readonly data: ObjectData
+}
+
+export interface CorsRule {
+  readonly id?: string | undefined
+  readonly allowedOrigins: readonly string[]
+  readonly allowedMethods: readonly string[]
+  readonly allowedHeaders: readonly string[]
+  readonly exposeHeaders: readonly string[]
+  readonly maxAgeSeconds?: number | undefined
+}
+
+export interface Bucket {
+  /** 64 hex characters. */
+  readonly id: string
+  /** Global names, the first is the primary one. */
+  readonly aliases: readonly string[]
+  readonly createdAt: number
+  readonly cors?: readonly CorsRule[] | undefined
+}
+
+export interface MultipartUpload extends ObjectHeaders {
+  readonly uploadId: string
+  readonly bucketId: string
+  readonly key: string
+  readonly initiated: number
+  readonly checksumAlgorithm?: ChecksumAlgorithm | undefined
+}
+
+export interface Part {
+  readonly partNumber: number
+  readonly size: number
+  readonly etag: string
+  readonly lastModified: number
+  readonly checksum?: Checksum | undefined
+  readonly data: ObjectData
+}
+
+/** Written data not yet referenced by metadata; `release` after the metadata commits (or fails). */
+export interface StagedData {
+  readonly data: ObjectData
+  readonly size: number
+  release(): Promise<void>
+}
+
+/** A precondition on the current version of a key, checked in the same step as a write. */
+export type WriteGuard = (current: ObjectMeta | undefined) => Error | undefined
+
+export interface ListFrom {
+  readonly prefix: string
+  /** Only keys strictly greater than this. */
+  readonly after?: string | undefined
+}
+
+export interface BucketStats {
+  readonly objects: number
+  readonly bytes: number
+  readonly uploads: number
+}
+
+export interface ObjectStore {
+  bucketByName(name: string): Promise<Bucket | undefined>
+  bucketById(id: string): Promise<Bucket | undefined>
+  listBuckets(): Promise<readonly Bucket[]>
+  /** Creates a bucket under a new global name; `existing` when the name is taken. */
+  createBucket(name: string): Promise<{ readonly bucket: Bucket; readonly created: boolean }>
+  /** Deletes an empty bucket (aborting its uploads); `not-empty` when objects remain. */
+  deleteBucket(id: string): Promise<"deleted" | "not-empty" | "no-such-bucket">
+  addAlias(id: string, name: string): Promise<"added" | "taken" | "no-such-bucket">
+  removeAlias(id: string, name: string): Promise<"removed" | "last-alias" | "no-such-alias">
+  setCors(id: string, rules: readonly CorsRule[] | undefined): Promise<void>
+  bucketStats(id: string): Promise<BucketStats>
+  /** Whole-store figures that are cheap to read (for /metrics). */
+  storeStats(): Promise<{ readonly objects: number; readonly blocks: number; readonly uploads: number; readonly buckets: number }>
+
+  getObject(bucketId: string, key: string): Promise<ObjectMeta | undefined>
+  /**
+   * Makes `meta` the current version of its key; the data must come from `writeData`.
+   * `guard` sees the current version atomically with the write (conditional writes); when it
+   * returns an error nothing is written and that error is thrown.
+   */
+  putObject(bucketId: string, meta: ObjectMeta, guard?: WriteGuard): Promise<void>
+  deleteObject(bucketId: string, key: string): Promise<boolean>
+  /** Objects in key order (UTF-8 byte order), lazily. */
+  listObjects(bucketId: string, from: ListFrom): AsyncIterable<ObjectMeta>
+
+  writeData(chunks: AsyncIterable<Uint8Array>, options: { readonly allowInline: boolean }): Promise<StagedData>
+  /** Keeps the blocks of existing data alive while a copy references them. */
+  hold(data: ObjectData): StagedData
+  /** The bytes [start, end) of some stored data. */
+  readData(data: ObjectData, start: number, end: number): AsyncIterable<Uint8Array>
+
+  createUpload(upload: MultipartUpload): Promise<void>
+  getUpload(bucketId: string, uploadId: string): Promise<MultipartUpload | undefined>
+  putPart(uploadId: string, part: Part): Promise<void>
+  listParts(uploadId: string): Promise<readonly Part[]>
+  /** Turns an upload into an object made of `parts` (already validated) and drops the rest. */
+  completeUpload(upload: MultipartUpload, meta: ObjectMeta, parts: readonly Part[], guard?: WriteGuard): Promise<void>
+  abortUpload(upload: MultipartUpload): Promise<void>
+  listUploads(bucketId: string): Promise<readonly MultipartUpload[]>
+
+  close(): Promise<void>
+}

@@ -1,0 +1,62 @@
+// Starts an in-process single node on OS-chosen ports with a temporary data directory, and an
+// S3 client signed with its development key.
+import { S3Client } from "@aws-sdk/client-s3"
+import { mkdtemp, rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { AccessKey } from "../../src/node/access-keys.ts"
+import { configFrom } from "../../src/node/config.ts"
+import { startNode, type RunningNode } from "../../src/node/node.ts"
+
+export interface TestNode {
+  readonly node: RunningNode
+  readonly key: AccessKey
+  readonly client: S3Client
+  readonly dir: string
+  clientFor(accessKeyId: string, secret: string, extra?: Record<string, unknown>): S3Client
+  stop(): Promise<void>
+}
+
+export const startTestNode = async (options: { now?: () => number; rootDomain?: string; blockDeleteDelaySecs?: number } = {}): Promise<TestNode> => {
+  const dir = await mkdtemp(join(tmpdir(), "pollen-s3-"))
+  const config = configFrom(
+    "test",
+    {
+      data_dir: dir,
+      metadata_fsync: false,
+      data_fsync: false,
+      block_delete_delay_secs: options.blockDeleteDelaySecs ?? 0,
+      s3_api: { api_bind_addr: "127.0.0.1:0", ...(options.rootDomain !== undefined ? { root_domain: options.rootDomain } : {}) },
+      admin: { api_bind_addr: "127.0.0.1:0", admin_token: "test-admin-token" },
+    },
+    dir,
+  )
+  const node = await startNode(config, { log: () => undefined, ...(options.now !== undefined ? { now: options.now } : {}) })
+  const key = await node.developmentKey()
+  const clients: S3Client[] = []
+  const clientFor = (accessKeyId: string, secretAccessKey: string, extra: Record<string, unknown> = {}): S3Client => {
+    const c = new S3Client({
+      endpoint: node.s3Url,
+      region: "us-east-1",
+      forcePathStyle: true,
+      credentials: { accessKeyId, secretAccessKey },
+      maxAttempts: 1,
+      ...extra,
+    })
+    clients.push(c)
+    return c
+  }
+  const client = clientFor(key.id, key.secret)
+  return {
+    node,
+    key,
+    client,
+    dir,
+    clientFor,
+    stop: async () => {
+      for (const c of clients) c.destroy()
+      await node.close()
+      await rm(dir, { recursive: true, force: true })
+    },
+  }
+}

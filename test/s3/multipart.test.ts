@@ -1,0 +1,108 @@
+// Multipart uploads end to end: a checksum-verified 3 × 5 MiB upload, UploadPartCopy with
+// ranges, listing uploads and parts, and the InvalidPart / InvalidPartOrder / EntityTooSmall /
+// NoSuchUpload errors.
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  PutObjectCommand,
+  S3ServiceException,
+  UploadPartCommand,
+  UploadPartCopyCommand,
+} from "@aws-sdk/client-s3"
+import { createHash, randomBytes } from "node:crypto"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { startTestNode, type TestNode } from "./helpers.ts"
+
+let t: TestNode
+const MiB = 1024 * 1024
+beforeAll(async () => {
+  t = await startTestNode()
+  await t.client.send(new CreateBucketCommand({ Bucket: "mpu" }))
+})
+afterAll(async () => t.stop())
+
+const errorName = async (p: Promise<unknown>): Promise<string> => {
+  try {
+    await p
+  } catch (e) {
+    if (e instanceof S3ServiceException) return e.name
+    throw e
+  }
+  return "no error"
+}
+
+const create = async (key: string, checksum = false) =>
+  (await t.client.send(new CreateMultipartUploadCommand({ Bucket: "mpu", Key: key, ...(checksum ? { ChecksumAlgorithm: "CRC32" } : {}) }))).UploadId!
+
+describe("multipart", () => {
+  it("uploads 3 × 5 MiB parts with CRC32 checksums and reads back the same bytes", async () => {
+    const parts = [randomBytes(5 * MiB), randomBytes(5 * MiB), randomBytes(2 * MiB + 123)]
+    const uploadId = await create("large.bin", true)
+    const done = []
+    for (const [i, body] of parts.entries()) {
+      const r = await t.client.send(new UploadPartCommand({ Bucket: "mpu", Key: "large.bin", UploadId: uploadId, PartNumber: i + 1, Body: body, ChecksumAlgorithm: "CRC32" }))
+      expect(r.ETag).toBe(`"${createHash("md5").update(body).digest("hex")}"`)
+      expect(r.ChecksumCRC32).toBeDefined()
+      done.push({ PartNumber: i + 1, ETag: r.ETag!, ChecksumCRC32: r.ChecksumCRC32! })
+    }
+    const listed = await t.client.send(new ListPartsCommand({ Bucket: "mpu", Key: "large.bin", UploadId: uploadId }))
+    expect(listed.Parts!.map((p) => p.Size)).toEqual(parts.map((p) => p.length))
+    const uploads = await t.client.send(new ListMultipartUploadsCommand({ Bucket: "mpu" }))
+    expect(uploads.Uploads!.map((u) => u.UploadId)).toContain(uploadId)
+    const complete = await t.client.send(new CompleteMultipartUploadCommand({ Bucket: "mpu", Key: "large.bin", UploadId: uploadId, MultipartUpload: { Parts: done } }))
+    const md5s = Buffer.concat(parts.map((p) => createHash("md5").update(p).digest()))
+    expect(complete.ETag).toBe(`"${createHash("md5").update(md5s).digest("hex")}-3"`)
+    const head = await t.client.send(new HeadObjectCommand({ Bucket: "mpu", Key: "large.bin", ChecksumMode: "ENABLED" }))
+    expect(head.ContentLength).toBe(12 * MiB + 123)
+    expect(head.ChecksumCRC32).toMatch(/-3$/)
+    const got = await t.client.send(new GetObjectCommand({ Bucket: "mpu", Key: "large.bin" }))
+    const hash = createHash("sha256")
+    for await (const chunk of got.Body as AsyncIterable<Uint8Array>) hash.update(chunk)
+    expect(hash.digest("hex")).toBe(createHash("sha256").update(Buffer.concat(parts)).digest("hex"))
+    const part2 = await t.client.send(new GetObjectCommand({ Bucket: "mpu", Key: "large.bin", PartNumber: 2 }))
+    expect(part2.ContentLength).toBe(5 * MiB)
+    expect(part2.PartsCount).toBe(3)
+    expect((await t.client.send(new ListMultipartUploadsCommand({ Bucket: "mpu" }))).Uploads ?? []).toEqual([])
+  })
+
+  it("copies parts with x-amz-copy-source-range", async () => {
+    const source = randomBytes(6 * MiB)
+    await t.client.send(new PutObjectCommand({ Bucket: "mpu", Key: "source", Body: source }))
+    const uploadId = await create("copied")
+    const p1 = await t.client.send(new UploadPartCopyCommand({ Bucket: "mpu", Key: "copied", UploadId: uploadId, PartNumber: 1, CopySource: "mpu/source", CopySourceRange: `bytes=0-${5 * MiB - 1}` }))
+    const p2 = await t.client.send(new UploadPartCopyCommand({ Bucket: "mpu", Key: "copied", UploadId: uploadId, PartNumber: 2, CopySource: "mpu/source", CopySourceRange: `bytes=${5 * MiB}-${6 * MiB - 1}` }))
+    await t.client.send(new CompleteMultipartUploadCommand({
+      Bucket: "mpu", Key: "copied", UploadId: uploadId,
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p1.CopyPartResult!.ETag! }, { PartNumber: 2, ETag: p2.CopyPartResult!.ETag! }] },
+    }))
+    const got = Buffer.from(await (await t.client.send(new GetObjectCommand({ Bucket: "mpu", Key: "copied" }))).Body!.transformToByteArray())
+    expect(got.equals(source)).toBe(true)
+    expect(await errorName(t.client.send(new UploadPartCopyCommand({ Bucket: "mpu", Key: "c2", UploadId: await create("c2"), PartNumber: 1, CopySource: "mpu/source", CopySourceRange: `bytes=0-${7 * MiB}` })))).toBe("InvalidRange")
+  })
+
+  it("refuses bad completions and unknown uploads", async () => {
+    const uploadId = await create("bad")
+    const small = await t.client.send(new UploadPartCommand({ Bucket: "mpu", Key: "bad", UploadId: uploadId, PartNumber: 1, Body: "tiny" }))
+    const last = await t.client.send(new UploadPartCommand({ Bucket: "mpu", Key: "bad", UploadId: uploadId, PartNumber: 2, Body: "end" }))
+    const complete = (parts: { PartNumber: number; ETag: string }[]) =>
+      t.client.send(new CompleteMultipartUploadCommand({ Bucket: "mpu", Key: "bad", UploadId: uploadId, MultipartUpload: { Parts: parts } }))
+    expect(await errorName(complete([{ PartNumber: 1, ETag: small.ETag! }, { PartNumber: 2, ETag: last.ETag! }]))).toBe("EntityTooSmall")
+    expect(await errorName(complete([{ PartNumber: 2, ETag: last.ETag! }, { PartNumber: 1, ETag: small.ETag! }]))).toBe("InvalidPartOrder")
+    expect(await errorName(complete([{ PartNumber: 1, ETag: '"00000000000000000000000000000000"' }]))).toBe("InvalidPart")
+    expect(await errorName(complete([{ PartNumber: 3, ETag: last.ETag! }]))).toBe("InvalidPart")
+    // A single small part is a valid (last) part.
+    await complete([{ PartNumber: 2, ETag: last.ETag! }])
+    expect(await (await t.client.send(new GetObjectCommand({ Bucket: "mpu", Key: "bad" }))).Body!.transformToString()).toBe("end")
+    expect(await errorName(complete([{ PartNumber: 2, ETag: last.ETag! }]))).toBe("NoSuchUpload")
+    const aborted = await create("aborted")
+    await t.client.send(new AbortMultipartUploadCommand({ Bucket: "mpu", Key: "aborted", UploadId: aborted }))
+    expect(await errorName(t.client.send(new UploadPartCommand({ Bucket: "mpu", Key: "aborted", UploadId: aborted, PartNumber: 1, Body: "x" })))).toBe("NoSuchUpload")
+    expect(await errorName(t.client.send(new ListPartsCommand({ Bucket: "mpu", Key: "aborted", UploadId: "nonsense" })))).toBe("NoSuchUpload")
+  })
+})
