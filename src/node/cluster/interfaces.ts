@@ -43,8 +43,9 @@ export interface Placement {
 
 /** Partition of a key: the top bits of SHA-256(key), as Garage does with Blake2. */
 export const partitionOf = (key: string | Uint8Array, partitionCount: number): number => {
+  if (partitionCount <= 1) return 0 // a shift by 32 would be a shift by 0 in JavaScript
   const h = createHash("sha256").update(key).digest()
-  return h.readUInt32BE(0) >>> (32 - Math.log2(partitionCount)) || 0
+  return h.readUInt32BE(0) >>> (32 - Math.log2(partitionCount))
 }
 
 /** A quorum of `n` replicas for writes and reads (rf 3 → 2, rf 1 → 1). */
