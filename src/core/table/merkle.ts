@@ -148,3 +148,8 @@ export const memoryMerkleStore = (): MerkleStore & { readonly size: () => number
     size: () => nodes.size,
   }
 }
+
+const decodeNode = Schema.decodeUnknownSync(MerkleNodeSchema)
+
+/** Decodes a node read from disk or from a peer; throws a located error on bad input. */
+export const decodeMerkleNode = (raw: unknown): MerkleNode => decodeNode(raw)

@@ -1,0 +1,236 @@
+// One table's rows on this node's LMDB, with the Merkle trie of each partition and the
+// tombstone-GC todo list kept in the SAME transaction as every row change: a sync that
+// reads the trie never misses a row whose write was acknowledged (the gap Garage has with
+// its asynchronous Merkle updater, reference/garage.md §3.8). Cascading inserts a change
+// implies go into the persistent insert queue in that transaction too.
+import type { Database, RootDatabase } from "lmdb"
+import {
+  concatBytes,
+  decodeMerkleNode,
+  leavesUnder,
+  merkleUpdate,
+  nodeHash,
+  packCanonical,
+  partitionOfKey,
+  partitionOfRow,
+  partitionRange,
+  rowCodec,
+  rowKey,
+  sha256,
+  sortKeyOfKey,
+  sortKeyRange,
+  unpack,
+  valueHash,
+  type MerkleLeaf,
+  type MerkleNode,
+  type MerkleStore,
+  type RowCodec,
+  type TableSchema,
+} from "../../core/table/index.ts"
+import type { InsertQueue } from "./insert-queue-store.ts"
+
+type BinDb = Database<Buffer, Buffer>
+
+export const openBinaryDb = (root: RootDatabase, name: string): BinDb =>
+  root.openDB<Buffer, Buffer>({ name, keyEncoding: "binary", encoding: "binary" }) as unknown as BinDb
+
+const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+
+export interface GcTodo {
+  readonly key: Uint8Array
+  readonly hash: Uint8Array
+  /** When the tombstone was stored here (ms since the epoch). */
+  readonly at: number
+}
+
+export class TableStore<E> {
+  readonly codec: RowCodec<E>
+  private readonly rows: BinDb
+  private readonly merkle: BinDb
+  private readonly gcTodo: BinDb
+
+  constructor(
+    private readonly root: RootDatabase,
+    readonly schema: TableSchema<E>,
+    readonly partitionCount: number,
+    private readonly queue: InsertQueue,
+    private readonly now: () => number = Date.now,
+  ) {
+    this.codec = rowCodec(schema)
+    this.rows = openBinaryDb(root, `table:${schema.name}:rows`)
+    this.merkle = openBinaryDb(root, `table:${schema.name}:merkle`)
+    this.gcTodo = openBinaryDb(root, `table:${schema.name}:gc`)
+  }
+
+  partitionOf(e: E): number {
+    return partitionOfRow(this.schema.shardBy, this.schema.partitionKey(e), this.schema.sortKey(e), this.partitionCount)
+  }
+
+  keyOf(e: E): Uint8Array {
+    const pk = this.schema.partitionKey(e)
+    return rowKey(this.partitionOf(e), pk, this.schema.sortKey(e))
+  }
+
+  /**
+   * Merges decoded entries into the stored rows, in one transaction: row, Merkle trie,
+   * GC todo and cascades together. Returns how many rows changed.
+   */
+  merge(entries: ReadonlyArray<E>): number {
+    if (entries.length === 0) return 0
+    return this.root.transactionSync(() => {
+      let changed = 0
+      for (const e of entries) if (this.mergeOne(e)) changed++
+      return changed
+    })
+  }
+
+  /** Decodes rows from a peer (all or nothing: one bad row refuses the batch) and merges them. */
+  mergeEncoded(rows: ReadonlyArray<Uint8Array>): number {
+    const entries: E[] = []
+    for (const bytes of rows) {
+      const r = this.codec.decode(bytes)
+      if (!r.ok) throw new Error(r.error)
+      entries.push(r.value)
+    }
+    return this.merge(entries)
+  }
+
+  private mergeOne(incoming: E): boolean {
+    const key = this.keyOf(incoming)
+    const oldBytes = this.rows.get(buf(key))
+    let old: E | undefined
+    if (oldBytes !== undefined) {
+      const r = this.codec.decode(oldBytes)
+      if (!r.ok) throw new Error(`corrupt row on disk: ${r.error}`)
+      old = r.value
+    }
+    const next = old === undefined ? incoming : this.schema.merge(old, incoming)
+    if (old !== undefined && next === old) return false
+    const bytes = this.codec.encode(next)
+    if (oldBytes !== undefined && Buffer.compare(oldBytes, buf(bytes)) === 0) return false
+    this.rows.putSync(buf(key), buf(bytes))
+    const hash = valueHash(bytes)
+    merkleUpdate(this.merkleStore(partitionOfKey(key)), key, hash)
+    if (this.schema.isTombstone(next)) {
+      this.gcTodo.putSync(buf(key), buf(packCanonical({ hash, at: this.now() })))
+    } else if (oldBytes !== undefined) {
+      this.gcTodo.removeSync(buf(key))
+    }
+    for (const insert of this.schema.cascade?.(old, next) ?? []) this.queue.enqueueInTransaction(insert)
+    return true
+  }
+
+  /** Removes the row only if its bytes still hash to `hash`; in one transaction with its trie. */
+  deleteIfEqual(items: ReadonlyArray<{ readonly key: Uint8Array; readonly hash: Uint8Array }>): number {
+    if (items.length === 0) return 0
+    return this.root.transactionSync(() => {
+      let deleted = 0
+      for (const { key, hash } of items) {
+        if (key.length < 34) continue
+        const bytes = this.rows.get(buf(key))
+        if (bytes === undefined || Buffer.compare(buf(valueHash(bytes)), buf(hash)) !== 0) continue
+        this.rows.removeSync(buf(key))
+        this.gcTodo.removeSync(buf(key))
+        merkleUpdate(this.merkleStore(partitionOfKey(key)), key, undefined)
+        deleted++
+      }
+      return deleted
+    })
+  }
+
+  getBytes(key: Uint8Array): Uint8Array | undefined {
+    return this.rows.get(buf(key))
+  }
+
+  get(pk: string, sk: string): E | undefined {
+    const partition = partitionOfRow(this.schema.shardBy, pk, sk, this.partitionCount)
+    const bytes = this.getBytes(rowKey(partition, pk, sk))
+    if (bytes === undefined) return undefined
+    const r = this.codec.decode(bytes)
+    if (!r.ok) throw new Error(`corrupt row on disk: ${r.error}`)
+    return r.value
+  }
+
+  /** Rows of `pk` in `partition` with start <= sort key < end, at most `limit`, in order. */
+  range(
+    partition: number,
+    pk: string,
+    start: string,
+    end: string | undefined,
+    limit: number,
+  ): Array<{ sortKey: string; row: Uint8Array }> {
+    const r = sortKeyRange(partition, pk, start, end)
+    const out: Array<{ sortKey: string; row: Uint8Array }> = []
+    for (const { key, value } of this.rows.getRange({ start: buf(r.start), end: buf(r.end), limit })) {
+      out.push({ sortKey: sortKeyOfKey(key), row: value })
+    }
+    return out
+  }
+
+  /** Every row key of a partition with its value hash (offload). */
+  *partitionRows(partition: number): Generator<{ key: Uint8Array; row: Uint8Array }> {
+    const r = partitionRange(partition)
+    for (const { key, value } of this.rows.getRange({ start: buf(r.start), end: buf(r.end) })) yield { key, row: value }
+  }
+
+  merkleStore(partition: number): MerkleStore {
+    const head = new Uint8Array([(partition >>> 8) & 0xff, partition & 0xff])
+    const k = (prefix: Uint8Array) => buf(concatBytes(head, prefix))
+    return {
+      get: (prefix) => {
+        const bytes = this.merkle.get(k(prefix))
+        return bytes === undefined ? undefined : decodeMerkleNode(unpack(bytes))
+      },
+      put: (prefix, node) => void this.merkle.putSync(k(prefix), buf(packCanonical(node))),
+      remove: (prefix) => void this.merkle.removeSync(k(prefix)),
+    }
+  }
+
+  merkleNode(partition: number, prefix: Uint8Array): MerkleNode | undefined {
+    return this.merkleStore(partition).get(prefix)
+  }
+
+  rootHash(partition: number): Uint8Array {
+    return nodeHash(this.merkleNode(partition, new Uint8Array(0)))
+  }
+
+  leavesUnder(partition: number, prefix: Uint8Array): MerkleLeaf[] {
+    return leavesUnder(this.merkleStore(partition), prefix)
+  }
+
+  /** Partitions that hold at least one row here. */
+  partitionsWithRows(): number[] {
+    const out: number[] = []
+    for (let p = 0; p < this.partitionCount; p++) if (this.merkleNode(p, new Uint8Array(0)) !== undefined) out.push(p)
+    return out
+  }
+
+  gcTodos(): GcTodo[] {
+    const out: GcTodo[] = []
+    for (const { key, value } of this.gcTodo.getRange({})) {
+      const v = unpack(value) as { hash?: unknown; at?: unknown }
+      if (v.hash instanceof Uint8Array && typeof v.at === "number") out.push({ key, hash: v.hash, at: v.at })
+    }
+    return out
+  }
+
+  /** Drops a GC todo entry if it still names the same tombstone. */
+  dropGcTodo(todo: GcTodo): void {
+    this.root.transactionSync(() => {
+      const cur = this.gcTodo.get(buf(todo.key))
+      if (cur === undefined) return
+      const v = unpack(cur) as { hash?: unknown }
+      if (v.hash instanceof Uint8Array && Buffer.compare(buf(v.hash), buf(todo.hash)) === 0) this.gcTodo.removeSync(buf(todo.key))
+    })
+  }
+
+  rowCount(): number {
+    return this.rows.getCount()
+  }
+
+  /** The hash of a row's bytes, or undefined when absent. */
+  rowHash(key: Uint8Array): Uint8Array | undefined {
+    const bytes = this.getBytes(key)
+    return bytes === undefined ? undefined : sha256(bytes)
+  }
+}

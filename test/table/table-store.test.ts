@@ -1,0 +1,144 @@
+// The LMDB table store: merge laws survive storage (any order and grouping of the same
+// entries gives byte-equal rows and equal Merkle roots, and each row is the merge of its
+// entries); the trie always equals one rebuilt from the rows; compare-and-delete; the
+// insert queue is written with the row and survives reopening.
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import fc from "fast-check"
+import { open, type RootDatabase } from "lmdb"
+import { afterAll, describe, expect, it } from "vitest"
+import {
+  equalBytes,
+  memoryMerkleStore,
+  merkleUpdate,
+  rootHash,
+  toHex,
+  valueHash,
+} from "../../src/core/table/index.ts"
+import { InsertQueue } from "../../src/node/table/insert-queue-store.ts"
+import { TableStore } from "../../src/node/table/table-store.ts"
+import { testEntry, testTable, type TestEntry } from "./test-tables.ts"
+
+const dirs: string[] = []
+const roots: RootDatabase[] = []
+afterAll(async () => {
+  for (const r of roots) await r.close()
+  for (const d of dirs) rmSync(d, { recursive: true, force: true })
+})
+const openRoot = (dir = mkdtempSync(join(tmpdir(), "pollen-table-"))) => {
+  dirs.push(dir)
+  const root = open({ path: dir, compression: false, maxDbs: 64 })
+  roots.push(root)
+  return { root, dir }
+}
+
+const P = 16
+const entryArb = fc
+  .tuple(
+    fc.constantFrom("p1", "p2", "p3"),
+    fc.constantFrom("a", "b", "c", "d"),
+    fc.integer({ min: 0, max: 4 }),
+    fc.option(fc.constantFrom("x", "y", "z"), { nil: null }),
+  )
+  .map(([pk, sk, l, v]) => testEntry(pk, sk, l, v))
+
+const clearAll = (root: RootDatabase) => {
+  for (const name of ["rows", "merkle", "gc"]) root.openDB({ name: `table:test:${name}`, keyEncoding: "binary" }).clearSync()
+  root.openDB({ name: "table:insert-queue", keyEncoding: "binary" }).clearSync()
+}
+
+describe("table store", () => {
+  const a = openRoot()
+  const b = openRoot()
+  const schema = testTable()
+
+  it("gives byte-equal rows and equal tries for any order and grouping of the same entries", () => {
+    fc.assert(
+      fc.property(fc.array(entryArb, { maxLength: 30 }), fc.integer({ min: 1, max: 5 }), fc.nat(), (entries, group, seed) => {
+        clearAll(a.root)
+        clearAll(b.root)
+        const sa = new TableStore(a.root, schema, P, new InsertQueue(a.root))
+        const sb = new TableStore(b.root, schema, P, new InsertQueue(b.root))
+        sa.merge(entries)
+        // b: a permutation, in groups, each entry merged twice (idempotence).
+        const shuffled = fc.sample(fc.shuffledSubarray(entries, { minLength: entries.length, maxLength: entries.length }), { seed, numRuns: 1 })[0]!
+        for (let i = 0; i < shuffled.length; i += group) sb.merge(shuffled.slice(i, i + group))
+        sb.merge(entries)
+        for (let p = 0; p < P; p++) {
+          expect(toHex(sa.rootHash(p))).toBe(toHex(sb.rootHash(p)))
+          const ra = [...sa.partitionRows(p)].map((r) => [toHex(r.key), toHex(r.row)])
+          const rb = [...sb.partitionRows(p)].map((r) => [toHex(r.key), toHex(r.row)])
+          expect(ra).toEqual(rb)
+          // The trie is the one built from the rows.
+          const rebuilt = memoryMerkleStore()
+          for (const r of sa.partitionRows(p)) merkleUpdate(rebuilt, r.key, valueHash(r.row))
+          expect(equalBytes(rootHash(rebuilt), sa.rootHash(p))).toBe(true)
+        }
+        // Each row is the fold of the merge over its entries.
+        const expected = new Map<string, TestEntry>()
+        for (const e of entries) {
+          const k = `${e.pk}/${e.sk}`
+          const cur = expected.get(k)
+          expected.set(k, cur === undefined ? e : schema.merge(cur, e))
+        }
+        for (const [k, e] of expected) {
+          const [pk, sk] = k.split("/") as [string, string]
+          expect(sa.get(pk, sk)).toEqual(e)
+        }
+        expect(sa.rowCount()).toBe(expected.size)
+      }),
+      { numRuns: 60 },
+    )
+  })
+
+  it("records tombstones for GC and deletes only if equal", () => {
+    clearAll(a.root)
+    const s = new TableStore(a.root, schema, P, new InsertQueue(a.root))
+    s.merge([testEntry("p", "k", 1, "v"), testEntry("p", "k", 2, null)])
+    const todos = s.gcTodos()
+    expect(todos).toHaveLength(1)
+    const key = s.keyOf(testEntry("p", "k", 0, null))
+    // A stale hash deletes nothing.
+    expect(s.deleteIfEqual([{ key, hash: valueHash(new Uint8Array([1])) }])).toBe(0)
+    expect(s.get("p", "k")).toBeDefined()
+    expect(s.deleteIfEqual([{ key, hash: todos[0]!.hash }])).toBe(1)
+    expect(s.get("p", "k")).toBeUndefined()
+    expect(s.gcTodos()).toHaveLength(0)
+    expect(s.partitionsWithRows()).toEqual([])
+    // A newer live value replaces the tombstone: the todo goes.
+    s.merge([testEntry("p", "k", 3, null)])
+    s.merge([testEntry("p", "k", 4, "back")])
+    expect(s.gcTodos()).toHaveLength(0)
+  })
+
+  it("refuses a batch with a malformed row, writing nothing", () => {
+    clearAll(a.root)
+    const s = new TableStore(a.root, schema, P, new InsertQueue(a.root))
+    const good = s.codec.encode(testEntry("p", "k", 1, "v"))
+    expect(() => s.mergeEncoded([good, new Uint8Array([0x85])])).toThrow(/test: not MessagePack/)
+    expect(() => s.mergeEncoded([new Uint8Array([0xc1])])).toThrow(/test:/)
+    expect(() => s.mergeEncoded([good, s.codec.encode({ pk: 1 } as never)])).toThrow(/test:/)
+    expect(s.rowCount()).toBe(0)
+  })
+
+  it("queues cascades in the row's transaction and keeps them across a reopen", async () => {
+    const { root, dir } = openRoot()
+    const s = new TableStore(root, schema, P, new InsertQueue(root))
+    s.merge([testEntry("p", "k1", 1, "cascade:one"), testEntry("p", "k2", 1, "plain"), testEntry("p", "k3", 1, "cascade:three")])
+    await root.close()
+    roots.splice(roots.indexOf(root), 1)
+    const again = openRoot(dir)
+    const q = new InsertQueue(again.root)
+    const items = q.peek(10)
+    expect(items.map((i) => [i.table, (i.entry as TestEntry).sk])).toEqual([
+      ["test2", "one"],
+      ["test2", "three"],
+    ])
+    // New items go after the recovered ones.
+    q.enqueue([{ table: "test2", entry: testEntry("x", "y", 1, "z") }])
+    expect(q.peek(10).map((i) => (i.entry as TestEntry).sk)).toEqual(["one", "three", "y"])
+    q.remove(items.map((i) => i.key))
+    expect(q.size()).toBe(1)
+  })
+})
