@@ -1,0 +1,86 @@
+// The table RPC endpoints a node serves: every request is decoded with its Schema before
+// use (peer input is untrusted), and names a table this node knows.
+import { Schema } from "effect"
+import {
+  DeleteIfEqualReq,
+  Endpoint,
+  MerkleReq,
+  RangeReq,
+  ReadReq,
+  RootsReq,
+  UpdateReq,
+} from "../../core/table/index.ts"
+import type { TableStore } from "./table-store.ts"
+
+type Handler = (payload: unknown) => Promise<unknown>
+
+const decoder = <A>(schema: Schema.Codec<A, unknown>, what: string) => {
+  const decode = Schema.decodeUnknownExit(schema)
+  return (payload: unknown): A => {
+    const exit = decode(payload)
+    if (exit._tag === "Failure") throw new Error(`malformed ${what} request: ${String(exit.cause).slice(0, 300)}`)
+    return exit.value
+  }
+}
+
+export const tableHandlers = (storeOf: (name: string) => TableStore<unknown>): ReadonlyMap<string, Handler> => {
+  const update = decoder(UpdateReq, Endpoint.update)
+  const read = decoder(ReadReq, Endpoint.read)
+  const range = decoder(RangeReq, Endpoint.range)
+  const roots = decoder(RootsReq, Endpoint.roots)
+  const merkle = decoder(MerkleReq, Endpoint.merkle)
+  const deleteIfEqual = decoder(DeleteIfEqualReq, Endpoint.deleteIfEqual)
+  return new Map<string, Handler>([
+    [
+      Endpoint.update,
+      async (payload) => {
+        const req = update(payload)
+        return { changed: storeOf(req.table).mergeEncoded(req.rows) }
+      },
+    ],
+    [
+      Endpoint.read,
+      async (payload) => {
+        const req = read(payload)
+        const store = storeOf(req.table)
+        const e = store.get(req.pk, req.sk)
+        return { row: e === undefined ? null : store.codec.encode(e) }
+      },
+    ],
+    [
+      Endpoint.range,
+      async (payload) => {
+        const req = range(payload)
+        const store = storeOf(req.table)
+        return {
+          parts: req.partitions.map((p) => {
+            const rows = store.range(p, req.pk, req.start, req.end ?? undefined, req.limit)
+            return { partition: p, rows, exhausted: rows.length < req.limit }
+          }),
+        }
+      },
+    ],
+    [
+      Endpoint.roots,
+      async (payload) => {
+        const req = roots(payload)
+        const store = storeOf(req.table)
+        return { roots: req.partitions.map((p) => store.rootHash(p)) }
+      },
+    ],
+    [
+      Endpoint.merkle,
+      async (payload) => {
+        const req = merkle(payload)
+        return { node: storeOf(req.table).merkleNode(req.partition, req.prefix) ?? null }
+      },
+    ],
+    [
+      Endpoint.deleteIfEqual,
+      async (payload) => {
+        const req = deleteIfEqual(payload)
+        return { deleted: storeOf(req.table).deleteIfEqual(req.items) }
+      },
+    ],
+  ])
+}

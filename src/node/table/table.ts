@@ -1,0 +1,225 @@
+// One table seen from this node: quorum writes to a quorum of EVERY write set (each
+// active layout version), quorum reads from the read version's set with merge and read
+// repair, and range reads merged over a quorum of each partition (DESIGN §5.2).
+import { Schema } from "effect"
+import type { NodeId } from "../../core/machine.ts"
+import {
+  Endpoint,
+  mergeRanges,
+  partitionOfRow,
+  RangeRes,
+  readQuorum,
+  ReadRes,
+  unionOfSets,
+  UpdateRes,
+  valueHash,
+  writeSetsHopeless,
+  writeSetsSatisfied,
+  type ConsistencyMode,
+  type ReplicaRange,
+} from "../../core/table/index.ts"
+import type { Placement } from "../cluster/interfaces.ts"
+import { gather, GatherError } from "./gather.ts"
+import type { TableStore } from "./table-store.ts"
+
+/** Calls to table endpoints of any node, this one included. */
+export interface TableNet {
+  readonly self: NodeId
+  call(to: NodeId, endpoint: string, payload: unknown): Promise<unknown>
+}
+
+export class QuorumError extends Error {}
+
+export interface RangeOptions {
+  /** Inclusive lower bound of the sort key ("" : from the first). */
+  readonly start?: string
+  /** Exclusive upper bound (undefined: to the end). */
+  readonly end?: string | undefined
+  /** Rows merged per call, tombstones included (default 1000). */
+  readonly limit?: number
+}
+
+export interface RangeResult<E> {
+  /** Live entries in sort-key order (tombstones left out). */
+  readonly entries: ReadonlyArray<E>
+  /** Where the next page starts, or undefined when the range is exhausted. */
+  readonly next: string | undefined
+}
+
+const decodeUpdateRes = Schema.decodeUnknownSync(UpdateRes)
+const decodeReadRes = Schema.decodeUnknownSync(ReadRes)
+const decodeRangeRes = Schema.decodeUnknownSync(RangeRes)
+
+const sameBytes = (a: Uint8Array | undefined, b: Uint8Array): boolean =>
+  a !== undefined && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0
+
+export class Table<E> {
+  constructor(
+    readonly store: TableStore<E>,
+    private readonly net: TableNet,
+    private readonly placement: Placement,
+    private readonly mode: () => ConsistencyMode,
+  ) {}
+
+  get name(): string {
+    return this.store.schema.name
+  }
+
+  /** Every active version's holders of partition p (full-copy tables: every node). */
+  writeSets(p: number): ReadonlyArray<ReadonlyArray<NodeId>> {
+    return this.store.schema.replication === "fullCopy" ? [this.placement.allNodes()] : this.placement.writeSets(p)
+  }
+
+  readSet(p: number): ReadonlyArray<NodeId> {
+    return this.store.schema.replication === "fullCopy" ? this.placement.allNodes() : this.placement.readSet(p)
+  }
+
+  async insert(entry: E): Promise<void> {
+    await this.insertMany([entry])
+  }
+
+  /** Resolves once every partition touched has W acks in each of its write sets. */
+  async insertMany(entries: ReadonlyArray<E>): Promise<void> {
+    if (entries.length === 0) return
+    const byPartition = new Map<number, Uint8Array[]>()
+    for (const e of entries) {
+      const p = this.store.partitionOf(e)
+      const rows = byPartition.get(p) ?? []
+      rows.push(this.store.codec.encode(e))
+      byPartition.set(p, rows)
+    }
+    const sets = new Map([...byPartition.keys()].map((p) => [p, this.writeSets(p)] as const))
+    // One request per node carrying every row it holds.
+    const perNode = new Map<NodeId, Uint8Array[]>()
+    for (const [p, rows] of byPartition) {
+      for (const node of unionOfSets(sets.get(p)!)) perNode.set(node, [...(perNode.get(node) ?? []), ...rows])
+    }
+    const mode = this.mode()
+    try {
+      await gather(
+        [...perNode.keys()],
+        async (node) => decodeUpdateRes(await this.net.call(node, Endpoint.update, { table: this.name, rows: perNode.get(node)! })),
+        ({ ok, failed }) => {
+          const acked = new Set(ok.keys())
+          const lost = new Set(failed.keys())
+          if ([...sets.values()].some((s) => writeSetsHopeless(mode, s, lost))) return "fail"
+          return [...sets.values()].every((s) => writeSetsSatisfied(mode, s, acked)) ? "done" : "wait"
+        },
+      )
+    } catch (e) {
+      throw new QuorumError(`${this.name}: write quorum not reached (${(e as Error).message})`)
+    }
+  }
+
+  /** The merged entry (tombstones included: check `schema.isTombstone`), or undefined. */
+  async get(pk: string, sk: string): Promise<E | undefined> {
+    const p = partitionOfRow(this.store.schema.shardBy, pk, sk, this.placement.partitionCount)
+    const readers = this.readSet(p)
+    const r = readQuorum(this.mode(), readers.length)
+    let replies
+    try {
+      replies = await gather(
+        readers,
+        async (node) => decodeReadRes(await this.net.call(node, Endpoint.read, { table: this.name, pk, sk })).row,
+        ({ ok }) => (ok.size >= r && r > 0 ? "done" : "wait"),
+      )
+    } catch (e) {
+      throw new QuorumError(`${this.name}: read quorum not reached (${(e as Error).message})`)
+    }
+    let merged: E | undefined
+    for (const row of replies.ok.values()) {
+      if (row === null) continue
+      const d = this.store.codec.decode(row)
+      if (!d.ok) throw new QuorumError(`${this.name}: bad row from a peer: ${d.error}`)
+      merged = merged === undefined ? d.value : this.store.schema.merge(merged, d.value)
+    }
+    if (merged !== undefined) {
+      const bytes = this.store.codec.encode(merged)
+      const stale = [...replies.ok].filter(([, row]) => !sameBytes(row ?? undefined, bytes)).map(([n]) => n)
+      this.repair(stale, [bytes])
+    }
+    return merged
+  }
+
+  /**
+   * Rows of partition key `pk` with start <= sort key < end, merged from a read quorum of
+   * every partition they can live in, at most `limit` rows (tombstones count) per call.
+   */
+  async getRange(pk: string, options: RangeOptions = {}): Promise<RangeResult<E>> {
+    const start = options.start ?? ""
+    const limit = options.limit ?? 1000
+    const partitions =
+      this.store.schema.shardBy === "partitionKey"
+        ? [partitionOfRow("partitionKey", pk, "", this.placement.partitionCount)]
+        : Array.from({ length: this.placement.partitionCount }, (_, p) => p)
+    const mode = this.mode()
+    const readers = new Map(partitions.map((p) => [p, this.readSet(p)] as const))
+    const perNode = new Map<NodeId, number[]>()
+    for (const [p, nodes] of readers) for (const n of nodes) perNode.set(n, [...(perNode.get(n) ?? []), p])
+    const answered = (ok: ReadonlyMap<NodeId, unknown>, p: number) =>
+      readers.get(p)!.filter((n) => ok.has(n)).length >= Math.max(1, readQuorum(mode, readers.get(p)!.length))
+    let replies
+    try {
+      replies = await gather(
+        [...perNode.keys()],
+        async (node) =>
+          decodeRangeRes(
+            await this.net.call(node, Endpoint.range, {
+              table: this.name,
+              partitions: perNode.get(node)!,
+              pk,
+              start,
+              end: options.end ?? null,
+              limit,
+            }),
+          ),
+        ({ ok }) => (partitions.every((p) => answered(ok, p)) ? "done" : "wait"),
+      )
+    } catch (e) {
+      const ok = e instanceof GatherError ? (e.gathered.ok as ReadonlyMap<NodeId, unknown>) : new Map()
+      const missing = partitions.filter((p) => !answered(ok, p))
+      throw new QuorumError(
+        `${this.name}: read quorum not reached for ${missing.length} partition(s) (${(e as Error).message})`,
+      )
+    }
+    // Per partition, then across partitions: both merges are correct up to `limit`.
+    const codec = this.store.codec
+    const decode = (row: Uint8Array): E => {
+      const d = codec.decode(row)
+      if (!d.ok) throw new QuorumError(`${this.name}: bad row from a peer: ${d.error}`)
+      return d.value
+    }
+    const same = (a: E, b: E) => sameBytes(codec.encode(a), codec.encode(b))
+    const perPartition: Array<ReplicaRange<E>> = []
+    for (const p of partitions) {
+      const answers: Array<ReplicaRange<E>> = []
+      for (const [node, res] of replies.ok) {
+        const part = res.parts.find((x) => x.partition === p)
+        if (part === undefined || !readers.get(p)!.includes(node)) continue
+        answers.push({ node, rows: part.rows.map((r) => ({ sortKey: r.sortKey, entry: decode(r.row) })), exhausted: part.exhausted })
+      }
+      const merged = mergeRanges(answers, limit, this.store.schema.merge, same)
+      for (const rep of merged.repairs) this.repair([rep.node], [codec.encode(rep.entry)])
+      perPartition.push({ node: `partition ${p}`, rows: merged.rows, exhausted: merged.exhausted })
+    }
+    const all = mergeRanges(perPartition, limit, this.store.schema.merge, same)
+    const last = all.rows[all.rows.length - 1]
+    return {
+      entries: all.rows.map((r) => r.entry).filter((e) => !this.store.schema.isTombstone(e)),
+      next: all.exhausted || last === undefined ? undefined : `${last.sortKey}\u0000`,
+    }
+  }
+
+  /** Read repair: fire and forget; anti-entropy covers a failure. */
+  private repair(nodes: ReadonlyArray<NodeId>, rows: Uint8Array[]): void {
+    for (const node of nodes) {
+      this.net.call(node, Endpoint.update, { table: this.name, rows }).catch(() => undefined)
+    }
+  }
+
+  /** Hash of a row's bytes as this node stores it. */
+  localHash(key: Uint8Array): Uint8Array | undefined {
+    const bytes = this.store.getBytes(key)
+    return bytes === undefined ? undefined : valueHash(bytes)
+  }
+}
