@@ -8,7 +8,8 @@ export interface MetadataDb {
 }
 
 export const openMetadataDb = (path: string, fsync: boolean): MetadataDb => {
-  const root = open({ path, compression: false, noSync: !fsync })
+  // maxDbs: the clustered tables use three named databases each (src/node/table).
+  const root = open({ path, compression: false, noSync: !fsync, maxDbs: 128 })
   const tables = new Map<string, Database<unknown, string>>()
   return {
     root,

@@ -1,0 +1,64 @@
+// bucket (full copy): one row per bucket id. Garage's bucket_table: deletion is final
+// (Deletable); names and permissions are CRDT maps inside the row.
+import { Schema } from "effect"
+import { defineTable } from "../schema.ts"
+import { CancelingOption, Deletable, Lww, LwwMap, Permission } from "./crdt-schemas.ts"
+import {
+  mergeDeletable,
+  mergeLwwCanceling,
+  mergeLwwMapOf,
+  mergeLwwValue,
+  mergeMin,
+  mergePermissions,
+  sameFields,
+} from "./merges.ts"
+
+export const CorsRule = Schema.Struct({
+  id: Schema.NullOr(Schema.String),
+  allowedOrigins: Schema.Array(Schema.String),
+  allowedMethods: Schema.Array(Schema.String),
+  allowedHeaders: Schema.Array(Schema.String),
+  exposeHeaders: Schema.Array(Schema.String),
+  maxAgeSeconds: Schema.NullOr(Schema.Number),
+})
+
+export const BucketParams = Schema.Struct({
+  /** ms since the epoch; the earliest wins. */
+  createdAt: Schema.Number,
+  /** key id -> rights. */
+  authorizedKeys: Schema.Record(Schema.String, Permission),
+  /** Global names pointing here (true) or no longer (false). */
+  aliases: LwwMap(Schema.Boolean),
+  /** `${keyId}/${name}` -> whether that local alias points here. */
+  localAliases: LwwMap(Schema.Boolean),
+  cors: Lww(CancelingOption(Schema.Array(CorsRule))),
+  quotas: Lww(Schema.Struct({ maxSize: Schema.NullOr(Schema.Number), maxObjects: Schema.NullOr(Schema.Number) })),
+})
+export type BucketParams = typeof BucketParams.Type
+
+export const BucketRow = Schema.Struct({ id: Schema.String, state: Deletable(BucketParams) })
+export type BucketRow = typeof BucketRow.Type
+
+export const mergeBucketParams = (a: BucketParams, b: BucketParams): BucketParams =>
+  sameFields(a, {
+    createdAt: mergeMin(a.createdAt, b.createdAt),
+    authorizedKeys: mergePermissions(a.authorizedKeys, b.authorizedKeys),
+    aliases: mergeLwwMapOf(a.aliases, b.aliases),
+    localAliases: mergeLwwMapOf(a.localAliases, b.localAliases),
+    cors: mergeLwwCanceling(a.cors, b.cors),
+    quotas: mergeLwwValue(a.quotas, b.quotas),
+  })
+
+export const bucketTable = defineTable<BucketRow>({
+  name: "bucket",
+  replication: "fullCopy",
+  shardBy: "partitionKey",
+  entry: BucketRow,
+  partitionKey: () => "",
+  sortKey: (r) => r.id,
+  merge: (a, b) => {
+    const state = mergeDeletable(a.state, b.state, mergeBucketParams)
+    return state === a.state ? a : state === b.state ? b : { id: a.id, state }
+  },
+  isTombstone: (r) => r.state._tag === "Deleted",
+})

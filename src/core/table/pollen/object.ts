@@ -1,0 +1,122 @@
+// object (sharded by hash of bucket id and object key, DESIGN §5.2): the versions of one
+// key, as in Garage's object_table. Versions older than the newest Complete one are
+// dropped, so a row holds the current object plus uploads started after it. A versions
+// list that is a single delete marker is a tombstone. Versions that leave the row queue
+// the deletion of their version rows, which frees their blocks.
+//
+// Unlike Garage, Complete is the top state (Uploading < Aborted < Complete): in Garage
+// Aborted absorbs Complete, which lowers the "newest Complete" cut-off and makes the merge
+// non-associative (fast-check found a three-row counterexample: test/table/pollen-tables).
+// With Complete on top the cut-off only grows, and an abort racing a completion keeps the
+// completed object. An aborted version's blocks are therefore freed only when a newer
+// Complete version drops it, never on abort (an abort could still be overtaken).
+import { Schema } from "effect"
+import { compareHlc, compareValues, type Json } from "../../crdt/index.ts"
+import { defineTable, type QueuedInsert } from "../schema.ts"
+import { Hlc } from "./crdt-schemas.ts"
+import { deletedVersion } from "./version.ts"
+
+export const ObjectChecksum = Schema.Struct({
+  algorithm: Schema.String,
+  value: Schema.String,
+  type: Schema.Literals(["FULL_OBJECT", "COMPOSITE"]),
+})
+
+export const ObjectMetaFields = Schema.Struct({
+  size: Schema.Number,
+  etag: Schema.String,
+  contentType: Schema.String,
+  headers: Schema.Record(Schema.String, Schema.String),
+  userMeta: Schema.Record(Schema.String, Schema.String),
+  checksum: Schema.NullOr(ObjectChecksum),
+  partSizes: Schema.NullOr(Schema.Array(Schema.Number)),
+})
+
+export const ObjectData = Schema.Union([
+  Schema.TaggedStruct("DeleteMarker", {}),
+  /** Small objects: the bytes live in the row. */
+  Schema.TaggedStruct("Inline", { meta: ObjectMetaFields, bytes: Schema.Uint8Array }),
+  /** The block list is in the version row with this version's uuid. */
+  Schema.TaggedStruct("Blocks", { meta: ObjectMetaFields }),
+])
+
+export const VersionState = Schema.Union([
+  Schema.TaggedStruct("Uploading", { multipart: Schema.Boolean }),
+  Schema.TaggedStruct("Complete", { data: ObjectData }),
+  Schema.TaggedStruct("Aborted", {}),
+])
+export type VersionState = typeof VersionState.Type
+
+export const ObjectVersion = Schema.Struct({ uuid: Schema.String, ts: Hlc, state: VersionState })
+export type ObjectVersion = typeof ObjectVersion.Type
+
+export const ObjectRow = Schema.Struct({ bucketId: Schema.String, key: Schema.String, versions: Schema.Array(ObjectVersion) })
+export type ObjectRow = typeof ObjectRow.Type
+
+const rank = { Uploading: 0, Aborted: 1, Complete: 2 } as const
+
+// Bytes compare as their lists of numbers: a deterministic pick for two Complete states
+// with the same uuid (which a correct writer never produces).
+const comparable = (v: unknown): Json =>
+  v instanceof Uint8Array
+    ? Array.from(v)
+    : Array.isArray(v)
+      ? v.map(comparable)
+      : v !== null && typeof v === "object"
+        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, comparable(x)]))
+        : (v as Json)
+
+const mergeState = (a: VersionState, b: VersionState): VersionState => {
+  if (rank[a._tag] !== rank[b._tag]) return rank[a._tag] > rank[b._tag] ? a : b
+  if (a._tag === "Uploading" && b._tag === "Uploading") return a.multipart || !b.multipart ? a : b
+  return compareValues(comparable(a), comparable(b)) >= 0 ? a : b
+}
+
+const mergeVersion = (a: ObjectVersion, b: ObjectVersion): ObjectVersion => {
+  const ts = compareHlc(a.ts, b.ts) >= 0 ? a.ts : b.ts
+  const state = mergeState(a.state, b.state)
+  return ts === a.ts && state === a.state ? a : ts === b.ts && state === b.state ? b : { uuid: a.uuid, ts, state }
+}
+
+const order = (x: ObjectVersion, y: ObjectVersion): number => compareHlc(x.ts, y.ts) || (x.uuid < y.uuid ? -1 : x.uuid > y.uuid ? 1 : 0)
+
+export const mergeObjectRow = (a: ObjectRow, b: ObjectRow): ObjectRow => {
+  const byId = new Map(a.versions.map((v) => [v.uuid, v]))
+  for (const v of b.versions) {
+    const cur = byId.get(v.uuid)
+    byId.set(v.uuid, cur === undefined ? v : mergeVersion(cur, v))
+  }
+  const sorted = [...byId.values()].sort(order)
+  let lastComplete = -1
+  sorted.forEach((v, i) => v.state._tag === "Complete" && (lastComplete = i))
+  const versions = lastComplete > 0 ? sorted.slice(lastComplete) : sorted
+  const same = versions.length === a.versions.length && versions.every((v, i) => v === a.versions[i])
+  return same ? a : { bucketId: a.bucketId, key: a.key, versions }
+}
+
+/** The object's current version: the newest Complete one that is not a delete marker. */
+export const currentVersion = (row: ObjectRow): ObjectVersion | undefined => {
+  const last = [...row.versions].reverse().find((v) => v.state._tag === "Complete")
+  return last?.state._tag === "Complete" && last.state.data._tag !== "DeleteMarker" ? last : undefined
+}
+
+const releasedVersions = (old: ObjectRow | undefined, next: ObjectRow): QueuedInsert[] => {
+  if (old === undefined) return []
+  const now = new Map(next.versions.map((v) => [v.uuid, v]))
+  return old.versions
+    .filter((v) => !now.has(v.uuid))
+    .map((v) => ({ table: "version", entry: deletedVersion(v.uuid, { _tag: "Object", bucketId: next.bucketId, key: next.key }) }))
+}
+
+export const objectTable = defineTable<ObjectRow>({
+  name: "object",
+  replication: "sharded",
+  shardBy: "partitionAndSortKey",
+  entry: ObjectRow,
+  partitionKey: (r) => r.bucketId,
+  sortKey: (r) => r.key,
+  merge: mergeObjectRow,
+  isTombstone: (r) =>
+    r.versions.length === 1 && r.versions[0]!.state._tag === "Complete" && r.versions[0]!.state.data._tag === "DeleteMarker",
+  cascade: releasedVersions,
+})

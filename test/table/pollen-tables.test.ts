@@ -1,0 +1,121 @@
+// The Pollen table declarations: their merges are join-semilattices (on normalised rows),
+// rows round-trip through their Schemas, and deleting an object version cascades
+// through the insert queue to version and block-reference rows.
+import { mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import fc from "fast-check"
+import { open } from "lmdb"
+import { afterAll, describe, expect, it } from "vitest"
+import { packCanonical, rowCodec, toHex } from "../../src/core/table/index.ts"
+import {
+  blockKey,
+  currentVersion,
+  mergeObjectRow,
+  multipartUploadTable,
+  objectTable,
+  partKey,
+  pollenTables,
+  versionTable,
+  type MultipartUploadRow,
+  type ObjectRow,
+  type ObjectVersion,
+  type VersionRow,
+} from "../../src/core/table/pollen/index.ts"
+import { InsertQueue } from "../../src/node/table/insert-queue-store.ts"
+import { TableStore } from "../../src/node/table/table-store.ts"
+import { checkSemilatticeLaws } from "../crdt/laws.ts"
+
+const bytesEq = <T>(a: T, b: T) => toHex(packCanonical(a)) === toHex(packCanonical(b))
+
+const meta = { size: 3, etag: '"e"', contentType: "text/plain", headers: {}, userMeta: {}, checksum: null, partSizes: null }
+const stateArb: fc.Arbitrary<ObjectVersion["state"]> = fc.oneof(
+  fc.boolean().map((multipart) => ({ _tag: "Uploading" as const, multipart })),
+  fc.constant({ _tag: "Complete" as const, data: { _tag: "DeleteMarker" as const } }),
+  fc.constantFrom(1, 2).map((b) => ({ _tag: "Complete" as const, data: { _tag: "Inline" as const, meta, bytes: new Uint8Array([b]) } })),
+  fc.constant({ _tag: "Complete" as const, data: { _tag: "Blocks" as const, meta } }),
+  fc.constant({ _tag: "Aborted" as const }),
+)
+// A version's uuid fixes its timestamp, as a correct writer does.
+const versionArb: fc.Arbitrary<ObjectVersion> = fc
+  .tuple(fc.integer({ min: 0, max: 4 }), stateArb)
+  .map(([i, state]) => ({ uuid: `u${i}`, ts: { l: i % 3, c: 0 }, state }))
+const emptyObject: ObjectRow = { bucketId: "b", key: "k", versions: [] }
+const objectArb = fc
+  .uniqueArray(versionArb, { selector: (v) => v.uuid, maxLength: 4 })
+  .map((versions) => mergeObjectRow(emptyObject, { ...emptyObject, versions }))
+
+const versionRowArb: fc.Arbitrary<VersionRow> = fc
+  .tuple(fc.boolean(), fc.dictionary(fc.constantFrom(blockKey(1, 0), blockKey(1, 100), blockKey(2, 0)), fc.constantFrom("h1", "h2").map((hash) => ({ hash, size: 1 })), { maxKeys: 3 }))
+  .map(([deleted, blocks]) => ({ id: "v", deleted, blocks: deleted ? {} : Object.fromEntries(Object.entries(blocks).sort(([x], [y]) => (x < y ? -1 : 1))), backlink: { _tag: "Upload" as const, uploadId: "u" } }))
+
+const uploadArb: fc.Arbitrary<MultipartUploadRow> = fc
+  .tuple(
+    fc.boolean(),
+    fc.dictionary(
+      fc.constantFrom(partKey(1, 5), partKey(2, 5)),
+      fc.record({ versionId: fc.constantFrom("v1", "v2"), etag: fc.constantFrom(null, "a", "b"), size: fc.constantFrom(null, 1), checksum: fc.constant(null) }),
+      { maxKeys: 2 },
+    ),
+  )
+  .map(([deleted, parts]) => ({ id: "m", bucketId: "b", key: "k", deleted, parts: deleted ? {} : Object.fromEntries(Object.entries(parts).sort(([x], [y]) => (x < y ? -1 : 1))) }))
+
+const objectLeq = (a: ObjectRow, b: ObjectRow) => bytesEq(mergeObjectRow(a, b), b)
+
+describe("Pollen tables", () => {
+  checkSemilatticeLaws("object row", objectArb, objectTable.merge, objectLeq, bytesEq)
+  checkSemilatticeLaws("version row", versionRowArb, versionTable.merge, (a, b) => bytesEq(versionTable.merge(a, b), b), bytesEq)
+  checkSemilatticeLaws("multipart upload row", uploadArb, multipartUploadTable.merge, (a, b) => bytesEq(multipartUploadTable.merge(a, b), b), bytesEq)
+
+  it("object rows round-trip through their Schema and keep only what follows the last Complete", () => {
+    const codec = rowCodec(objectTable)
+    fc.assert(
+      fc.property(objectArb, (row) => {
+        const back = codec.decode(codec.encode(row))
+        expect(back.ok && bytesEq(back.value, row)).toBe(true)
+        const firstComplete = row.versions.findIndex((v) => v.state._tag === "Complete")
+        expect(row.versions.filter((v) => v.state._tag === "Complete").length).toBeLessThanOrEqual(1)
+        if (firstComplete >= 0) expect(firstComplete).toBe(0)
+      }),
+    )
+  })
+
+  it("declares each table once with a distinct name", () => {
+    expect(new Set(pollenTables.map((t) => t.name)).size).toBe(pollenTables.length)
+  })
+
+  describe("cascades", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pollen-ptables-"))
+    const root = open({ path: dir, compression: false, maxDbs: 64 })
+    afterAll(async () => {
+      await root.close()
+      rmSync(dir, { recursive: true, force: true })
+    })
+    const queue = new InsertQueue(root)
+    const objects = new TableStore(root, objectTable, 16, queue)
+    const versions = new TableStore(root, versionTable, 16, queue)
+
+    it("an overwritten object version queues its version row's deletion, which queues block-reference deletions", () => {
+      const v1: ObjectVersion = { uuid: "v1", ts: { l: 1, c: 0 }, state: { _tag: "Complete", data: { _tag: "Blocks", meta } } }
+      const v2: ObjectVersion = { uuid: "v2", ts: { l: 2, c: 0 }, state: { _tag: "Complete", data: { _tag: "DeleteMarker" } } }
+      objects.merge([{ bucketId: "b", key: "photo", versions: [v1] }])
+      expect(queue.size()).toBe(0)
+      objects.merge([{ bucketId: "b", key: "photo", versions: [v2] }])
+      expect(objects.get("b", "photo")?.versions.map((v) => v.uuid)).toEqual(["v2"])
+      expect(objects.gcTodos()).toHaveLength(1) // a lone delete marker is a tombstone
+      const [queued] = queue.peek(10)
+      expect(queued?.table).toBe("version")
+      expect((queued!.entry as VersionRow).id).toBe("v1")
+      queue.remove([queued!.key])
+
+      versions.merge([{ id: "v1", deleted: false, blocks: { [blockKey(1, 0)]: { hash: "h1", size: 1 }, [blockKey(1, 1)]: { hash: "h2", size: 1 } }, backlink: { _tag: "Object", bucketId: "b", key: "photo" } }])
+      versions.merge([queued!.entry as VersionRow])
+      expect(versions.get("v1", "")?.blocks).toEqual({})
+      expect(queue.peek(10).map((i) => [i.table, (i.entry as { block: string }).block])).toEqual([
+        ["block_ref", "h1"],
+        ["block_ref", "h2"],
+      ])
+      expect(currentVersion(objects.get("b", "photo")!)).toBeUndefined()
+    })
+  })
+})
