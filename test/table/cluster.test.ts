@@ -6,7 +6,7 @@ import { randomBytes } from "node:crypto"
 import { rmSync } from "node:fs"
 import { afterEach, describe, expect, it } from "vitest"
 import type { NodeId } from "../../src/core/machine.ts"
-import { toHex } from "../../src/core/table/index.ts"
+import { toHex, type ConsistencyMode } from "../../src/core/table/index.ts"
 import { fixedPlacement, type Placement } from "../../src/node/cluster/interfaces.ts"
 import { loadOrCreateIdentity } from "../../src/node/identity.ts"
 import type { PeerAddress } from "../../src/node/table/static-cluster-rpc.ts"
@@ -25,14 +25,18 @@ afterEach(async () => {
 
 const schemas = [testTable("test"), testTable("test2"), testTable("spread", "partitionAndSortKey")]
 
-const cluster = async (n: number, placementOf: (ids: NodeId[]) => Placement = (ids) => fixedPlacement(ids, 3, P)) => {
+const cluster = async (
+  n: number,
+  placementOf: (ids: NodeId[]) => Placement = (ids) => fixedPlacement(ids, 3, P),
+  mode: ConsistencyMode = "consistent",
+) => {
   const nodeDirs = Array.from({ length: n }, newNodeDir)
   dirs.push(...nodeDirs)
   const ids = nodeDirs.map((d) => loadOrCreateIdentity(d).id)
   const placement = placementOf(ids)
   const addresses = new Map<string, PeerAddress>()
   const start = async (i: number) => {
-    const node = await startTableNode({ dir: nodeDirs[i]!, secret, placement, addresses, schemas, service: { gcDelayMs: 0 } })
+    const node = await startTableNode({ dir: nodeDirs[i]!, secret, placement, addresses, schemas, mode, service: { gcDelayMs: 0 } })
     running.push(node)
     return node
   }
@@ -89,6 +93,36 @@ describe("table cluster on loopback", () => {
     await c.stop(2)
     await expect(table(c.nodes[0]!).insert(testEntry("p", "k", 1, "v"))).rejects.toThrow(/write quorum not reached/)
     await expect(table(c.nodes[0]!).get("p", "k")).rejects.toThrow(/read quorum not reached/)
+  })
+
+  it("during a layout transition a write needs a quorum of the old AND the new node set", async () => {
+    const c = await cluster(4, (ids) => ({
+      ...fixedPlacement(ids, 3, P),
+      currentVersion: () => 2,
+      writeSets: () => [ids.slice(0, 3), ids.slice(1, 4)],
+      readSet: () => ids.slice(1, 4),
+    }))
+    await c.stop(2)
+    await c.stop(3)
+    // Old set {0,1,2} has 0 and 1; new set {1,2,3} has only 1.
+    await expect(table(c.nodes[0]!).insert(testEntry("p", "k", 1, "v"))).rejects.toThrow(/write quorum/)
+    await c.restart(3)
+    await table(c.nodes[0]!).insert(testEntry("p", "k", 1, "v"))
+    expect(table(c.nodes[3]!).store.get("p", "k")?.reg.value).toBe("v")
+  })
+
+  it("degraded mode reads from one node but still writes to two; dangerous mode writes to one", async () => {
+    const degraded = await cluster(3, undefined, "degraded")
+    await table(degraded.nodes[0]!).insert(testEntry("p", "k", 1, "v"))
+    await degraded.stop(1)
+    await degraded.stop(2)
+    expect((await table(degraded.nodes[0]!).get("p", "k"))?.reg.value).toBe("v")
+    await expect(table(degraded.nodes[0]!).insert(testEntry("p", "k", 2, "w"))).rejects.toThrow(/write quorum/)
+    const dangerous = await cluster(3, undefined, "dangerous")
+    await dangerous.stop(1)
+    await dangerous.stop(2)
+    await table(dangerous.nodes[0]!).insert(testEntry("p", "k", 2, "w"))
+    expect((await table(dangerous.nodes[0]!).get("p", "k"))?.reg.value).toBe("w")
   })
 
   it("merges concurrent writes by the CRDT merge", async () => {
