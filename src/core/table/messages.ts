@@ -21,12 +21,14 @@ export const RangeReq = Schema.Struct({
   end: Schema.NullOr(Schema.String),
   limit: Schema.Int.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(10_000)),
 })
-export const RangePart = Schema.Struct({
-  partition: Partition,
-  rows: Schema.Array(Schema.Struct({ sortKey: Schema.String, row: Bytes })),
-  exhausted: Schema.Boolean,
+/**
+ * The first `limit` rows over all the partitions asked about, in sort-key order. When not
+ * `complete`, every row of those partitions up to the last row's sort key is included.
+ */
+export const RangeRes = Schema.Struct({
+  rows: Schema.Array(Schema.Struct({ partition: Partition, sortKey: Schema.String, row: Bytes })),
+  complete: Schema.Boolean,
 })
-export const RangeRes = Schema.Struct({ parts: Schema.Array(RangePart) })
 
 export const RootsReq = Schema.Struct({ table: TableName, partitions: Schema.Array(Partition) })
 export const RootsRes = Schema.Struct({ roots: Schema.Array(Bytes) })

@@ -2,6 +2,7 @@
 // use (peer input is untrusted), and names a table this node knows.
 import { Schema } from "effect"
 import {
+  compareSortKeys,
   DeleteIfEqualReq,
   Endpoint,
   MerkleReq,
@@ -52,12 +53,15 @@ export const tableHandlers = (storeOf: (name: string) => TableStore<unknown>): R
       async (payload) => {
         const req = range(payload)
         const store = storeOf(req.table)
-        return {
-          parts: req.partitions.map((p) => {
-            const rows = store.range(p, req.pk, req.start, req.end ?? undefined, req.limit)
-            return { partition: p, rows, exhausted: rows.length < req.limit }
-          }),
-        }
+        let complete = true
+        const rows = req.partitions.flatMap((p) => {
+          const part = store.range(p, req.pk, req.start, req.end ?? undefined, req.limit)
+          if (part.length >= req.limit) complete = false
+          return part.map((r) => ({ partition: p, sortKey: r.sortKey, row: r.row }))
+        })
+        rows.sort((x, y) => compareSortKeys(x.sortKey, y.sortKey) || x.partition - y.partition)
+        if (rows.length > req.limit) complete = false
+        return { rows: rows.slice(0, req.limit), complete }
       },
     ],
     [

@@ -5,7 +5,7 @@ import { Schema } from "effect"
 import type { NodeId } from "../../core/machine.ts"
 import {
   Endpoint,
-  mergeRanges,
+  mergeNodeRanges,
   partitionOfRow,
   RangeRes,
   readQuorum,
@@ -16,7 +16,6 @@ import {
   writeSetsHopeless,
   writeSetsSatisfied,
   type ConsistencyMode,
-  type ReplicaRange,
 } from "../../core/table/index.ts"
 import type { Placement } from "../cluster/interfaces.ts"
 import { gather, GatherError } from "./gather.ts"
@@ -182,31 +181,24 @@ export class Table<E> {
         `${this.name}: read quorum not reached for ${missing.length} partition(s) (${(e as Error).message})`,
       )
     }
-    // Per partition, then across partitions: both merges are correct up to `limit`.
     const codec = this.store.codec
     const decode = (row: Uint8Array): E => {
       const d = codec.decode(row)
       if (!d.ok) throw new QuorumError(`${this.name}: bad row from a peer: ${d.error}`)
       return d.value
     }
+    const answers = [...replies.ok].map(([node, res]) => ({
+      node,
+      partitions: perNode.get(node)!,
+      rows: res.rows.map((r) => ({ partition: r.partition, sortKey: r.sortKey, entry: decode(r.row) })),
+      complete: res.complete,
+    }))
     const same = (a: E, b: E) => sameBytes(codec.encode(a), codec.encode(b))
-    const perPartition: Array<ReplicaRange<E>> = []
-    for (const p of partitions) {
-      const answers: Array<ReplicaRange<E>> = []
-      for (const [node, res] of replies.ok) {
-        const part = res.parts.find((x) => x.partition === p)
-        if (part === undefined || !readers.get(p)!.includes(node)) continue
-        answers.push({ node, rows: part.rows.map((r) => ({ sortKey: r.sortKey, entry: decode(r.row) })), exhausted: part.exhausted })
-      }
-      const merged = mergeRanges(answers, limit, this.store.schema.merge, same)
-      for (const rep of merged.repairs) this.repair([rep.node], [codec.encode(rep.entry)])
-      perPartition.push({ node: `partition ${p}`, rows: merged.rows, exhausted: merged.exhausted })
-    }
-    const all = mergeRanges(perPartition, limit, this.store.schema.merge, same)
-    const last = all.rows[all.rows.length - 1]
+    const merged = mergeNodeRanges(answers, limit, this.store.schema.merge, same)
+    for (const rep of merged.repairs) this.repair([rep.node], [codec.encode(rep.entry)])
     return {
-      entries: all.rows.map((r) => r.entry).filter((e) => !this.store.schema.isTombstone(e)),
-      next: all.exhausted || last === undefined ? undefined : `${last.sortKey}\u0000`,
+      entries: merged.rows.map((r) => r.entry).filter((e) => !this.store.schema.isTombstone(e)),
+      next: merged.next,
     }
   }
 
