@@ -227,3 +227,20 @@ describe("table cluster on loopback", () => {
     listeners.forEach((l) => l())
   })
 })
+
+describe("anti-entropy rounds", () => {
+  it("a fresh round starts after the call; a plain call joins the running round", async () => {
+    const c = await cluster(3)
+    const s = c.nodes[0]!.service
+    await table(c.nodes[0]!).insert(testEntry("p", "k", 1, "v"))
+    const first = s.syncAll()
+    const plain = s.syncAll()
+    const fresh = s.syncAll({ fresh: true })
+    const joined = s.syncAll({ fresh: true })
+    expect(await plain).toBe(await first)
+    // Both fresh callers share the one round that began after them, not the first one.
+    const [a, b] = await Promise.all([fresh, joined])
+    expect(a).toBe(b)
+    expect(a).not.toBe(await first)
+  })
+})

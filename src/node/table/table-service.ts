@@ -37,6 +37,8 @@ export class TableService {
   private readonly net: TableNet
   private readonly timers: NodeJS.Timeout[] = []
   private syncing: Promise<SyncReport> | undefined
+  /** Anti-entropy rounds started so far. */
+  private syncRuns = 0
   private draining: Promise<number> | undefined
   private stopped = false
   private unsubscribe: (() => void) | undefined
@@ -94,10 +96,23 @@ export class TableService {
     this.unsubscribe?.()
   }
 
-  /** One anti-entropy round over every table (runs are not overlapped). */
-  syncAll(): Promise<SyncReport> {
-    if (this.syncing !== undefined) return this.syncing
-    this.syncing = (async () => {
+  /**
+   * One anti-entropy round over every table; rounds never overlap. With `fresh`, the
+   * round starts after this call (a running one is awaited first): what the layout's sync
+   * tracker needs, since only a round that began after every write of the old version was
+   * acknowledged may advance it. Every write acknowledged here is in the tries that round
+   * reads (they are updated in the row's transaction), so it cannot be skipped. Advance
+   * the tracker only on a report with no failures.
+   */
+  async syncAll(options: { readonly fresh?: boolean } = {}): Promise<SyncReport> {
+    const startedBefore = this.syncRuns
+    while (this.syncing !== undefined) {
+      // Join a running round unless it must be fresh and began before this call.
+      if (!options.fresh || this.syncRuns > startedBefore) return this.syncing
+      await this.syncing.catch(() => undefined)
+    }
+    this.syncRuns++
+    const run = (async () => {
       const total: SyncReport = { partitions: 0, rowsSent: 0, offloaded: 0, failures: 0 }
       for (const t of this.tables.values()) {
         if (this.stopped) break
@@ -108,8 +123,13 @@ export class TableService {
         total.failures += r.failures
       }
       return total
-    })().finally(() => (this.syncing = undefined))
-    return this.syncing
+    })()
+    this.syncing = run
+    try {
+      return await run
+    } finally {
+      if (this.syncing === run) this.syncing = undefined
+    }
   }
 
   async collectTombstones(): Promise<{ collected: number; failures: number }> {
