@@ -135,8 +135,8 @@ describe("table cluster on loopback", () => {
   it("repairs a replica that answered a read with a stale value", async () => {
     const c = await cluster(3)
     // Straight to two disks, bypassing the quorum write: node 2 never got it.
-    for (const i of [0, 1]) table(c.nodes[i]!).store.merge([testEntry("p", "k", 2, "new")])
-    table(c.nodes[2]!).store.merge([testEntry("p", "k", 1, "old")])
+    for (const i of [0, 1]) await table(c.nodes[i]!).store.merge([testEntry("p", "k", 2, "new")])
+    await table(c.nodes[2]!).store.merge([testEntry("p", "k", 1, "old")])
     expect((await table(c.nodes[2]!).get("p", "k"))?.reg.value).toBe("new")
     for (let i = 0; i < 100 && table(c.nodes[2]!).store.get("p", "k")?.reg.value !== "new"; i++) {
       await new Promise((r) => setTimeout(r, 20))
@@ -180,7 +180,7 @@ describe("table cluster on loopback", () => {
     expect(table(leader).store.get("gc", "a")).toBeDefined()
     await c.restart(other)
     // A newer write on one holder (not yet everywhere) must survive the collection.
-    table(c.nodes[other]!).store.merge([testEntry("gc", "b", 3, "back")])
+    await table(c.nodes[other]!).store.merge([testEntry("gc", "b", 3, "back")])
     const r = await leader.service.collectTombstones()
     expect(r.failures).toBe(0)
     for (const n of c.nodes) expect(table(n).store.get("gc", "a")).toBeUndefined()

@@ -95,21 +95,21 @@ describe("Pollen tables", () => {
     const objects = new TableStore(root, objectTable, 16, queue)
     const versions = new TableStore(root, versionTable, 16, queue)
 
-    it("an overwritten object version queues its version row's deletion, which queues block-reference deletions", () => {
+    it("an overwritten object version queues its version row's deletion, which queues block-reference deletions", async () => {
       const v1: ObjectVersion = { uuid: "v1", ts: { l: 1, c: 0 }, state: { _tag: "Complete", data: { _tag: "Blocks", meta } } }
       const v2: ObjectVersion = { uuid: "v2", ts: { l: 2, c: 0 }, state: { _tag: "Complete", data: { _tag: "DeleteMarker" } } }
-      objects.merge([{ bucketId: "b", key: "photo", versions: [v1] }])
+      await objects.merge([{ bucketId: "b", key: "photo", versions: [v1] }])
       expect(queue.size()).toBe(0)
-      objects.merge([{ bucketId: "b", key: "photo", versions: [v2] }])
+      await objects.merge([{ bucketId: "b", key: "photo", versions: [v2] }])
       expect(objects.get("b", "photo")?.versions.map((v) => v.uuid)).toEqual(["v2"])
       expect(objects.gcTodos()).toHaveLength(1) // a lone delete marker is a tombstone
       const [queued] = queue.peek(10)
       expect(queued?.table).toBe("version")
       expect((queued!.entry as VersionRow).id).toBe("v1")
-      queue.remove([queued!.key])
+      await queue.remove([queued!.key])
 
-      versions.merge([{ id: "v1", deleted: false, blocks: { [blockKey(1, 0)]: { hash: "h1", size: 1 }, [blockKey(1, 1)]: { hash: "h2", size: 1 } }, backlink: { _tag: "Object", bucketId: "b", key: "photo" } }])
-      versions.merge([queued!.entry as VersionRow])
+      await versions.merge([{ id: "v1", deleted: false, blocks: { [blockKey(1, 0)]: { hash: "h1", size: 1 }, [blockKey(1, 1)]: { hash: "h2", size: 1 } }, backlink: { _tag: "Object", bucketId: "b", key: "photo" } }])
+      await versions.merge([queued!.entry as VersionRow])
       expect(versions.get("v1", "")?.blocks).toEqual({})
       expect(queue.peek(10).map((i) => [i.table, (i.entry as { block: string }).block])).toEqual([
         ["block_ref", "h1"],

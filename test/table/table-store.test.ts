@@ -53,18 +53,18 @@ describe("table store", () => {
   const b = openRoot()
   const schema = testTable()
 
-  it("gives byte-equal rows and equal tries for any order and grouping of the same entries", () => {
-    fc.assert(
-      fc.property(fc.array(entryArb, { maxLength: 30 }), fc.integer({ min: 1, max: 5 }), fc.nat(), (entries, group, seed) => {
+  it("gives byte-equal rows and equal tries for any order and grouping of the same entries", async () => {
+    await fc.assert(
+      fc.asyncProperty(fc.array(entryArb, { maxLength: 30 }), fc.integer({ min: 1, max: 5 }), fc.nat(), async (entries, group, seed) => {
         clearAll(a.root)
         clearAll(b.root)
         const sa = new TableStore(a.root, schema, P, new InsertQueue(a.root))
         const sb = new TableStore(b.root, schema, P, new InsertQueue(b.root))
-        sa.merge(entries)
+        await sa.merge(entries)
         // b: a permutation, in groups, each entry merged twice (idempotence).
         const shuffled = fc.sample(fc.shuffledSubarray(entries, { minLength: entries.length, maxLength: entries.length }), { seed, numRuns: 1 })[0]!
-        for (let i = 0; i < shuffled.length; i += group) sb.merge(shuffled.slice(i, i + group))
-        sb.merge(entries)
+        for (let i = 0; i < shuffled.length; i += group) await sb.merge(shuffled.slice(i, i + group))
+        await sb.merge(entries)
         for (let p = 0; p < P; p++) {
           expect(toHex(sa.rootHash(p))).toBe(toHex(sb.rootHash(p)))
           const ra = [...sa.partitionRows(p)].map((r) => [toHex(r.key), toHex(r.row)])
@@ -92,40 +92,40 @@ describe("table store", () => {
     )
   })
 
-  it("records tombstones for GC and deletes only if equal", () => {
+  it("records tombstones for GC and deletes only if equal", async () => {
     clearAll(a.root)
     const s = new TableStore(a.root, schema, P, new InsertQueue(a.root))
-    s.merge([testEntry("p", "k", 1, "v"), testEntry("p", "k", 2, null)])
+    await s.merge([testEntry("p", "k", 1, "v"), testEntry("p", "k", 2, null)])
     const todos = s.gcTodos()
     expect(todos).toHaveLength(1)
     const key = s.keyOf(testEntry("p", "k", 0, null))
     // A stale hash deletes nothing.
-    expect(s.deleteIfEqual([{ key, hash: valueHash(new Uint8Array([1])) }])).toBe(0)
+    expect(await s.deleteIfEqual([{ key, hash: valueHash(new Uint8Array([1])) }])).toBe(0)
     expect(s.get("p", "k")).toBeDefined()
-    expect(s.deleteIfEqual([{ key, hash: todos[0]!.hash }])).toBe(1)
+    expect(await s.deleteIfEqual([{ key, hash: todos[0]!.hash }])).toBe(1)
     expect(s.get("p", "k")).toBeUndefined()
     expect(s.gcTodos()).toHaveLength(0)
     expect(s.partitionsWithRows()).toEqual([])
     // A newer live value replaces the tombstone: the todo goes.
-    s.merge([testEntry("p", "k", 3, null)])
-    s.merge([testEntry("p", "k", 4, "back")])
+    await s.merge([testEntry("p", "k", 3, null)])
+    await s.merge([testEntry("p", "k", 4, "back")])
     expect(s.gcTodos()).toHaveLength(0)
   })
 
-  it("refuses a batch with a malformed row, writing nothing", () => {
+  it("refuses a batch with a malformed row, writing nothing", async () => {
     clearAll(a.root)
     const s = new TableStore(a.root, schema, P, new InsertQueue(a.root))
     const good = s.codec.encode(testEntry("p", "k", 1, "v"))
-    expect(() => s.mergeEncoded([good, new Uint8Array([0x85])])).toThrow(/test: not MessagePack/)
-    expect(() => s.mergeEncoded([new Uint8Array([0xc1])])).toThrow(/test:/)
-    expect(() => s.mergeEncoded([good, s.codec.encode({ pk: 1 } as never)])).toThrow(/test:/)
+    await expect(s.mergeEncoded([good, new Uint8Array([0x85])])).rejects.toThrow(/test: not MessagePack/)
+    await expect(s.mergeEncoded([new Uint8Array([0xc1])])).rejects.toThrow(/test:/)
+    await expect(s.mergeEncoded([good, s.codec.encode({ pk: 1 } as never)])).rejects.toThrow(/test:/)
     expect(s.rowCount()).toBe(0)
   })
 
   it("queues cascades in the row's transaction and keeps them across a reopen", async () => {
     const { root, dir } = openRoot()
     const s = new TableStore(root, schema, P, new InsertQueue(root))
-    s.merge([testEntry("p", "k1", 1, "cascade:one"), testEntry("p", "k2", 1, "plain"), testEntry("p", "k3", 1, "cascade:three")])
+    await s.merge([testEntry("p", "k1", 1, "cascade:one"), testEntry("p", "k2", 1, "plain"), testEntry("p", "k3", 1, "cascade:three")])
     await root.close()
     roots.splice(roots.indexOf(root), 1)
     const again = openRoot(dir)
@@ -136,9 +136,9 @@ describe("table store", () => {
       ["test2", "three"],
     ])
     // New items go after the recovered ones.
-    q.enqueue([{ table: "test2", entry: testEntry("x", "y", 1, "z") }])
+    await q.enqueue([{ table: "test2", entry: testEntry("x", "y", 1, "z") }])
     expect(q.peek(10).map((i) => (i.entry as TestEntry).sk)).toEqual(["one", "three", "y"])
-    q.remove(items.map((i) => i.key))
+    await q.remove(items.map((i) => i.key))
     expect(q.size()).toBe(1)
   })
 })

@@ -101,7 +101,7 @@ export const syncTable = async (net: TableNet, table: Table<unknown>, partitionC
       const all = rows.map((r) => r.row)
       // Every holder must have the rows before they go from here.
       await Promise.all(holders.map((h) => pushRows(net, table, h, all)))
-      store.deleteIfEqual(rows.map((r) => ({ key: r.key, hash: valueHash(r.row) })))
+      await store.deleteIfEqual(rows.map((r) => ({ key: r.key, hash: valueHash(r.row) })))
       report.rowsSent += all.length * holders.length
       report.offloaded++
     } catch {
@@ -129,7 +129,7 @@ export const collectTombstones = async (
     if (todo.at + delayMs > now) continue
     const row = store.getBytes(todo.key)
     if (row === undefined || !equalBytes(valueHash(row), todo.hash)) {
-      store.dropGcTodo(todo)
+      await store.dropGcTodo(todo)
       continue
     }
     const p = (todo.key[0]! << 8) | todo.key[1]!
@@ -148,7 +148,7 @@ export const collectTombstones = async (
       await Promise.all(peers.map((h) => pushRows(net, table, h, items.map((i) => i.row))))
       const cad = { table: table.name, items: items.map(({ key, hash }) => ({ key, hash })) }
       await Promise.all(peers.map(async (h) => decodeDelete(await net.call(h, Endpoint.deleteIfEqual, cad))))
-      collected += store.deleteIfEqual(cad.items)
+      collected += await store.deleteIfEqual(cad.items)
     } catch {
       failures++
     }

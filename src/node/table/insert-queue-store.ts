@@ -16,6 +16,8 @@ export class InsertQueue {
   private readonly db
   private seq: bigint
   private readonly listeners = new Set<() => void>()
+  /** Items enqueued since the worker was last woken. */
+  private unannounced = false
 
   constructor(private readonly root: RootDatabase) {
     this.db = openBinaryDb(root, "table:insert-queue")
@@ -29,11 +31,19 @@ export class InsertQueue {
     const key = Buffer.alloc(8)
     key.writeBigUInt64BE(this.seq++)
     this.db.putSync(key, Buffer.from(packCanonical({ table: insert.table, entry: insert.entry })))
-    queueMicrotask(() => this.listeners.forEach((l) => l()))
+    this.unannounced = true
   }
 
-  enqueue(inserts: ReadonlyArray<QueuedInsert>): void {
-    this.root.transactionSync(() => inserts.forEach((i) => this.enqueueInTransaction(i)))
+  /** Wakes the worker; call once the transaction that enqueued has committed. */
+  announce(): void {
+    if (!this.unannounced) return
+    this.unannounced = false
+    this.listeners.forEach((l) => l())
+  }
+
+  async enqueue(inserts: ReadonlyArray<QueuedInsert>): Promise<void> {
+    await this.root.transaction(() => inserts.forEach((i) => this.enqueueInTransaction(i)))
+    this.announce()
   }
 
   /** The oldest `limit` items. */
@@ -46,9 +56,9 @@ export class InsertQueue {
     return out
   }
 
-  remove(keys: ReadonlyArray<Buffer>): void {
-    if (keys.length === 0) return
-    this.root.transactionSync(() => keys.forEach((k) => this.db.removeSync(k)))
+  remove(keys: ReadonlyArray<Buffer>): Promise<void> {
+    if (keys.length === 0) return Promise.resolve()
+    return this.root.transaction(() => keys.forEach((k) => this.db.removeSync(k)))
   }
 
   size(): number {

@@ -36,7 +36,7 @@ export const tableHandlers = (storeOf: (name: string) => TableStore<unknown>): R
       Endpoint.update,
       async (payload) => {
         const req = update(payload)
-        return { changed: storeOf(req.table).mergeEncoded(req.rows) }
+        return { changed: await storeOf(req.table).mergeEncoded(req.rows) }
       },
     ],
     [
@@ -83,7 +83,7 @@ export const tableHandlers = (storeOf: (name: string) => TableStore<unknown>): R
       Endpoint.deleteIfEqual,
       async (payload) => {
         const req = deleteIfEqual(payload)
-        return { deleted: storeOf(req.table).deleteIfEqual(req.items) }
+        return { deleted: await storeOf(req.table).deleteIfEqual(req.items) }
       },
     ],
   ])

@@ -166,7 +166,7 @@ export class TableService {
           const bad = group.filter((i) => !good.includes(i))
           if (bad.length > 0) this.options.log(`tables: dropped ${bad.length} malformed queued insert(s) for ${name}`)
           await table.insertMany(good.map((i) => i.entry))
-          this.queue.remove(group.map((i) => i.key))
+          await this.queue.remove(group.map((i) => i.key))
           delivered += good.length
           progress = true
         }
