@@ -24,6 +24,7 @@ const decodeUpdate = Schema.decodeUnknownSync(UpdateRes)
 const decodeDelete = Schema.decodeUnknownSync(DeleteIfEqualRes)
 
 const BATCH = 256
+const PARALLEL_PARTITIONS = 8
 
 export interface SyncReport {
   /** Partitions compared with at least one peer. */
@@ -81,12 +82,18 @@ export const syncTable = async (net: TableNet, table: Table<unknown>, partitionC
     [...perPeer].map(async ([peer, partitions]) => {
       try {
         const { roots } = decodeRoots(await net.call(peer, Endpoint.roots, { table: table.name, partitions }))
-        for (let i = 0; i < partitions.length; i++) {
-          const p = partitions[i]!
-          report.partitions++
-          if (roots[i] !== undefined && equalBytes(roots[i]!, store.rootHash(p))) continue
-          report.rowsSent += await pushPartition(net, table, peer, p)
-        }
+        report.partitions += partitions.length
+        const differing = partitions.filter((p, i) => roots[i] === undefined || !equalBytes(roots[i]!, store.rootHash(p)))
+        // A few partitions at a time: each walk is a chain of round trips.
+        let next = 0
+        await Promise.all(
+          Array.from({ length: Math.min(PARALLEL_PARTITIONS, differing.length) }, async () => {
+            while (next < differing.length) {
+              const sent = await pushPartition(net, table, peer, differing[next++]!)
+              report.rowsSent += sent // not `+= await`: that would read rowsSent before the await
+            }
+          }),
+        )
       } catch {
         report.failures++
       }
