@@ -12,7 +12,6 @@ import {
   ReadRes,
   unionOfSets,
   UpdateRes,
-  valueHash,
   writeSetsHopeless,
   writeSetsSatisfied,
   type ConsistencyMode,
@@ -207,11 +206,5 @@ export class Table<E> {
     for (const node of nodes) {
       this.net.call(node, Endpoint.update, { table: this.name, rows }).catch(() => undefined)
     }
-  }
-
-  /** Hash of a row's bytes as this node stores it. */
-  localHash(key: Uint8Array): Uint8Array | undefined {
-    const bytes = this.store.getBytes(key)
-    return bytes === undefined ? undefined : valueHash(bytes)
   }
 }
