@@ -13,13 +13,16 @@ export const UpdateRes = Schema.Struct({ changed: Schema.Int })
 export const ReadReq = Schema.Struct({ table: TableName, pk: Schema.String, sk: Schema.String })
 export const ReadRes = Schema.Struct({ row: Schema.NullOr(Bytes) })
 
+/** Rows per range answer: 1000 rows of a few KiB stay well under the RPC frame limit. */
+export const MAX_RANGE_LIMIT = 1000
+
 export const RangeReq = Schema.Struct({
   table: TableName,
   partitions: Schema.Array(Partition),
   pk: Schema.String,
   start: Schema.String,
   end: Schema.NullOr(Schema.String),
-  limit: Schema.Int.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(10_000)),
+  limit: Schema.Int.check(Schema.isGreaterThan(0), Schema.isLessThanOrEqualTo(MAX_RANGE_LIMIT)),
 })
 /**
  * The first `limit` rows over all the partitions asked about, in sort-key order. When not

@@ -5,6 +5,7 @@ import { Schema } from "effect"
 import type { NodeId } from "../../core/machine.ts"
 import {
   Endpoint,
+  MAX_RANGE_LIMIT,
   mergeNodeRanges,
   partitionOfRow,
   RangeRes,
@@ -33,7 +34,7 @@ export interface RangeOptions {
   readonly start?: string
   /** Exclusive upper bound (undefined: to the end). */
   readonly end?: string | undefined
-  /** Rows merged per call, tombstones included (default 1000). */
+  /** Rows merged per call, tombstones included (default and maximum 1000). */
   readonly limit?: number
 }
 
@@ -43,6 +44,8 @@ export interface RangeResult<E> {
   /** Where the next page starts, or undefined when the range is exhausted. */
   readonly next: string | undefined
 }
+
+const UPDATE_BATCH = 256
 
 const decodeUpdateRes = Schema.decodeUnknownSync(UpdateRes)
 const decodeReadRes = Schema.decodeUnknownSync(ReadRes)
@@ -96,7 +99,13 @@ export class Table<E> {
     try {
       await gather(
         [...perNode.keys()],
-        async (node) => decodeUpdateRes(await this.net.call(node, Endpoint.update, { table: this.name, rows: perNode.get(node)! })),
+        async (node) => {
+          // In batches, so a large insert never exceeds the RPC frame limit.
+          const rows = perNode.get(node)!
+          for (let i = 0; i < rows.length; i += UPDATE_BATCH) {
+            decodeUpdateRes(await this.net.call(node, Endpoint.update, { table: this.name, rows: rows.slice(i, i + UPDATE_BATCH) }))
+          }
+        },
         ({ ok, failed }) => {
           const acked = new Set(ok.keys())
           const lost = new Set(failed.keys())
@@ -145,7 +154,8 @@ export class Table<E> {
    */
   async getRange(pk: string, options: RangeOptions = {}): Promise<RangeResult<E>> {
     const start = options.start ?? ""
-    const limit = options.limit ?? 1000
+    const limit = Math.min(options.limit ?? MAX_RANGE_LIMIT, MAX_RANGE_LIMIT)
+    if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`${this.name}: range limit must be a positive integer`)
     const partitions =
       this.store.schema.shardBy === "partitionKey"
         ? [partitionOfRow("partitionKey", pk, "", this.placement.partitionCount)]
