@@ -200,6 +200,22 @@ describe("table cluster on loopback", () => {
     expect((await table(c.nodes[1]!, "test2").get("cascaded", "target"))?.reg.value).toBe("src")
   })
 
+  it("keeps an undeliverable cascade across a restart and delivers it once quorum is back", async () => {
+    const c = await cluster(3)
+    await c.stop(1)
+    await c.stop(2)
+    await table(c.nodes[0]!).store.merge([testEntry("src", "k", 7, "cascade:later")])
+    await expect(c.nodes[0]!.service.drainQueue()).rejects.toThrow(/write quorum/)
+    expect(c.nodes[0]!.service.queue.size()).toBe(1)
+    await c.stop(0)
+    await c.restart(1)
+    await c.restart(2)
+    await c.restart(0) // start() drains the recovered queue
+    for (let i = 0; i < 200 && c.nodes[0]!.service.queue.size() > 0; i++) await new Promise((r) => setTimeout(r, 20))
+    expect(c.nodes[0]!.service.queue.size()).toBe(0)
+    expect((await table(c.nodes[1]!, "test2").get("cascaded", "later"))?.reg.value).toBe("src")
+  })
+
   it("offloads partitions a node no longer holds to their new holders, then deletes them", async () => {
     // Four nodes; the layout moves from {0,1,2} to {1,2,3}.
     let holders: (ids: NodeId[]) => NodeId[] = (ids) => ids.slice(0, 3)
