@@ -69,16 +69,16 @@ export class ReducerHost<P extends Protocol> {
   }
 
   /** A client request; resolves with the reducer's reply. */
-  request(op: P["Op"]): Promise<P["Res"]> {
-    return new Promise<P["Res"]>((resolve) => this.submit(op, resolve))
+  request(op: P["Op"], id?: string): Promise<P["Res"]> {
+    return new Promise<P["Res"]>((resolve) => this.submit(op, resolve, id))
   }
 
   /**
    * A client request whose reply is handed to `onReply` synchronously, inside the step that
    * produced it (the simulator needs the virtual time of the reply, not of a later microtask).
+   * `id` names the request in the reducer (trace validation wants the model's `c<client>.<pc>`).
    */
-  submit(op: P["Op"], onReply: (result: P["Res"]) => void): void {
-    const id = `${this.options.self}.${this.nextRequest++}`
+  submit(op: P["Op"], onReply: (result: P["Res"]) => void, id = `${this.options.self}.${this.nextRequest++}`): void {
     this.waiting.set(id, onReply)
     this.apply({ _tag: "Tick", now: this.options.clock.now() })
     this.apply({ _tag: "Request", id, op })
