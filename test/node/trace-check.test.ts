@@ -4,7 +4,6 @@
 // spec/LayoutTransition.tla. A restart, edited logs and a mutant reducer are caught.
 import { randomBytes } from "node:crypto"
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
@@ -22,6 +21,7 @@ import { correctTransition, type LayoutTransition, makeTransitionNode, type Tran
 import { generateIdentity } from "../../src/node/identity.ts"
 import { type PeerAddress, ReducerNode } from "../../src/node/reducer-node.ts"
 import { loadSpec } from "../../src/tla/api.ts"
+import { freePort } from "../support/net.ts"
 
 const root = mkdtempSync(join(tmpdir(), "pollen-trace-"))
 afterAll(() => rmSync(root, { recursive: true, force: true }))
@@ -29,14 +29,6 @@ const ids = ["n0", "n1", "n2"]
 const bounds: LayoutTransitionBounds = { ...layoutCiBounds, scenario: "transition", crashes: 1 }
 const specFile = new URL("../../spec/LayoutTransition.tla", import.meta.url).pathname
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer()
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address() as { port: number }
-      s.close(() => resolve(a.port))
-    })
-  })
 
 /** Runs the scenario "transition" of the model on real nodes; returns the log files. */
 const realRun = async (name: string, variant: TransitionVariant, restart: boolean): Promise<string[]> => {
