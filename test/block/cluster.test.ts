@@ -1,0 +1,196 @@
+// The block layer on three nodes over the real authenticated RPC on loopback, with LMDB
+// and block files on disk: replicated puts with a node down and resync after its restart,
+// hedged reads past a lying holder, scrub repair, blocks following a layout change, and
+// refcount-delayed deletion.
+import { createHash, randomBytes } from "node:crypto"
+import { readdir, readFile, writeFile } from "node:fs/promises"
+import { join } from "node:path"
+import { afterEach, describe, expect, it } from "vitest"
+import { BlockUnavailableError } from "../../src/node/blocks/hedged-fetch.ts"
+import { WriteQuorumError } from "../../src/node/blocks/replicated-write.ts"
+import { partitionOf, type Placement } from "../../src/node/cluster/interfaces.ts"
+import { eventually, fixedPlacement, TestCluster, type TestNode, transitionPlacement } from "./helpers.ts"
+
+const clusters: TestCluster[] = []
+afterEach(async () => {
+  await Promise.all(clusters.splice(0).map((c) => c.close()))
+})
+const start = async (...args: Parameters<typeof TestCluster.start>) => {
+  const c = await TestCluster.start(...args)
+  clusters.push(c)
+  return c
+}
+
+const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex")
+const holds = async (n: TestNode, hash: string): Promise<boolean> => {
+  const data = await n.store.readAll(hash)
+  return data !== undefined && sha(data) === hash
+}
+const holdersIn = (p: Placement, hash: string): string[] => [...new Set(p.writeSets(partitionOf(Buffer.from(hash, "hex"), p.partitionCount)).flat())]
+/** Random data whose block lands in a partition for which `pick` holds. */
+const dataWhere = (partitions: number, size: number, pick: (p: number) => boolean): Buffer => {
+  for (;;) {
+    const d = randomBytes(size)
+    if (pick(partitionOf(Buffer.from(sha(d), "hex"), partitions))) return d
+  }
+}
+
+describe("block layer on three loopback nodes", () => {
+  it("a put with one holder down succeeds; the holder gets the block after its restart from the putter's persistent resync queue", async () => {
+    const c = await start(3, (ids) => fixedPlacement(ids, 3, 16))
+    const [a, b, down] = c.nodes as [TestNode, TestNode, TestNode]
+    await c.stop(down)
+    const data = randomBytes(300_000)
+    const hash = await a.manager.put(data)
+    expect(hash).toBe(sha(data))
+    expect(await holds(a, hash)).toBe(true)
+    expect(await holds(b, hash)).toBe(true)
+    await eventually(() => a.manager.queue.length === 1, "the failed replica write queued on the putter")
+    // The putter restarts too: only its LMDB queue remembers the missing replica.
+    await c.stop(a)
+    await c.restart(down)
+    expect(await holds(down, hash)).toBe(false)
+    await c.restart(a)
+    await eventually(() => holds(down, hash), "the restarted node to receive the block")
+    await eventually(() => a.manager.queue.length === 0, "the putter's queue to drain")
+    expect(Buffer.compare(await down.manager.get(hash), data)).toBe(0)
+  })
+
+  it("a put without a quorum fails with a precise error", async () => {
+    const c = await start(3, (ids) => fixedPlacement(ids, 3, 16))
+    await c.stop(c.nodes[1]!)
+    await c.stop(c.nodes[2]!)
+    await expect(c.nodes[0]!.manager.put(randomBytes(1000))).rejects.toThrow(WriteQuorumError)
+  })
+
+  it("a read that gets the wrong bytes from a holder moves on to the next holder, and fails only if none is good", async () => {
+    const c = await start(3, (ids) => fixedPlacement(ids, 2, 3))
+    const [reader, liar, honest] = c.nodes as [TestNode, TestNode, TestNode]
+    // Partition 1 is held by [liar, honest], liar first in the layout's order; the reader holds nothing of it.
+    const data = dataWhere(3, 50_000, (p) => p === 1)
+    const hash = await honest.manager.put(data)
+    expect(await reader.manager.hasLocal(hash)).toBe(false)
+    liar.rpc.handle("block/get", async () => ({ data: randomBytes(50_000) }))
+    expect(Buffer.compare(await reader.manager.get(hash), data)).toBe(0)
+    expect(Buffer.compare(await reader.manager.get(hash, { start: 10, end: 20 }), data.subarray(10, 20))).toBe(0)
+    await c.stop(honest)
+    await expect(reader.manager.get(hash)).rejects.toThrow(BlockUnavailableError)
+    await expect(reader.manager.get(hash)).rejects.toThrow(/does not match the hash/)
+  })
+
+  it("scrub finds a corrupted block file, moves it aside and repairs it from a replica", async () => {
+    const c = await start(3, (ids) => fixedPlacement(ids, 3, 16))
+    const [a, , victim] = c.nodes as [TestNode, TestNode, TestNode]
+    const data = randomBytes(200_000)
+    const other = randomBytes(10_000)
+    const hash = await a.manager.put(data)
+    await a.manager.put(other)
+    await eventually(() => holds(victim, hash), "all three replicas")
+    const bad = Buffer.from(data)
+    bad[12345] ^= 0xff
+    await writeFile(victim.store.pathOf(hash), bad)
+    const report = await victim.manager.scrub()
+    expect(report.corrupted).toEqual([hash])
+    expect(report.checked).toBeGreaterThanOrEqual(2)
+    await eventually(() => holds(victim, hash), "the repaired block")
+    const aside = await readdir(join(victim.store.dir, "corrupted"))
+    expect(aside.map((f) => f.split(".")[0])).toEqual([hash])
+    expect(Buffer.compare(await readFile(join(victim.store.dir, "corrupted", aside[0]!)), bad)).toBe(0)
+    expect((await victim.manager.scrub()).corrupted).toEqual([])
+    expect(victim.manager.rc.isLost(hash)).toBe(false)
+  })
+
+  it("after a layout change blocks reach their new holders, and old holders release them once the old version is retired", async () => {
+    const partitions = 8
+    const c = await start(3, (ids) => fixedPlacement(ids, 2, partitions))
+    const ids = c.nodes.map((n) => n.id)
+    const v1 = fixedPlacement(ids, 2, partitions)
+    const v2 = fixedPlacement([...ids].reverse(), 2, partitions)
+    const blocks = new Map<string, Buffer>()
+    for (let i = 0; i < 16; i++) {
+      const d = randomBytes(20_000 + i)
+      blocks.set(await c.nodes[i % 3]!.manager.put(d), d)
+    }
+    const placedAs = async (p: Placement): Promise<boolean> => {
+      for (const hash of blocks.keys()) {
+        const want = new Set(holdersIn(p, hash))
+        for (const n of c.nodes) if ((await holds(n, hash)) !== want.has(n.id)) return false
+      }
+      return true
+    }
+    expect(await placedAs(v1)).toBe(true)
+    expect([...blocks.keys()].some((h) => holdersIn(v1, h).join() !== holdersIn(v2, h).join())).toBe(true)
+
+    // Both versions active: new holders get copies, old holders keep theirs.
+    const both = transitionPlacement([v1, v2])
+    for (const n of c.nodes) n.placement.set(both)
+    await eventually(() => placedAs(both), "blocks on the holders of both versions")
+
+    // The old version retired: nodes that hold nothing of a block's partition now release it.
+    for (const n of c.nodes) n.placement.set(v2)
+    await eventually(() => placedAs(v2), "blocks only on their new holders")
+    for (const [hash, data] of blocks) for (const n of c.nodes) expect(Buffer.compare(await n.manager.get(hash), data)).toBe(0)
+  })
+
+  it("a block whose count drops to zero is deleted only after the delay, and a new reference in between keeps it", async () => {
+    const clock = { now: 1_000_000 }
+    const delay = 60_000
+    const c = await start(3, (ids) => fixedPlacement(ids, 3, 16), { now: () => clock.now, deleteDelayMs: delay })
+    const [a, , d] = c.nodes as [TestNode, TestNode, TestNode]
+    const data = randomBytes(4096)
+    const hash = await a.manager.put(data)
+    await eventually(() => holds(d, hash), "three replicas")
+    // The block-reference table does the same on every holder of the block's partition.
+    const onAll = async (f: (n: TestNode) => Promise<void> | void) => {
+      for (const n of c.nodes) await f(n)
+    }
+    const settle = () => Promise.all(c.nodes.map((n) => n.manager.settle()))
+    const everywhere = async () => (await Promise.all(c.nodes.map((n) => holds(n, hash)))).every((x) => x)
+    const nowhere = async () => (await Promise.all(c.nodes.map((n) => n.manager.hasLocal(hash)))).every((x) => !x)
+    await onAll((n) => n.manager.incref(hash))
+    await onAll((n) => n.manager.incref(hash))
+    await onAll((n) => n.manager.decref(hash))
+    await onAll((n) => n.manager.decref(hash))
+    await settle()
+    expect(await everywhere()).toBe(true)
+
+    clock.now += delay / 2
+    await onAll((n) => n.manager.incref(hash)) // a new reference, dropped again: the deadline moves
+    await onAll((n) => n.manager.decref(hash))
+    clock.now += delay / 2 + 1 // past the first deadline
+    await settle()
+    expect(await everywhere()).toBe(true)
+
+    // The count and deadline survive a restart.
+    await c.stop(a)
+    await c.restart(a)
+    expect(a.manager.rc.get(hash)).toEqual({ count: 0, deletableAt: 1_000_000 + delay / 2 + delay })
+    await settle()
+    expect(await everywhere()).toBe(true)
+
+    clock.now += delay / 2 // past the second deadline
+    await settle()
+    expect(await nowhere()).toBe(true)
+    for (const n of c.nodes) expect(n.manager.rc.get(hash)).toBeUndefined()
+  })
+
+  it("puts wait for buffer space: memory held by blocks in flight stays within the budget", async () => {
+    const c = await start(3, (ids) => fixedPlacement(ids, 3, 16), { bufferBytes: 600_000 })
+    const m = c.nodes[0]!.manager
+    const blocks = Array.from({ length: 4 }, () => randomBytes(500_000))
+    const puts = blocks.map((b) => m.put(b))
+    // The first put holds 500 kB of the 600 kB budget; the other three wait their turn.
+    expect(m.budget.inUse).toBe(500_000)
+    expect(m.budget.waiting).toBe(3)
+    expect(await Promise.all(puts)).toEqual(blocks.map(sha))
+    await eventually(() => m.budget.inUse === 0, "the budget released once every replica write finished")
+    // A stream is read into one block, refused beyond the maximum.
+    async function* chunks() {
+      yield randomBytes(10)
+      yield randomBytes(10)
+    }
+    const small = await start(1, (ids) => fixedPlacement(ids, 1, 4), { maxBlockBytes: 15 })
+    await expect(small.nodes[0]!.manager.put(chunks())).rejects.toThrow(/exceeds the maximum of 15/)
+    expect(small.nodes[0]!.manager.budget.inUse).toBe(0)
+  })
+})
