@@ -87,7 +87,7 @@ describe("block layer on three loopback nodes", () => {
     await a.manager.put(other)
     await eventually(() => holds(victim, hash), "all three replicas")
     const bad = Buffer.from(data)
-    bad[12345] ^= 0xff
+    bad[12345] = bad[12345]! ^ 0xff
     await writeFile(victim.store.pathOf(hash), bad)
     const report = await victim.manager.scrub()
     expect(report.corrupted).toEqual([hash])
