@@ -132,6 +132,24 @@ describe("block layer on three loopback nodes", () => {
     for (const [hash, data] of blocks) for (const n of c.nodes) expect(Buffer.compare(await n.manager.get(hash), data)).toBe(0)
   })
 
+  it("malformed peer requests get a precise error and leave the node serving", async () => {
+    const c = await start(2, (ids) => fixedPlacement(ids, 2, 4))
+    const [a, b] = c.nodes as [TestNode, TestNode]
+    const conn = await a.rpc.connect("127.0.0.1", c.ports.get(b.id)!)
+    const data = randomBytes(1000)
+    await expect(conn.call("block/put", { hash: "zz", data })).rejects.toThrow(/malformed block\/put/)
+    await expect(conn.call("block/put", { hash: sha(data), data: "text" })).rejects.toThrow(/malformed block\/put/)
+    await expect(conn.call("block/put", { hash: sha(randomBytes(8)), data })).rejects.toThrow(/does not match hash/)
+    await expect(conn.call("block/get", [1, 2, 3])).rejects.toThrow(/malformed block\/get/)
+    await expect(conn.call("block/need", { hashes: Array.from({ length: 2000 }, () => sha(data)) })).rejects.toThrow(/malformed block\/need/)
+    expect(await conn.call("block/need", { hashes: [sha(data)] })).toEqual({ answers: ["need"] })
+    const hash = await a.manager.put(data)
+    expect(await conn.call("block/need", { hashes: [hash] })).toEqual({ answers: ["have"] })
+    expect(Buffer.compare(await b.manager.get(hash), data)).toBe(0)
+    await expect(a.manager.get("not-a-hash")).rejects.toThrow(/not a block hash/)
+    await expect(a.manager.get(hash, { start: 5, end: 2000 })).rejects.toThrow(/outside block of 1000 bytes/)
+  })
+
   it("a block whose count drops to zero is deleted only after the delay, and a new reference in between keeps it", async () => {
     const clock = { now: 1_000_000 }
     const delay = 60_000
