@@ -78,6 +78,19 @@ describe("block layer on three loopback nodes", () => {
     await expect(reader.manager.get(hash)).rejects.toThrow(/does not match the hash/)
   })
 
+  it("a read hedges to the next holder while a slow holder has not answered, and cancels the slow request", async () => {
+    // RPC timeout far beyond the test's give-up bound: only hedging can answer in time.
+    const c = await start(3, (ids) => fixedPlacement(ids, 2, 3), { rpcTimeoutMs: 600_000, hedgeDelayMs: 50 })
+    const [reader, slow, honest] = c.nodes as [TestNode, TestNode, TestNode]
+    const data = dataWhere(3, 50_000, (p) => p === 1) // held by [slow, honest], slow asked first
+    const hash = await honest.manager.put(data)
+    let cancelled = false
+    slow.rpc.handle("block/get", (_body, _from, signal) => new Promise((resolve) => signal.addEventListener("abort", () => ((cancelled = true), resolve({ missing: true })))))
+    const got = await Promise.race([reader.manager.get(hash), new Promise<never>((_, reject) => setTimeout(() => reject(new Error("no hedge")), 30_000))])
+    expect(Buffer.compare(got, data)).toBe(0)
+    await eventually(() => cancelled, "the slow request to be cancelled")
+  })
+
   it("scrub finds a corrupted block file, moves it aside and repairs it from a replica", async () => {
     const c = await start(3, (ids) => fixedPlacement(ids, 3, 16))
     const [a, , victim] = c.nodes as [TestNode, TestNode, TestNode]

@@ -1,5 +1,5 @@
 // The block layer's local parts: the byte budget, the LMDB resync queue and refcount
-// table (across a reopen), and the block store's listing and quarantine.
+// table (across a reopen), the need batcher, and the block store's listing and quarantine.
 import { randomBytes } from "node:crypto"
 import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -7,8 +7,9 @@ import { join } from "node:path"
 import fc from "fast-check"
 import { afterEach, describe, expect, it } from "vitest"
 import { BlockStore } from "../../src/node/block-store.ts"
-import { sha256Hex } from "../../src/node/blocks/block-messages.ts"
+import { MAX_NEED_BATCH, sha256Hex } from "../../src/node/blocks/block-messages.ts"
 import { ByteBudget } from "../../src/node/blocks/byte-budget.ts"
+import { NeedBatcher } from "../../src/node/blocks/need-batcher.ts"
 import { RefcountTable } from "../../src/node/blocks/refcount-table.ts"
 import { ResyncQueue } from "../../src/node/blocks/resync-queue.ts"
 import { openMetadataDb } from "../../src/node/metadata-db.ts"
@@ -157,5 +158,35 @@ describe("block store listing and quarantine", () => {
     expect(await store.readAll(hashes[0]!)).toBeUndefined()
     expect((await readdir(join(store.dir, "corrupted"))).length).toBe(1)
     expect(await store.quarantine(hashes[0]!)).toBeUndefined()
+  })
+})
+
+describe("need batcher", () => {
+  it("sends the questions of one turn to a node as one call, splitting at the batch limit, and fails them together", async () => {
+    const calls: Array<{ to: string; hashes: string[] }> = []
+    let fail = false
+    const rpc = {
+      self: "me",
+      handle: () => {},
+      call: async (to: string, _e: string, payload: unknown) => {
+        const hashes = (payload as { hashes: string[] }).hashes
+        calls.push({ to, hashes })
+        if (fail) throw new Error("unreachable")
+        return { answers: hashes.map((x) => (x === h(0) ? "have" : "need")) }
+      },
+    }
+    const b = new NeedBatcher(rpc, 1000)
+    const answers = await Promise.all([b.ask("x", h(0)), b.ask("x", h(1)), b.ask("y", h(2))])
+    expect(answers).toEqual(["have", "need", "need"])
+    expect(calls.map((c) => [c.to, c.hashes.length])).toEqual([
+      ["x", 2],
+      ["y", 1],
+    ])
+    calls.length = 0
+    await Promise.all(Array.from({ length: MAX_NEED_BATCH + 3 }, (_, i) => b.ask("x", h(i + 1))))
+    expect(calls.map((c) => c.hashes.length)).toEqual([MAX_NEED_BATCH, 3])
+    fail = true
+    const failed = await Promise.allSettled([b.ask("x", h(1)), b.ask("x", h(2))])
+    expect(failed.map((r) => r.status)).toEqual(["rejected", "rejected"])
   })
 })

@@ -48,6 +48,7 @@ export interface BlockManagerOptions {
   readonly maxParallelReads?: number
   readonly rpcTimeoutMs?: number
   readonly retry?: RetryPolicy
+  /** Checks run at once (they mostly wait on peers; their buffers come from the byte budget). */
   readonly resyncWorkers?: number
   /** Start a scrub pass this often (none if undefined). */
   readonly scrubIntervalMs?: number
@@ -97,7 +98,7 @@ export class BlockManager {
     this.queue = new ResyncQueue(options.db, options.retry ?? defaultRetryPolicy)
     this.budget = new ByteBudget(options.bufferBytes ?? 256 << 20)
     this.meta = options.db.table<string>("blocks_meta")
-    this.resync = new ResyncWorker(this.resyncContext(), options.resyncWorkers ?? 2)
+    this.resync = new ResyncWorker(this.resyncContext(), options.resyncWorkers ?? 8)
 
     this.rpc.handle(Endpoint.put, (_from, payload) => this.servePut(payload))
     this.rpc.handle(Endpoint.get, (_from, payload) => this.serveGet(payload))

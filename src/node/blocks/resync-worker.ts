@@ -8,8 +8,8 @@ import type { NodeId } from "../../core/machine.ts"
 import type { BlockStore } from "../block-store.ts"
 import type { ClusterRpc } from "../cluster/interfaces.ts"
 import { Priority } from "../rpc/rpc-connection.ts"
-import { decodeNeedReply, Endpoint } from "./block-messages.ts"
 import type { ByteBudget } from "./byte-budget.ts"
+import { NeedBatcher } from "./need-batcher.ts"
 import type { RefcountTable } from "./refcount-table.ts"
 import type { ResyncQueue } from "./resync-queue.ts"
 
@@ -43,10 +43,14 @@ export class ResyncWorker {
   /** Counts of finished checks by action, and failures (for metrics and tests). */
   readonly counts: Record<ResyncAction | "failed", number> = { delete: 0, fetch: 0, offload: 0, replicate: 0, nothing: 0, failed: 0 }
 
+  private readonly needs: NeedBatcher
+
   constructor(
     private readonly ctx: ResyncContext,
     private readonly workers: number,
-  ) {}
+  ) {
+    this.needs = new NeedBatcher(ctx.rpc, ctx.rpcTimeoutMs)
+  }
 
   schedule(hashes: Iterable<string>, at: number): void {
     const fresh: string[] = []
@@ -180,10 +184,7 @@ export class ResyncWorker {
     await Promise.all(
       nodes.map(async (node) => {
         try {
-          const raw = await ctx.rpc.call(node, Endpoint.need, { hashes: [hash] }, { priority: Priority.background, timeoutMs: ctx.rpcTimeoutMs })
-          const reply = decodeNeedReply(raw)
-          if (!reply.ok || reply.value.answers.length !== 1) throw new Error("malformed need reply")
-          const answer = reply.value.answers[0]
+          const answer = await this.needs.ask(node, hash)
           if (answer === "need") needing.push(node)
           else if (answer === "not-mine") throw new Error("does not hold the block's partition (layout not there yet?)")
         } catch (e) {
