@@ -56,8 +56,18 @@ export class BlockStore {
     } finally {
       await fh.close()
     }
-    await mkdir(join(this.dir, hash.slice(0, 2), hash.slice(2, 4)), { recursive: true })
+    const dir = join(this.dir, hash.slice(0, 2), hash.slice(2, 4))
+    await mkdir(dir, { recursive: true })
     await rename(tmp, path)
+    if (this.fsync) {
+      // The rename is durable only once the directory entry is (as Garage does with data_fsync).
+      const d = await open(dir, "r")
+      try {
+        await d.sync()
+      } finally {
+        await d.close()
+      }
+    }
   }
 
   /** Bytes [start, end) of a block. */
