@@ -2,14 +2,17 @@
 // and block files on disk: replicated puts with a node down and resync after its restart,
 // hedged reads past a lying holder, scrub repair, blocks following a layout change, and
 // refcount-delayed deletion.
+import { type ChildProcess, spawn } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
-import { readdir, readFile, writeFile } from "node:fs/promises"
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
+import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { BlockStore } from "../../src/node/block-store.ts"
 import { afterEach, describe, expect, it } from "vitest"
 import { BlockUnavailableError } from "../../src/node/blocks/hedged-fetch.ts"
 import { WriteQuorumError } from "../../src/node/blocks/replicated-write.ts"
 import { partitionOf, type Placement } from "../../src/node/cluster/interfaces.ts"
-import { eventually, fixedPlacement, TestCluster, type TestNode, transitionPlacement } from "./helpers.ts"
+import { eventually, fixedPlacement, secret, TestCluster, type TestNode, transitionPlacement } from "./helpers.ts"
 
 const clusters: TestCluster[] = []
 afterEach(async () => {
@@ -223,5 +226,50 @@ describe("block layer on three loopback nodes", () => {
     const small = await start(1, (ids) => fixedPlacement(ids, 1, 4), { maxBlockBytes: 15 })
     await expect(small.nodes[0]!.manager.put(chunks())).rejects.toThrow(/exceeds the maximum of 15/)
     expect(small.nodes[0]!.manager.budget.inUse).toBe(0)
+  })
+
+  it("a storage node killed with SIGKILL during a burst of puts keeps every block it acknowledged, and no partial file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pollen-blocks-kill-"))
+    const spawnNode = (port: number) =>
+      new Promise<{ child: ChildProcess; id: string; port: number }>((resolve, reject) => {
+        const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "storage-node-process.ts"), dir, String(port), secret.toString("hex")], {
+          stdio: ["ignore", "pipe", "inherit"],
+        })
+        child.once("exit", (code) => reject(new Error(`storage node exited with ${code}`)))
+        child.stdout!.on("data", (b: Buffer) => {
+          const m = /ready (\w+) (\d+)/.exec(b.toString())
+          if (m) resolve({ child, id: m[1]!, port: Number(m[2]) })
+        })
+      })
+    let node = await spawnNode(0)
+    try {
+      // The putter is a gateway: rf 1 on the storage node, so a put returns only after that node acknowledged.
+      const c = await start(1, () => fixedPlacement([node.id], 1, 16), { rpcTimeoutMs: 10_000 })
+      c.ports.set(node.id, node.port)
+      const gateway = c.nodes[0]!.manager
+      const acked = new Map<string, Buffer>()
+      const burst = Array.from({ length: 4 }, async () => {
+        for (;;) {
+          const data = randomBytes(64 * 1024 + Math.floor(Math.random() * 100_000))
+          try {
+            acked.set(await gateway.put(data), data)
+          } catch {
+            return // the node is gone
+          }
+        }
+      })
+      await eventually(() => acked.size >= 10, "some acknowledged puts")
+      node.child.kill("SIGKILL")
+      await Promise.all(burst)
+      node = await spawnNode(node.port)
+      const store = new BlockStore(join(dir, "blocks"), true)
+      for (const [hash, data] of acked) expect(Buffer.compare((await store.readAll(hash)) ?? Buffer.alloc(0), data)).toBe(0)
+      // Whatever else is on disk is whole: a block file is complete or absent.
+      for await (const hash of store.list()) expect(sha((await store.readAll(hash))!)).toBe(hash)
+      for (const [hash, data] of acked) expect(Buffer.compare(await gateway.get(hash), data)).toBe(0)
+    } finally {
+      node.child.kill("SIGKILL")
+      await rm(dir, { recursive: true, force: true })
+    }
   })
 })
