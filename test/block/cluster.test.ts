@@ -205,7 +205,40 @@ describe("block layer on three loopback nodes", () => {
     clock.now += delay / 2 // past the second deadline
     await settle()
     expect(await nowhere()).toBe(true)
+    // The zero count stays one more delay as a tombstone (peers asking hear "unwanted"), then goes.
+    for (const n of c.nodes) expect(n.manager.rc.get(hash)).toEqual({ count: 0, deletableAt: 1_000_000 + delay / 2 + delay })
+    clock.now += delay
+    await settle()
     for (const n of c.nodes) expect(n.manager.rc.get(hash)).toBeUndefined()
+  })
+
+  it("a holder whose count is behind does not resurrect a block the other holders deleted as unreferenced", async () => {
+    const clock = { now: 1_000_000 }
+    const delay = 60_000
+    const c = await start(3, (ids) => fixedPlacement(ids, 3, 16), { now: () => clock.now, deleteDelayMs: delay })
+    const [late, b, d] = c.nodes as [TestNode, TestNode, TestNode]
+    const hash = await b.manager.put(randomBytes(4096))
+    await eventually(async () => (await holds(late, hash)) && (await holds(d, hash)), "three replicas")
+    const settle = () => Promise.all(c.nodes.map((n) => n.manager.settle()))
+    for (const n of c.nodes) await n.manager.incref(hash)
+    b.manager.decref(hash)
+    d.manager.decref(hash)
+    clock.now += delay / 2
+    late.manager.decref(hash) // the same reference removal, reaching this holder later
+    clock.now += delay / 2 + 1
+    await settle()
+    expect(await holds(b, hash)).toBe(false)
+    expect(await holds(d, hash)).toBe(false)
+    // The late holder re-checks the block (as after a layout change): the others answer "unwanted".
+    late.manager.resync.schedule([hash], clock.now)
+    await settle()
+    expect(late.manager.resync.counts.replicate).toBeGreaterThan(0)
+    expect(await holds(late, hash)).toBe(true)
+    expect(await holds(b, hash)).toBe(false)
+    expect(await holds(d, hash)).toBe(false)
+    clock.now += delay / 2
+    await settle()
+    expect(await holds(late, hash)).toBe(false)
   })
 
   it("puts wait for buffer space: memory held by blocks in flight stays within the budget", async () => {

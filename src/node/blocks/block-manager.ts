@@ -7,6 +7,7 @@
 import type { NodeId } from "../../core/machine.ts"
 import { defaultRetryPolicy, type RetryPolicy } from "../../core/block/retry-policy.ts"
 import { readOrder } from "../../core/block/read-order.ts"
+import { isDeletable } from "../../core/block/refcount.ts"
 import type { BlockStore } from "../block-store.ts"
 import { type ClusterRpc, partitionOf, type Placement } from "../cluster/interfaces.ts"
 import type { MetadataDb } from "../metadata-db.ts"
@@ -238,7 +239,11 @@ export class BlockManager {
     const req = decodeNeedRequest(payload)
     if (!req.ok) throw new BlockError(`malformed block/need: ${req.error.slice(0, 200)}`)
     const answers = await Promise.all(
-      req.value.hashes.map(async (h): Promise<NeedAnswer> => ((await this.store.has(h)) ? "have" : this.isHolder(h) ? "need" : "not-mine")),
+      req.value.hashes.map(async (h): Promise<NeedAnswer> => {
+        if (await this.store.has(h)) return "have"
+        if (isDeletable(this.rc.get(h), this.now())) return "unwanted"
+        return this.isHolder(h) ? "need" : "not-mine"
+      }),
     )
     return { answers }
   }
@@ -308,6 +313,7 @@ export class BlockManager {
       queue: this.queue,
       budget: this.budget,
       maxBlockBytes: this.maxBlockBytes,
+      deleteDelayMs: this.deleteDelayMs,
       rpcTimeoutMs: this.rpcTimeoutMs,
       now: this.now,
       log: this.log,

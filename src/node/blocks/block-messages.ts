@@ -18,8 +18,12 @@ export const GetReply = Schema.Union([Schema.Struct({ data: Schema.Uint8Array })
 /** At most this many hashes per need query. */
 export const MAX_NEED_BATCH = 1024
 export const NeedRequest = Schema.Struct({ hashes: Schema.Array(BlockHash).check(Schema.isMaxLength(MAX_NEED_BATCH)) })
-/** Per hash: the peer has it, holds its partition and lacks it, or does not hold its partition. */
-export const NeedAnswer = Schema.Literals(["have", "need", "not-mine"])
+/**
+ * Per hash: the peer has it; holds its partition and lacks it; deleted it as unreferenced
+ * (its count has been 0 for the delay: sending it again would only resurrect garbage); or
+ * does not hold its partition.
+ */
+export const NeedAnswer = Schema.Literals(["have", "need", "unwanted", "not-mine"])
 export type NeedAnswer = typeof NeedAnswer.Type
 export const NeedReply = Schema.Struct({ answers: Schema.Array(NeedAnswer) })
 

@@ -22,6 +22,8 @@ export interface ResyncContext {
   readonly queue: ResyncQueue
   readonly budget: ByteBudget
   readonly maxBlockBytes: number
+  /** Also how long the count of a deleted block is kept, so peers can tell it was garbage. */
+  readonly deleteDelayMs: number
   readonly rpcTimeoutMs: number
   readonly now: () => number
   readonly log: (line: string) => void
@@ -112,9 +114,9 @@ export class ResyncWorker {
       this.counts[action]++
       if (!this.closed) {
         this.ctx.queue.done(hash, at)
-        // One entry per hash holds the earliest time only: a deletion due later needs its own entry.
-        const rc = this.ctx.rc.get(hash)
-        if (rc?.count === 0 && rc.deletableAt !== undefined && rc.deletableAt > this.ctx.now()) this.ctx.queue.enqueue(hash, rc.deletableAt)
+        // One entry per hash holds the earliest time only: what is due later is queued again here.
+        const next = this.followUp(hash)
+        if (next !== undefined) this.ctx.queue.enqueue(hash, next)
       }
     } catch (e) {
       this.counts.failed++
@@ -146,7 +148,9 @@ export class ResyncWorker {
     switch (action) {
       case "delete": {
         const removed = await ctx.store.removeIf(hash, () => isDeletable(ctx.rc.get(hash), ctx.now()))
-        if (removed) ctx.rc.forget(hash)
+        // The zero count stays as a tombstone for another delay (peers asking get "unwanted"), then goes.
+        const since = ctx.rc.get(hash)?.deletableAt ?? 0
+        if (removed && ctx.now() >= since + ctx.deleteDelayMs) ctx.rc.forget(hash)
         break
       }
       case "fetch": {
@@ -176,6 +180,16 @@ export class ResyncWorker {
     return action
   }
 
+  /** When this block needs another look: its deletion deadline, or the end of its tombstone. */
+  private followUp(hash: string): number | undefined {
+    const rc = this.ctx.rc.get(hash)
+    if (rc?.count !== 0 || rc.deletableAt === undefined) return undefined
+    const now = this.ctx.now()
+    if (rc.deletableAt > now) return rc.deletableAt
+    const end = rc.deletableAt + this.ctx.deleteDelayMs
+    return end > now ? end : undefined
+  }
+
   /** Makes sure each node has the block: asks which need it, sends it to those. Throws unless every node confirmed. */
   private async giveTo(hash: string, nodes: ReadonlyArray<NodeId>): Promise<void> {
     const { ctx } = this
@@ -186,6 +200,7 @@ export class ResyncWorker {
         try {
           const answer = await this.needs.ask(node, hash)
           if (answer === "need") needing.push(node)
+          // "unwanted": that holder found the block unreferenced and deleted it; nothing to send.
           else if (answer === "not-mine") throw new Error("does not hold the block's partition (layout not there yet?)")
         } catch (e) {
           problems.push(`${node.slice(0, 8)}: ${(e as Error).message}`)
