@@ -113,6 +113,8 @@ describe("block layer on three loopback nodes", () => {
     expect(aside.map((f) => f.split(".")[0])).toEqual([hash])
     expect(Buffer.compare(await readFile(join(victim.store.dir, "corrupted", aside[0]!)), bad)).toBe(0)
     expect((await victim.manager.scrub()).corrupted).toEqual([])
+    expect(victim.manager.metricLines()).toContain("block_corrupted_counter 1")
+    expect(victim.manager.metricLines()).toContain('block_resync_counter{action="fetch"} 1')
     expect(victim.manager.rc.isLost(hash)).toBe(false)
   })
 

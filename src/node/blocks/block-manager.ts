@@ -82,6 +82,8 @@ export class BlockManager {
   private readonly background = new Set<Promise<unknown>>()
   private rescanWanted = false
   private closed = false
+  /** Totals since start, for metrics. */
+  readonly totals = { putBlocks: 0, putBytes: 0, getBlocks: 0, getBytes: 0, corruptBlocks: 0 }
 
   constructor(options: BlockManagerOptions) {
     this.rpc = options.rpc
@@ -150,6 +152,8 @@ export class BlockManager {
       })
     this.background.add(rest)
     await write.quorum
+    this.totals.putBlocks++
+    this.totals.putBytes += data.length
     return hash
   }
 
@@ -162,6 +166,8 @@ export class BlockManager {
       data = await this.fetchRemote(hash, Priority.normal)
       if (this.isHolder(hash)) this.resync.schedule([hash], this.now())
     }
+    this.totals.getBlocks++
+    this.totals.getBytes += data.length
     const start = range.start ?? 0
     const end = range.end ?? data.length
     if (!(Number.isInteger(start) && Number.isInteger(end) && 0 <= start && start <= end && end <= data.length)) {
@@ -188,6 +194,25 @@ export class BlockManager {
   /** Reads every local block, moves corrupt ones aside and queues their repair. */
   scrub(): Promise<ScrubReport> {
     return scrubBlocks(this.store, (hash) => this.onCorrupt(hash), () => this.closed)
+  }
+
+  /** Prometheus lines for RequestMetrics.render(extra). */
+  metricLines(): string[] {
+    const lines: string[] = []
+    const gauge = (name: string, help: string, value: number, type = "gauge") =>
+      lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`, `${name} ${value}`)
+    gauge("block_resync_queue_length", "Blocks queued for a resync check.", this.queue.length)
+    gauge("block_resync_errored_blocks", "Blocks whose last resync check failed.", this.queue.errored)
+    gauge("block_ram_buffer_used_bytes", "Block bytes held by puts and resync.", this.budget.inUse)
+    gauge("block_ram_buffer_waiting", "Puts and resync checks waiting for buffer space.", this.budget.waiting)
+    gauge("block_put_counter", "Blocks stored through put.", this.totals.putBlocks, "counter")
+    gauge("block_bytes_written", "Bytes stored through put.", this.totals.putBytes, "counter")
+    gauge("block_get_counter", "Blocks read through get.", this.totals.getBlocks, "counter")
+    gauge("block_bytes_read", "Bytes read through get.", this.totals.getBytes, "counter")
+    gauge("block_corrupted_counter", "Corrupt block files found (scrub or read).", this.totals.corruptBlocks, "counter")
+    lines.push("# HELP block_resync_counter Finished resync checks by action.", "# TYPE block_resync_counter counter")
+    for (const [action, n] of Object.entries(this.resync.counts)) lines.push(`block_resync_counter{action="${action}"} ${n}`)
+    return lines
   }
 
   /** Whether the block file is on this node's disk. */
@@ -298,6 +323,7 @@ export class BlockManager {
   }
 
   private async onCorrupt(hash: string): Promise<void> {
+    this.totals.corruptBlocks++
     const moved = await this.store.quarantine(hash)
     this.log(`blocks: block ${hash.slice(0, 12)} is corrupt${moved === undefined ? "" : `, moved to ${moved}`}; repairing from a replica`)
     this.rc.markLost(hash, this.now())

@@ -81,6 +81,11 @@ export class ResyncQueue {
     return this.failures.get(hash) ?? 0
   }
 
+  /** Hashes whose last check failed (Garage's block_resync_errored_blocks). */
+  get errored(): number {
+    return this.failures.getCount()
+  }
+
   get length(): number {
     return this.dueAt.getCount()
   }
