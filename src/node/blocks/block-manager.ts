@@ -140,8 +140,9 @@ export class BlockManager {
     )
     const rest = write.settled
       .then(async (failed) => {
-        if (failed.length === 0 || this.closed) return
+        if (failed.length === 0) return
         // Hinted handoff: keep a copy here and let the resync queue deliver it (then drop it if not ours).
+        // Also while closing: close() waits for this, so the missing replica is in the queue on disk.
         if (!(await this.store.has(hash))) await this.store.write(hash, data)
         this.resync.schedule([hash], this.now())
       })
