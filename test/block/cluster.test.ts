@@ -118,6 +118,16 @@ describe("block layer on three loopback nodes", () => {
     expect(victim.manager.rc.isLost(hash)).toBe(false)
   })
 
+  it("the periodic scrub finds and repairs a corrupted block on its own", async () => {
+    const c = await start(2, (ids) => fixedPlacement(ids, 2, 4), { scrubIntervalMs: 100 })
+    const [a, victim] = c.nodes as [TestNode, TestNode]
+    const data = randomBytes(5000)
+    const hash = await a.manager.put(data)
+    await writeFile(victim.store.pathOf(hash), Buffer.alloc(5000))
+    await eventually(() => victim.manager.totals.corruptBlocks === 1, "the scrub to find the corrupt file")
+    await eventually(() => holds(victim, hash), "the repaired block")
+  })
+
   it("after a layout change blocks reach their new holders, and old holders release them once the old version is retired", async () => {
     const partitions = 8
     const c = await start(3, (ids) => fixedPlacement(ids, 2, partitions))

@@ -51,8 +51,10 @@ export interface BlockManagerOptions {
   readonly retry?: RetryPolicy
   /** Checks run at once (they mostly wait on peers; their buffers come from the byte budget). */
   readonly resyncWorkers?: number
-  /** Start a scrub pass this often (none if undefined). */
+  /** Start a scrub pass this long after the previous one finished, across restarts (none if undefined; Garage: 25 days). */
   readonly scrubIntervalMs?: number
+  /** Pause between two blocks of a scrub, so it leaves the disk to requests (default 0). */
+  readonly scrubPauseMs?: number
 }
 
 export class BlockError extends Error {}
@@ -77,6 +79,7 @@ export class BlockManager {
   private readonly rtt = new Map<NodeId, number>()
   private readonly unsubscribe: () => void
   private scrubTimer: NodeJS.Timeout | undefined
+  private readonly scrubPauseMs: number
   private scanning: Promise<void> | undefined
   /** Replica writes still running after their put returned (awaited by close). */
   private readonly background = new Set<Promise<unknown>>()
@@ -97,6 +100,7 @@ export class BlockManager {
     this.hedgeDelayMs = options.hedgeDelayMs ?? 500
     this.maxParallelReads = options.maxParallelReads ?? 2
     this.rpcTimeoutMs = options.rpcTimeoutMs ?? 30_000
+    this.scrubPauseMs = options.scrubPauseMs ?? 0
     this.rc = new RefcountTable(options.db)
     this.queue = new ResyncQueue(options.db, options.retry ?? defaultRetryPolicy)
     this.budget = new ByteBudget(options.bufferBytes ?? 256 << 20)
@@ -194,7 +198,7 @@ export class BlockManager {
 
   /** Reads every local block, moves corrupt ones aside and queues their repair. */
   scrub(): Promise<ScrubReport> {
-    return scrubBlocks(this.store, (hash) => this.onCorrupt(hash), () => this.closed)
+    return scrubBlocks(this.store, (hash) => this.onCorrupt(hash), () => this.closed, this.scrubPauseMs)
   }
 
   /** Prometheus lines for RequestMetrics.render(extra). */
@@ -394,12 +398,19 @@ export class BlockManager {
   }
 
   private scheduleScrub(intervalMs: number): void {
+    // The time of the last finished pass is kept in LMDB, so restarts do not postpone scrubs forever.
+    const last = Number(this.meta.get("scrub_done_at") ?? this.now())
+    if (this.meta.get("scrub_done_at") === undefined) this.meta.putSync("scrub_done_at", String(last))
+    const wait = Math.max(0, last + intervalMs - this.now())
     this.scrubTimer = setTimeout(() => {
       void this.scrub()
-        .then((r) => r.corrupted.length > 0 && this.log(`blocks: scrub checked ${r.checked} blocks, ${r.corrupted.length} corrupt`))
+        .then((r) => {
+          if (!this.closed) this.meta.putSync("scrub_done_at", String(this.now()))
+          this.log(`blocks: scrub checked ${r.checked} blocks, ${r.corrupted.length} corrupt`)
+        })
         .catch((e: unknown) => this.log(`blocks: scrub failed: ${(e as Error).message}`))
         .finally(() => this.closed || this.scheduleScrub(intervalMs))
-    }, intervalMs)
+    }, Math.min(wait, 2 ** 31 - 1))
     this.scrubTimer.unref()
   }
 

@@ -12,6 +12,7 @@ export const scrubBlocks = async (
   store: BlockStore,
   onCorrupt: (hash: string) => Promise<void>,
   stop: () => boolean,
+  pauseMs = 0,
 ): Promise<ScrubReport> => {
   let checked = 0
   const corrupted: string[] = []
@@ -24,6 +25,7 @@ export const scrubBlocks = async (
       corrupted.push(hash)
       await onCorrupt(hash)
     }
+    if (pauseMs > 0) await new Promise((r) => setTimeout(r, pauseMs))
   }
   return { checked, corrupted }
 }
