@@ -156,7 +156,8 @@ export class TestCluster {
       db: node.db,
       log: (line) => node.logs.push(line),
       hedgeDelayMs: 50,
-      rpcTimeoutMs: 2_000,
+      // Generous: the CI machine may be loaded; a timeout here would fail a quorum, not test one.
+      rpcTimeoutMs: 10_000,
       retry: { baseMs: 20, capMs: 200 },
       ...this.managerOptions,
     })
@@ -187,7 +188,7 @@ export class TestCluster {
 }
 
 /** Polls `check` until it holds (no timing in assertions: only a generous give-up bound). */
-export const eventually = async (check: () => boolean | Promise<boolean>, what: string, limitMs = 20_000): Promise<void> => {
+export const eventually = async (check: () => boolean | Promise<boolean>, what: string, limitMs = 60_000): Promise<void> => {
   const deadline = Date.now() + limitMs
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
