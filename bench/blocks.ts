@@ -33,9 +33,16 @@ const pool = async <T>(items: readonly T[], f: (x: T) => Promise<void>): Promise
 }
 const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((p / 100) * xs.length))]!.toFixed(1)
 
+/** CPU time of this process (all four nodes) per MiB moved: comparable across machine loads. */
+let cpuMark = process.cpuUsage()
+const cpuSince = () => {
+  const d = process.cpuUsage(cpuMark)
+  cpuMark = process.cpuUsage()
+  return (d.user + d.system) / 1000
+}
 const report = (what: string, size: number, n: number, ms: number, lat: number[]) =>
   console.log(
-    `${what.padEnd(34)} ${n} x ${size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`}: ${(n / (ms / 1000)).toFixed(0)} ops/s, ${((n * size) / MiB / (ms / 1000)).toFixed(1)} MiB/s, p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms`,
+    `${what.padEnd(34)} ${n} x ${size >= MiB ? `${size / MiB} MiB` : `${size / 1024} KiB`}: ${(n / (ms / 1000)).toFixed(0)} ops/s, ${((n * size) / MiB / (ms / 1000)).toFixed(1)} MiB/s, p50 ${pct(lat, 50)} ms, p99 ${pct(lat, 99)} ms, CPU ${(cpuSince() / ((n * size) / MiB)).toFixed(0)} ms/MiB`,
   )
 
 const main = async () => {
@@ -54,14 +61,17 @@ const main = async () => {
   for (const { size, n } of cases) {
     const blocks = Array.from({ length: n }, () => randomBytes(size))
     const hashes: string[] = []
+    cpuSince()
     let t = performance.now()
     let lat = await pool(blocks, async (b) => void hashes.push(await gateway.put(b)))
     const putMs = performance.now() - t
     report("put via gateway (rf 3, quorum 2)", size, n, putMs, lat)
+    cpuSince()
     t = performance.now()
     lat = await pool(hashes, async (h) => void (await gateway.get(h)))
     report("get via gateway (remote, verified)", size, n, performance.now() - t, lat)
     const other = blocks.map((b) => Buffer.concat([b, Buffer.from([1])]))
+    cpuSince()
     t = performance.now()
     lat = await pool(other, (b) => base.write(sha256Hex(b), b))
     report("baseline: local BlockStore.write", size, n, performance.now() - t, lat)
