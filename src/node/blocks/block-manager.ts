@@ -386,14 +386,16 @@ export class BlockManager {
   private async queueEverything(): Promise<void> {
     const now = this.now()
     let batch: string[] = []
-    for await (const h of this.store.list()) {
+    const add = (h: string) => {
       batch.push(h)
       if (batch.length >= 512) {
         this.resync.schedule(batch, now)
         batch = []
       }
     }
-    batch.push(...this.rc.referenced(), ...this.rc.lost())
+    for await (const h of this.store.list()) add(h)
+    for (const h of this.rc.referenced()) add(h)
+    for (const h of this.rc.lost()) add(h)
     this.resync.schedule(batch, now)
   }
 
