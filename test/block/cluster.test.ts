@@ -4,7 +4,7 @@
 // refcount-delayed deletion.
 import { type ChildProcess, spawn } from "node:child_process"
 import { createHash, randomBytes } from "node:crypto"
-import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises"
+import { mkdtemp, readdir, readFile, rm, unlink as unlinkFile, writeFile } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { BlockStore } from "../../src/node/block-store.ts"
@@ -222,6 +222,21 @@ describe("block layer on three loopback nodes", () => {
     clock.now += delay
     await settle()
     for (const n of c.nodes) expect(n.manager.rc.get(hash)).toBeUndefined()
+  })
+
+  it("a reference to a block a holder lacks makes it fetch the block; a non-holder fetches nothing", async () => {
+    const c = await start(3, (ids) => fixedPlacement(ids, 2, 3))
+    const [outsider, x, y] = c.nodes as [TestNode, TestNode, TestNode]
+    const data = dataWhere(3, 30_000, (p) => p === 1) // held by x and y
+    const hash = await x.manager.put(data)
+    await unlinkFile(y.store.pathOf(hash)) // y lost its disk, or the reference row reached a new holder first
+    await y.manager.incref(hash)
+    await eventually(() => holds(y, hash), "y to fetch the referenced block")
+    await outsider.manager.incref(hash)
+    await outsider.manager.settle()
+    expect(await outsider.manager.hasLocal(hash)).toBe(false)
+    expect(outsider.manager.resync.counts.nothing).toBeGreaterThan(0) // it did check
+    expect(outsider.manager.resync.counts.fetch).toBe(0)
   })
 
   it("a holder whose count is behind does not resurrect a block the other holders deleted as unreferenced", async () => {
