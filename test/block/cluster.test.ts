@@ -160,6 +160,46 @@ describe("block layer on three loopback nodes", () => {
     for (const [hash, data] of blocks) for (const n of c.nodes) expect(Buffer.compare(await n.manager.get(hash), data)).toBe(0)
   })
 
+  it("layout 3 → 4 → 3 nodes with puts and reads during each transition: every block ends on exactly its holders", async () => {
+    const partitions = 16
+    const c = await start(4, (ids) => fixedPlacement(ids.slice(0, 3), 2, partitions))
+    const ids = c.nodes.map((n) => n.id)
+    const three = fixedPlacement(ids.slice(0, 3), 2, partitions)
+    const four = fixedPlacement([ids[3]!, ...ids.slice(0, 3)], 2, partitions)
+    const blocks = new Map<string, Buffer>()
+    let i = 0
+    const workload = async () => {
+      for (let k = 0; k < 6; k++) {
+        const d = randomBytes(8_000 + i)
+        blocks.set(await c.nodes[i++ % 4]!.manager.put(d), d)
+      }
+      for (const [hash, data] of blocks) expect(Buffer.compare(await c.nodes[i % 4]!.manager.get(hash), data)).toBe(0)
+    }
+    const placedAs = async (p: Placement): Promise<boolean> => {
+      for (const hash of blocks.keys()) {
+        const want = new Set(holdersIn(p, hash))
+        for (const n of c.nodes) if ((await holds(n, hash)) !== want.has(n.id)) return false
+      }
+      return true
+    }
+    const setAll = (p: Placement) => c.nodes.forEach((n) => n.placement.set(p))
+    await workload()
+    for (const [from, to] of [
+      [three, four],
+      [four, three],
+    ] as const) {
+      const both = transitionPlacement([from, to])
+      setAll(both)
+      await workload()
+      await eventually(() => placedAs(both), "blocks on the holders of both versions")
+      setAll(to)
+      await workload()
+      await eventually(() => placedAs(to), "blocks only on the holders of the new version")
+    }
+    expect(blocks.size).toBe(30)
+    expect(await c.nodes[3]!.store.list()[Symbol.asyncIterator]().next()).toEqual({ done: true, value: undefined })
+  })
+
   it("malformed peer requests get a precise error and leave the node serving", async () => {
     const c = await start(2, (ids) => fixedPlacement(ids, 2, 4))
     const [a, b] = c.nodes as [TestNode, TestNode]
