@@ -11,7 +11,8 @@ import { BlockStore } from "../../src/node/block-store.ts"
 import { afterEach, describe, expect, it } from "vitest"
 import { BlockUnavailableError } from "../../src/node/blocks/hedged-fetch.ts"
 import { WriteQuorumError } from "../../src/node/blocks/replicated-write.ts"
-import { partitionOf, type Placement } from "../../src/node/cluster/interfaces.ts"
+import { blockPartitionOf } from "../../src/node/blocks/block-messages.ts"
+import type { Placement } from "../../src/node/cluster/interfaces.ts"
 import { eventually, fixedPlacement, secret, TestCluster, type TestNode, transitionPlacement } from "./helpers.ts"
 
 const clusters: TestCluster[] = []
@@ -29,12 +30,12 @@ const holds = async (n: TestNode, hash: string): Promise<boolean> => {
   const data = await n.store.readAll(hash)
   return data !== undefined && sha(data) === hash
 }
-const holdersIn = (p: Placement, hash: string): string[] => [...new Set(p.writeSets(partitionOf(Buffer.from(hash, "hex"), p.partitionCount)).flat())]
+const holdersIn = (p: Placement, hash: string): string[] => [...new Set(p.writeSets(blockPartitionOf(hash, p.partitionCount)).flat())]
 /** Random data whose block lands in a partition for which `pick` holds. */
 const dataWhere = (partitions: number, size: number, pick: (p: number) => boolean): Buffer => {
   for (;;) {
     const d = randomBytes(size)
-    if (pick(partitionOf(Buffer.from(sha(d), "hex"), partitions))) return d
+    if (pick(blockPartitionOf(sha(d), partitions))) return d
   }
 }
 

@@ -9,10 +9,11 @@ import { defaultRetryPolicy, type RetryPolicy } from "../../core/block/retry-pol
 import { readOrder } from "../../core/block/read-order.ts"
 import { isDeletable } from "../../core/block/refcount.ts"
 import type { BlockStore } from "../block-store.ts"
-import { type ClusterRpc, partitionOf, type Placement } from "../cluster/interfaces.ts"
+import type { ClusterRpc, Placement } from "../cluster/interfaces.ts"
 import type { MetadataDb } from "../metadata-db.ts"
 import { Priority } from "../rpc/rpc-connection.ts"
 import {
+  blockPartitionOf,
   decodeGetRequest,
   decodeNeedRequest,
   decodePutReply,
@@ -281,7 +282,7 @@ export class BlockManager {
   // ---- helpers shared with the resync worker -------------------------------------------
 
   private partitionOf(hash: string): number {
-    return partitionOf(Buffer.from(hash, "hex"), this.placement.partitionCount)
+    return blockPartitionOf(hash, this.placement.partitionCount)
   }
 
   private holdersOf(hash: string): NodeId[] {

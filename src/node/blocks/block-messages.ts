@@ -3,6 +3,7 @@
 import { createHash } from "node:crypto"
 import { Schema } from "effect"
 import { decodeUntrusted } from "../../core/machine.ts"
+import { partitionOf } from "../cluster/interfaces.ts"
 
 export const BlockHash = Schema.String.check(Schema.isPattern(/^[0-9a-f]{64}$/))
 
@@ -37,3 +38,10 @@ export const decodeNeedReply = decodeUntrusted(NeedReply)
 export const sha256Hex = (data: Uint8Array): string => createHash("sha256").update(data).digest("hex")
 
 export const isBlockHash = (s: string): boolean => /^[0-9a-f]{64}$/.test(s)
+
+/**
+ * The partition of a block: of its hash's bytes (not of the hex text). The block-reference
+ * table must partition its rows by this too, so that the nodes that count a block's
+ * references are the nodes that hold the block.
+ */
+export const blockPartitionOf = (hash: string, partitionCount: number): number => partitionOf(Buffer.from(hash, "hex"), partitionCount)
