@@ -294,8 +294,10 @@ export class BlockManager {
   }
 
   private async storeLocal(hash: string, data: Uint8Array): Promise<void> {
-    await this.store.write(hash, data)
+    // Postpone a pending deletion before writing: a deletion check that runs once the write
+    // is done must see the new deadline, or it could remove a block this node acknowledged.
     this.rc.touch(hash, this.now(), this.deleteDelayMs)
+    await this.store.write(hash, data)
     this.rc.clearLost(hash)
   }
 
