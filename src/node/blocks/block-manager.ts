@@ -148,7 +148,7 @@ export class BlockManager {
         if (failed.length === 0) return
         // Hinted handoff: keep a copy here and let the resync queue deliver it (then drop it if not ours).
         // Also while closing: close() waits for this, so the missing replica is in the queue on disk.
-        if (!(await this.store.has(hash))) await this.store.write(hash, data)
+        if (!(await this.store.has(hash))) await this.storeLocal(hash, data)
         this.resync.schedule([hash], this.now())
       })
       .catch((e: unknown) => this.log(`blocks: handoff of ${hash.slice(0, 12)} failed: ${(e as Error).message}`))
