@@ -10,7 +10,8 @@ import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
-import { afterAll, describe, expect, it } from "vitest"
+import { afterAll, describe, expect, it, vi } from "vitest"
+import { commands } from "../../src/cli/commands.ts"
 import { loadOrCreateIdentity } from "../../src/node/identity.ts"
 
 const run = promisify(execFile)
@@ -102,8 +103,24 @@ const admin = async (n: TestNode, endpoint: string): Promise<any> => {
   return r.json()
 }
 
-const cli = async (n: TestNode, ...args: string[]) =>
+/** The real `pollen` binary (slow to start under load: used once). */
+const pollenBinary = async (n: TestNode, ...args: string[]) =>
   (await run(process.execPath, ["bin/pollen", ...args, "--admin-url", `http://${n.admin}`, "--token", TOKEN], { timeout: 60_000 })).stdout
+
+/** The same CLI command modules, run in this process with their output captured. */
+const cli = async (n: TestNode, name: string, ...args: string[]): Promise<string> => {
+  const lines: string[] = []
+  const log = vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")))
+  const error = vi.spyOn(console, "error").mockImplementation((...a: unknown[]) => void lines.push(a.join(" ")))
+  try {
+    const code = await (await commands[name]!.load()).run([...args, "--admin-url", `http://${n.admin}`, "--token", TOKEN])
+    if (code !== 0) throw new Error(`pollen ${name} ${args.join(" ")} exited with ${code}: ${lines.join("\n")}`)
+  } finally {
+    log.mockRestore()
+    error.mockRestore()
+  }
+  return `${lines.join("\n")}\n`
+}
 
 /** Node `n` sees every node of `ids` up, on layout version `version`. */
 const sees = async (n: TestNode, ids: readonly string[], version: number) => {
@@ -120,7 +137,7 @@ describe("a three-node cluster of real processes", () => {
     const ids = nodes.map((n) => n.id)
     await until(() => sees(nodes[0]!, ids, 0), "node 0 to see all three nodes up")
 
-    expect((await cli(nodes[0]!, "node", "id", "-q")).trim()).toBe(`${nodes[0]!.id}@${nodes[0]!.rpc}`)
+    expect((await pollenBinary(nodes[0]!, "node", "id", "-q")).trim()).toBe(`${nodes[0]!.id}@${nodes[0]!.rpc}`)
     // Prefixes of the ids, as an operator would type them.
     await cli(nodes[0]!, "layout", "assign", "-z", "dc1", "-c", "1G", ...ids.map((id) => id.slice(0, 12)))
     expect(await cli(nodes[0]!, "layout", "show")).toMatch(/Version 1 would be:/)
