@@ -105,7 +105,7 @@ export class LayoutManager {
       return null
     })
     this.startCommit()
-    this.update(refresh(this.layout.history, this.self) === this.layout.history ? this.layout : { ...this.layout, history: refresh(this.layout.history, this.self) })
+    this.update({ ...this.layout, history: refresh(this.layout.history, this.self) })
     this.installDecided()
   }
 
@@ -278,7 +278,7 @@ export class LayoutManager {
   }
 
   private update(next: ClusterLayout): void {
-    if (next === this.layout) return
+    if (next === this.layout || this.stopped) return
     this.layout = next
     this.store.persist([{ key: "state", record: next }])
     for (const l of this.listeners) l()
