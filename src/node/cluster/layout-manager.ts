@@ -80,6 +80,7 @@ export class LayoutManager {
   private readonly locked = new Map<number, number>()
   private syncing = false
   private stopped = false
+  private syncDriver: (target: number) => Promise<void>
 
   constructor(private readonly options: LayoutManagerOptions) {
     this.store = new ReducerStorage(`${options.dir}/layout`, "layout")
@@ -97,6 +98,7 @@ export class LayoutManager {
         if (d.ok) this.candidates.set(key.slice(10), d.value as ClusterLayoutVersion)
       }
     }
+    this.syncDriver = options.syncDriver ?? (async () => {})
     this.voters = voters ?? [...new Set(options.initialVoters)].sort()
     if (voters === undefined) this.store.persist([{ key: "voters", record: this.voters }])
     options.rpc.handle(PULL_ENDPOINT, async () => ({ layout: this.layout, voters: this.voters }))
@@ -186,6 +188,17 @@ export class LayoutManager {
       }
     }
     throw new LayoutError(409, "the layout kept changing while applying; retry")
+  }
+
+  /**
+   * Installs the table layer's full sync (DESIGN §5.2): it must push every partition this
+   * node holds to the other holders of every active version before resolving, after its
+   * Merkle index covers every write this node acknowledged. Until one is installed a sync
+   * completes at once, which is right only while no cluster table holds data.
+   */
+  setSyncDriver(driver: (target: number) => Promise<void>): void {
+    this.syncDriver = driver
+    this.maybeSync()
   }
 
   // ---- gossip ---------------------------------------------------------------------------------
@@ -292,8 +305,7 @@ export class LayoutManager {
     const target = syncTarget(h)
     if (!Number.isFinite(target) || target <= trackerOf(h, "sync", this.self)) return
     this.syncing = true
-    const driver = this.options.syncDriver ?? (async () => {})
-    driver(target).then(
+    this.syncDriver(target).then(
       () => {
         this.syncing = false
         if (this.stopped) return
