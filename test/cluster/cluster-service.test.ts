@@ -38,13 +38,15 @@ describe("cluster service", () => {
     const identities: NodeIdentity[] = [0, 1, 2].map(() => generateIdentity())
     const ports = await Promise.all(identities.map(() => freePort()))
     const logs: string[] = []
-    const start = (i: number, bootstrap = true) =>
+    const start = (i: number, bootstrap: boolean | number[] = true) =>
       ClusterService.start({
         identity: identities[i]!,
         secret,
         bind: { host: "127.0.0.1", port: ports[i]! },
         publicAddr: undefined,
-        bootstrap: bootstrap ? identities.map((id, j) => ({ id: id.id, addr: `127.0.0.1:${ports[j]}` })).filter((_, j) => j !== i) : [],
+        bootstrap: identities
+          .map((id, j) => ({ id: id.id, addr: `127.0.0.1:${ports[j]}` }))
+          .filter((_, j) => j !== i && (bootstrap === true || (Array.isArray(bootstrap) && bootstrap.includes(j)))),
         replicationFactor: 3,
         pingIntervalMs: 100,
         downAfterMs: 600,
@@ -82,4 +84,36 @@ describe("cluster service", () => {
       await Promise.all(nodes.map((n) => n.close().catch(() => {})))
     }
   }, 60_000)
+
+  it("nodes that found each other before the first layout all become layout voters", async () => {
+    const secret = randomBytes(32)
+    const identities: NodeIdentity[] = [0, 1].map(() => generateIdentity())
+    const ports = await Promise.all(identities.map(() => freePort()))
+    // Only node 0 knows node 1; node 1 starts with no bootstrap peers at all.
+    const nodes = await Promise.all(
+      [0, 1].map((i) =>
+        ClusterService.start({
+          identity: identities[i]!,
+          secret,
+          bind: { host: "127.0.0.1", port: ports[i]! },
+          publicAddr: undefined,
+          bootstrap: i === 0 ? [{ id: identities[1]!.id, addr: `127.0.0.1:${ports[1]}` }] : [],
+          replicationFactor: 1,
+          pingIntervalMs: 100,
+          downAfterMs: 600,
+          dir: join(dir, `voters${i}`),
+          log: () => {},
+        }),
+      ),
+    )
+    try {
+      const both = identities.map((i) => i.id).sort()
+      await until(() => nodes.every((n) => n.layout.layoutVoters.join() === both.join()), "both nodes to vote")
+      nodes[1]!.layout.stageRole(identities[1]!.id, { zone: "z", capacity: 1e9, tags: [] })
+      expect((await nodes[1]!.layout.apply()).version).toBe(1)
+      await until(() => nodes.every((n) => current(n.layout.state.history) === 1), "version 1 on both")
+    } finally {
+      await Promise.all(nodes.map((n) => n.close()))
+    }
+  }, 30_000)
 })

@@ -77,6 +77,8 @@ export class LayoutManager {
   private readonly candidates = new Map<string, ClusterLayoutVersion>()
   private readonly listeners = new Set<() => void>()
   private readonly pulling = new Set<NodeId>()
+  /** Peers whose layout has other voters (logged once each). */
+  private readonly foreign = new Set<NodeId>()
   private readonly locked = new Map<number, number>()
   private syncing = false
   private stopped = false
@@ -119,8 +121,9 @@ export class LayoutManager {
     return this.layout
   }
 
+  /** The layout digest of status gossip, with the voters (nodes that differ there must talk). */
   get digest(): string {
-    return layoutDigest(this.layout)
+    return `${layoutDigest(this.layout)}/${createHash("sha256").update(this.voters.join(",")).digest("hex").slice(0, 8)}`
   }
 
   get layoutVoters(): readonly NodeId[] {
@@ -205,7 +208,7 @@ export class LayoutManager {
 
   /** A peer reported a layout digest; pulls its layout when it differs from ours. */
   onPeerDigest(peer: NodeId, digest: string): void {
-    if (digest === this.digest || this.pulling.has(peer) || this.stopped) return
+    if (digest === this.digest || this.pulling.has(peer) || this.foreign.has(peer) || this.stopped) return
     this.pulling.add(peer)
     this.options.rpc
       .call(peer, PULL_ENDPOINT, null, { priority: Priority.layout, timeoutMs: 10_000 })
@@ -221,16 +224,19 @@ export class LayoutManager {
     const remote = d.value.layout as ClusterLayout
     const problem = this.check(remote)
     if (problem !== undefined) return this.options.log(`layout: refused the layout of ${peer.slice(0, 8)}: ${problem}`)
-    const remoteVoters = [...d.value.voters].sort()
+    const remoteVoters = [...new Set(d.value.voters)].sort()
     if (remoteVoters.join() !== this.voters.join()) {
-      if (current(this.layout.history) === 0 && current(remote.history) > 0 && this.commit.currentState.maxRound === 0) {
+      const fresh = current(this.layout.history) === 0 && this.commit.currentState.maxRound === 0
+      if (fresh && current(remote.history) > 0) {
         // A node joining an existing cluster takes its voters (DESIGN §5.4: fixed voter set).
-        this.options.log(`layout: joining a cluster whose layout voters are ${remoteVoters.map((v) => v.slice(0, 8)).join(", ")}`)
-        this.voters = remoteVoters
-        this.store.persist([{ key: "voters", record: this.voters }])
-        this.restartCommit()
+        this.setVoters(remoteVoters, `joining a cluster whose layout voters are`)
+      } else if (fresh && current(remote.history) === 0) {
+        // Before the first layout, nodes that found each other all vote: both sides take the union.
+        this.setVoters([...new Set([...this.voters, ...remoteVoters])].sort(), "layout voters before the first layout:")
       } else {
-        return this.options.log(`layout: ${peer.slice(0, 8)} belongs to a cluster with other layout voters; not merging its layout`)
+        if (!this.foreign.has(peer)) this.options.log(`layout: ${peer.slice(0, 8)} belongs to a cluster with other layout voters; not merging its layout`)
+        this.foreign.add(peer)
+        return
       }
     }
     this.update(mergeLayout(this.layout, remote, this.self, this.lockedVersions()))
@@ -377,6 +383,14 @@ export class LayoutManager {
         if (input._tag === "Recv") queueMicrotask(() => this.installDecided())
       },
     })
+  }
+
+  private setVoters(voters: NodeId[], why: string): void {
+    if (voters.join() === this.voters.join()) return
+    this.options.log(`layout: ${why} ${voters.map((v) => v.slice(0, 8)).join(", ")}`)
+    this.voters = voters
+    this.store.persist([{ key: "voters", record: this.voters }])
+    this.restartCommit()
   }
 
   private restartCommit(): void {
