@@ -50,6 +50,7 @@ describe("cluster service", () => {
         replicationFactor: 3,
         pingIntervalMs: 100,
         downAfterMs: 600,
+        commitTimeoutMs: 1_500,
         dir: join(dir, `n${i}`),
         log: (l) => logs.push(`n${i}: ${l}`),
       })
@@ -80,6 +81,17 @@ describe("cluster service", () => {
       await until(() => current(nodes[2]!.layout.state.history) === 2, "node 2 learns version 2")
       await until(() => nodes[0]!.peers().every((x) => x.isUp), "node 2 up again")
       await until(() => nodes.every((n) => n.layout.state.history.versions.length === 1), "version 1 retired everywhere")
+
+      // Without a majority of the voters, apply fails with 503 and commits nothing; once a
+      // majority is back, the next apply succeeds (the failed proposal does not block it).
+      await nodes[1]!.close()
+      await nodes[2]!.close()
+      nodes[0]!.layout.stageRole(identities[1]!.id, { zone: "dc1", capacity: 3e9, tags: [] })
+      await expect(nodes[0]!.layout.apply(3)).rejects.toMatchObject({ status: 503 })
+      await expect(nodes[0]!.layout.apply(3)).rejects.toMatchObject({ status: 503 })
+      expect(current(nodes[0]!.layout.state.history)).toBe(2)
+      nodes[1] = await start(1)
+      expect((await nodes[0]!.layout.apply(3)).version).toBe(3)
     } finally {
       await Promise.all(nodes.map((n) => n.close().catch(() => {})))
     }

@@ -28,6 +28,8 @@ export interface ClusterOptions {
   readonly replicationFactor: number
   readonly pingIntervalMs: number
   readonly downAfterMs: number
+  /** How long `layout apply` waits for a majority of the layout voters (default 10 s). */
+  readonly commitTimeoutMs?: number
   /** Directory for the cluster's LMDB environments. */
   readonly dir: string
   readonly log: (line: string) => void
@@ -64,6 +66,7 @@ export class ClusterService {
       initialVoters: [options.identity.id, ...options.bootstrap.map((p) => p.id)],
       replicationFactor: options.replicationFactor,
       log: options.log,
+      ...(options.commitTimeoutMs !== undefined ? { commitTimeoutMs: options.commitTimeoutMs } : {}),
     })
     this.placement = new LayoutPlacement(this.layout)
   }

@@ -351,12 +351,20 @@ export class LayoutManager {
     })
   }
 
-  private propose(layoutId: string): Promise<{ _tag: "Committed"; version: number } | { _tag: "Superseded"; version: number; layoutId: string } | { _tag: "Unavailable" }> {
+  private async propose(layoutId: string): Promise<{ _tag: "Committed"; version: number } | { _tag: "Superseded"; version: number; layoutId: string } | { _tag: "Unavailable" }> {
     const timeoutMs = this.options.commitTimeoutMs ?? 10_000
-    return Promise.race([
+    let timer: NodeJS.Timeout | undefined
+    const result = await Promise.race([
       this.commit.request({ _tag: "Propose", layoutId, reqId: randomBytes(8).toString("hex") }),
-      new Promise<{ _tag: "Unavailable" }>((resolve) => setTimeout(() => resolve({ _tag: "Unavailable" }), timeoutMs).unref()),
+      new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs))),
     ])
+    clearTimeout(timer)
+    if (result !== "timeout") return result
+    // Drop the unfinished proposal the way a restart does (the reducer does not resume
+    // operator proposals after Recover; acceptor state is on disk), so the next apply can
+    // start a new one. If the slot got decided meanwhile, the next proposal learns it.
+    this.restartCommit()
+    return { _tag: "Unavailable" }
   }
 
   private commitParams(): LayoutParams {
