@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { current } from "../../src/core/layout/history.ts"
+import { current, readVersion, trackerOf } from "../../src/core/layout/history.ts"
 import { ClusterService } from "../../src/node/cluster/cluster-service.ts"
 import { generateIdentity, type NodeIdentity } from "../../src/node/identity.ts"
 import { createServer } from "node:net"
@@ -76,7 +76,18 @@ describe("cluster service", () => {
       // comes back, even without bootstrap peers (it kept its peer list).
       await nodes[2]!.close()
       await until(() => nodes[0]!.peers().find((x) => x.id === identities[2]!.id)?.isUp === false, "node 2 down")
+      // A write in flight on node 0, planned on version 1, holds node 0's ack at 1 (ack lock).
+      const write = nodes[0]!.placement.lockWrite()
+      expect(write.version).toBe(1)
       await nodes[0]!.layout.apply(2)
+      const h = () => nodes[0]!.layout.state.history
+      expect(current(h())).toBe(2)
+      expect(trackerOf(h(), "ack", identities[0]!.id)).toBe(1)
+      // Both versions are active: writes go to both sets, reads stay on version 1.
+      expect(nodes[0]!.placement.writeSets(5)).toHaveLength(2)
+      expect(readVersion(h())).toBe(1)
+      write.release()
+      expect(trackerOf(h(), "ack", identities[0]!.id)).toBe(2)
       nodes[2] = await start(2, false)
       await until(() => current(nodes[2]!.layout.state.history) === 2, "node 2 learns version 2")
       await until(() => nodes[0]!.peers().every((x) => x.isUp), "node 2 up again")

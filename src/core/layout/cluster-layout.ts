@@ -186,9 +186,9 @@ export const refresh = (h: LayoutHistory, self: NodeId, lockedVersions: readonly
   retireVersions(updateOwnTrackers(h, self, lockedVersions))
 
 /** Appends a committed version (it must be current + 1) and clears the staging it came from. */
-export const installVersion = (l: ClusterLayout, v: ClusterLayoutVersion, self: NodeId, now: number): ClusterLayout => {
+export const installVersion = (l: ClusterLayout, v: ClusterLayoutVersion, self: NodeId, now: number, lockedVersions: readonly number[] = []): ClusterLayout => {
   if (v.version !== current(l.history) + 1) return l
-  const history = refresh({ ...l.history, versions: [...l.history.versions, v] }, self)
+  const history = refresh({ ...l.history, versions: [...l.history.versions, v] }, self, lockedVersions)
   return clearStaging({ ...l, history }, now)
 }
 

@@ -332,7 +332,7 @@ export class LayoutManager {
       const slot = decided[String(v)]
       const content = slot === undefined ? undefined : this.candidates.get(slot.layoutId)
       if (content === undefined || content.version !== v) return
-      this.update(installVersion(this.layout, content, this.self, Date.now()))
+      this.update(installVersion(this.layout, content, this.self, Date.now(), this.lockedVersions()))
       if (current(this.layout.history) !== v) return
       this.options.log(`layout: installed version ${v}`)
     }
