@@ -77,11 +77,6 @@ export class NodeRpc implements ClusterRpc {
     })
   }
 
-  /** Whether an open connection to `id` exists now (for status displays). */
-  connected(id: NodeId): boolean {
-    return this.pool.has(id)
-  }
-
   async close(): Promise<void> {
     this.closed = true
     this.pool.clear()
