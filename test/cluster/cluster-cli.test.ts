@@ -33,10 +33,16 @@ const freePort = () =>
     })
   })
 
-const until = async (check: () => Promise<boolean> | boolean, what: string, ms = 30_000) => {
+const until = async (check: () => Promise<boolean> | boolean, what: string, ms = 60_000, rethrowExit = false) => {
   const end = Date.now() + ms
   while (Date.now() < end) {
-    if (await Promise.resolve().then(check).catch(() => false)) return
+    const ok = await Promise.resolve()
+      .then(check)
+      .catch((e: Error) => {
+        if (rethrowExit && / exited with /.test(e.message)) throw e
+        return false
+      })
+    if (ok) return
     await new Promise((r) => setTimeout(r, 100))
   }
   throw new Error(`timed out waiting for ${what}`)
@@ -88,7 +94,16 @@ const startServer = async (n: TestNode) => {
   n.proc = proc
   proc.stdout!.on("data", (d: Buffer) => (n.log += d.toString()))
   proc.stderr!.on("data", (d: Buffer) => (n.log += d.toString()))
-  await until(async () => (await fetch(`http://${n.admin}/health`)).ok, `${n.name} to serve its admin API`)
+  // Generous: under a fully loaded machine a cold `tsx` start takes tens of seconds.
+  await until(
+    async () => {
+      if (proc.exitCode !== null) throw new Error(`${n.name} exited with ${proc.exitCode}:\n${n.log}`)
+      return (await fetch(`http://${n.admin}/health`)).ok
+    },
+    `${n.name} to serve its admin API`,
+    150_000,
+    true,
+  )
 }
 
 const stopServer = async (n: TestNode) => {
@@ -173,5 +188,5 @@ describe("a three-node cluster of real processes", () => {
     await until(() => nodes[0]!.log.includes("refused: peer does not know the cluster secret"), "node 0 to refuse the intruder")
     expect((await admin(nodes[0]!, "GetClusterStatus")).nodes.map((x: any) => x.id)).not.toContain(intruder.id)
     expect((await admin(intruder, "GetClusterStatus")).nodes.find((x: any) => x.id === ids[0])?.isUp).toBe(false)
-  }, 180_000)
+  }, 600_000)
 })
