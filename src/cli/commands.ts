@@ -19,6 +19,10 @@ export const commands: Record<string, Command> = {
     summary: "parse or model-check a TLA+ spec: pollen tla check <Spec.tla> [--config F] | pollen tla parse <Spec.tla>",
     load: () => import("./commands/tla.ts"),
   },
+  trace: {
+    summary: "validate reducer logs of a real run against the protocol's TLA+ spec: pollen trace check --model <m> <log.jsonl> ...",
+    load: () => import("./commands/trace.ts"),
+  },
   start: {
     summary: "run a single development node (S3 on 127.0.0.1:3900, data in ./data): pollen start",
     load: () => import("./commands/start.ts"),
