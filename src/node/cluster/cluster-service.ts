@@ -9,14 +9,12 @@ import { isUp, type Membership, membership } from "../../core/membership/members
 import type { NodeStatus, PeerEntry } from "../../core/membership/messages.ts"
 import { current } from "../../core/layout/history.ts"
 import type { NodeIdentity } from "../identity.ts"
-import { ReducerHost } from "../reducer-host.ts"
-import { ReducerStorage } from "../reducer-storage.ts"
-import { Priority } from "../rpc/rpc-connection.ts"
+import type { ReducerHost } from "../reducer-host.ts"
+import { hostReducer, liveServices } from "../services.ts"
 import { NodeRpc } from "./cluster-rpc.ts"
+import { HostedReducers } from "./hosted.ts"
 import { LayoutManager } from "./layout-manager.ts"
 import { LayoutPlacement } from "./layout-placement.ts"
-
-export const MEMBERSHIP_ENDPOINT = "membership"
 
 export interface ClusterOptions {
   readonly identity: NodeIdentity
@@ -48,7 +46,7 @@ export class ClusterService {
   readonly rpc: NodeRpc
   readonly layout: LayoutManager
   readonly placement: LayoutPlacement
-  private membershipStore!: ReducerStorage
+  private readonly reducers: HostedReducers
   private membership!: ReducerHost<Membership>
   private addr = ""
 
@@ -56,12 +54,16 @@ export class ClusterService {
     this.rpc = new NodeRpc({
       identity: options.identity,
       secret: options.secret,
-      addressOf: (id) => this.membership?.currentState.peers[id]?.addr,
+      // Bootstrap addresses too: the first pings leave while membership is still starting.
+      addressOf: (id) => this.membership?.currentState.peers[id]?.addr ?? options.bootstrap.find((p) => p.id === id)?.addr,
       log: options.log,
     })
     mkdirSync(options.dir, { recursive: true })
+    // The reducers' disks share one LMDB environment; their messages go over this RPC.
+    this.reducers = new HostedReducers(liveServices({ metadataDir: join(options.dir, "reducers"), rpc: this.rpc, log: options.log }))
     this.layout = new LayoutManager({
       rpc: this.rpc,
+      reducers: this.reducers,
       dir: options.dir,
       initialVoters: [options.identity.id, ...options.bootstrap.map((p) => p.id)],
       replicationFactor: options.replicationFactor,
@@ -77,6 +79,7 @@ export class ClusterService {
       await service.listen()
     } catch (error) {
       await service.layout.close()
+      await service.reducers.close()
       await service.rpc.close()
       throw error
     }
@@ -120,10 +123,9 @@ export class ClusterService {
   }
 
   async close(): Promise<void> {
-    this.membership?.stop()
     await this.rpc.close()
     await this.layout.close()
-    await this.membershipStore?.close()
+    await this.reducers.close()
   }
 
   private status(): NodeStatus {
@@ -134,39 +136,20 @@ export class ClusterService {
     const port = await this.rpc.listen(this.options.bind.port, this.options.bind.host)
     const host = this.options.bind.host.includes(":") ? `[${this.options.bind.host}]` : this.options.bind.host
     this.addr = this.options.publicAddr ?? `${host}:${port}`
-    this.membershipStore = new ReducerStorage(join(this.options.dir, "membership"), "membership")
-    this.rpc.handle(MEMBERSHIP_ENDPOINT, async (from, payload) => {
-      this.membership.receive(from, payload)
-      return null
-    })
-    this.membership = new ReducerHost<Membership>({
-      machine: membership,
-      self: this.self,
-      params: {
-        initialStatus: this.status(),
-        bootstrap: this.options.bootstrap.filter((p) => p.id !== this.self),
-        pingIntervalMs: this.options.pingIntervalMs,
-        downAfterMs: this.options.downAfterMs,
-      },
-      storage: this.membershipStore,
-      clock: { now: () => Date.now() },
-      log: this.options.log,
-      tickOnReceive: true,
-      transport: {
-        // Deferred: the first pings leave from the constructor, before `membership` is set.
-        send: (to, msg) =>
-          setImmediate(() =>
-            this.rpc
-              .call(to, MEMBERSHIP_ENDPOINT, msg, { priority: Priority.layout, timeoutMs: Math.max(1_000, this.options.pingIntervalMs * 2) })
-              .catch(() => {
-                // A peer that does not answer is marked down by the missing messages.
-              }),
-          ),
-      },
-      onStep: (input) => {
-        if (input._tag === "Recv") this.layout.onPeerDigest(input.from, input.msg.status.layoutDigest)
-      },
-    })
+    const params = {
+      initialStatus: this.status(),
+      bootstrap: this.options.bootstrap.filter((p) => p.id !== this.self),
+      pingIntervalMs: this.options.pingIntervalMs,
+      downAfterMs: this.options.downAfterMs,
+    }
+    this.membership = this.reducers.start(
+      hostReducer(membership, this.self, params, {
+        tickOnReceive: true,
+        onStep: (input) => {
+          if (input._tag === "Recv") this.layout.onPeerDigest(input.from, input.msg.status.layoutDigest)
+        },
+      }),
+    ).host
     this.layout.subscribe(() => {
       void this.membership.request({ _tag: "SetStatus", status: this.status(), broadcast: true })
     })

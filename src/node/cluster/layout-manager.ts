@@ -28,13 +28,14 @@ import {
 import { ClusterLayoutSchema, ClusterLayoutVersionSchema } from "../../core/layout/cluster-layout-schema.ts"
 import { completeSync, current, syncTarget, trackerOf } from "../../core/layout/history.ts"
 import { Schema } from "effect"
-import { ReducerHost } from "../reducer-host.ts"
+import type { ReducerHost } from "../reducer-host.ts"
 import { ReducerStorage } from "../reducer-storage.ts"
 import { Priority } from "../rpc/rpc-connection.ts"
+import { hostReducer } from "../services.ts"
 import type { NodeRpc } from "./cluster-rpc.ts"
+import type { HostedReducers } from "./hosted.ts"
 
 export const PULL_ENDPOINT = "layout/pull"
-export const COMMIT_ENDPOINT = "layout/commit"
 
 const PullReplySchema = Schema.Struct({ layout: ClusterLayoutSchema, voters: Schema.Array(Schema.String) })
 const decodePull = decodeUntrusted(PullReplySchema)
@@ -53,7 +54,9 @@ export class LayoutError extends Error {
 
 export interface LayoutManagerOptions {
   readonly rpc: NodeRpc
-  /** Directory for this service's LMDB environments. */
+  /** Hosts the layout-commit reducer (its disk and messages go through the shell's services). */
+  readonly reducers: HostedReducers
+  /** Directory for the layout's own LMDB environment. */
   readonly dir: string
   /** Voters of the layout commit on a first start (this node and its bootstrap peers). */
   readonly initialVoters: readonly NodeId[]
@@ -72,8 +75,8 @@ export class LayoutManager {
   private layout: ClusterLayout = emptyLayout
   private voters: NodeId[]
   private readonly store: ReducerStorage
-  private commitStore!: ReducerStorage
   private commit!: ReducerHost<LayoutCommit>
+  private stopCommit: () => void = () => {}
   private readonly candidates = new Map<string, ClusterLayoutVersion>()
   private readonly listeners = new Set<() => void>()
   private readonly pulling = new Set<NodeId>()
@@ -104,10 +107,6 @@ export class LayoutManager {
     this.voters = voters ?? [...new Set(options.initialVoters)].sort()
     if (voters === undefined) this.store.persist([{ key: "voters", record: this.voters }])
     options.rpc.handle(PULL_ENDPOINT, async () => ({ layout: this.layout, voters: this.voters }))
-    options.rpc.handle(COMMIT_ENDPOINT, async (from, payload) => {
-      this.commit.receive(from, payload)
-      return null
-    })
     this.startCommit()
     this.update({ ...this.layout, history: refresh(this.layout.history, this.self) })
     this.installDecided()
@@ -281,8 +280,7 @@ export class LayoutManager {
   /** Stops the commit host and closes the databases; the disk stays for the next start. */
   async close(): Promise<void> {
     this.stopped = true
-    this.commit.stop()
-    await this.commitStore.close()
+    this.stopCommit()
     await this.store.close()
   }
 
@@ -372,25 +370,15 @@ export class LayoutManager {
   }
 
   private startCommit(): void {
-    this.commitStore ??= new ReducerStorage(`${this.options.dir}/layout-commit`, "layout-commit")
-    this.commit = new ReducerHost<LayoutCommit>({
-      machine: layoutCommit,
-      self: this.self,
-      params: this.commitParams(),
-      storage: this.commitStore,
-      clock: { now: () => Date.now() },
-      log: this.options.log,
-      transport: {
-        send: (to, msg) => {
-          this.options.rpc.call(to, COMMIT_ENDPOINT, msg, { priority: Priority.consensus, timeoutMs: 5_000 }).catch(() => {
-            // Lost messages are retransmitted by the reducer's timer.
-          })
+    const hosted = this.options.reducers.start(
+      hostReducer(layoutCommit, this.self, this.commitParams(), {
+        onStep: (input) => {
+          if (input._tag === "Recv") queueMicrotask(() => this.installDecided())
         },
-      },
-      onStep: (input) => {
-        if (input._tag === "Recv") queueMicrotask(() => this.installDecided())
-      },
-    })
+      }),
+    )
+    this.commit = hosted.host
+    this.stopCommit = () => hosted.stop()
   }
 
   private setVoters(voters: NodeId[], why: string): void {
@@ -402,7 +390,7 @@ export class LayoutManager {
   }
 
   private restartCommit(): void {
-    this.commit.stop()
+    this.stopCommit()
     this.startCommit()
   }
 }
