@@ -107,7 +107,7 @@ export const membership: Machine<Membership> = {
         }
         // The configured bootstrap peers are learned (and persisted) unless already known.
         for (const p of s.params.bootstrap) if (next.peers[p.id] === undefined) next = learn(next, p.id, p.addr, out)
-        pingAll(next, out)
+        // The first round waits one interval: nodes started together are all listening by then.
         out.push(setTimer(PING_TIMER, s.params.pingIntervalMs))
         return { state: next, out }
       }
