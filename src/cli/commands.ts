@@ -39,6 +39,18 @@ export const commands: Record<string, Command> = {
     summary: "manage buckets: pollen bucket create|list|info|delete|allow|deny|alias|unalias",
     load: () => import("./commands/bucket.ts"),
   },
+  node: {
+    summary: "this node's id, or connect a peer: pollen node id | pollen node connect <id>@<host>:<port>",
+    load: () => import("./commands/node.ts"),
+  },
+  status: {
+    summary: "the cluster's nodes, health and layout version: pollen status",
+    load: () => import("./commands/status.ts"),
+  },
+  layout: {
+    summary: "cluster layout: pollen layout assign|remove|show|apply|revert|history",
+    load: () => import("./commands/layout.ts"),
+  },
   bench: {
     summary: "run a benchmark: pollen bench <name>",
     load: () => import("./commands/bench.ts"),

@@ -47,6 +47,8 @@ export interface ReducerHostOptions<P extends Protocol> {
   readonly log: (line: string) => void
   /** Called with every input and the state after it (for trace logs). */
   readonly onStep?: (input: Input<P["Msg"], P["Op"], P["Rec"]>, state: P["State"]) => void
+  /** Feed a `Tick` before every received message too (for reducers that time-stamp messages). */
+  readonly tickOnReceive?: boolean
 }
 
 export class ReducerHost<P extends Protocol> {
@@ -91,6 +93,7 @@ export class ReducerHost<P extends Protocol> {
       this.options.log(`${this.options.machine.name}: dropped a malformed message from ${from}: ${decoded.error.split("\n")[0]}`)
       return
     }
+    if (this.options.tickOnReceive === true) this.apply({ _tag: "Tick", now: this.options.clock.now() })
     this.apply({ _tag: "Recv", from, msg: decoded.value })
   }
 

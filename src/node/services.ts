@@ -37,7 +37,7 @@ export type NodeServices = NodeClock | NodeTransport | NodeStorage | NodeLog
 
 /** Consensus and layout traffic overtakes table and block traffic (DESIGN §6). */
 export const priorityOf = (protocol: string): Priority =>
-  /registry|commit|layout/.test(protocol) ? Priority.consensus : Priority.normal
+  /registry|commit|layout|membership/.test(protocol) ? Priority.consensus : Priority.normal
 
 /**
  * Runs `machine` on this node for the lifetime of the scope: recovers from its disk, serves
@@ -47,7 +47,7 @@ export const hostReducer = <P extends Protocol>(
   machine: Machine<P>,
   self: NodeId,
   params: P["Params"],
-  options: { readonly onStep?: ConstructorParameters<typeof ReducerHost<P>>[0]["onStep"] } = {},
+  options: { readonly onStep?: ConstructorParameters<typeof ReducerHost<P>>[0]["onStep"]; readonly tickOnReceive?: boolean } = {},
 ): Effect.Effect<ReducerHost<P>, never, NodeServices | Scope.Scope> =>
   Effect.gen(function* () {
     const clock = yield* NodeClock
@@ -67,6 +67,7 @@ export const hostReducer = <P extends Protocol>(
           timers: clock,
           log: (text) => log.line(text),
           ...(options.onStep !== undefined ? { onStep: options.onStep } : {}),
+          ...(options.tickOnReceive !== undefined ? { tickOnReceive: options.tickOnReceive } : {}),
         })
         const unserve = transport.serve(machine.name, (from, raw) => host.receive(from, raw))
         return { host, unserve }
