@@ -3,11 +3,13 @@
 // baselines run in the same harness: a leader-based register (Raft/etcd pattern, leader in
 // one site) and Garage's LWW alias (0 round trips, but racing creations orphan buckets).
 // Usage: npm run bench:consensus
-import type { Input, Machine, NodeId, Output, Protocol } from "../src/core/machine.ts"
-import { reply, send } from "../src/core/machine.ts"
+import type { Machine, NodeId, Protocol } from "../src/core/machine.ts"
 import { quorum } from "../src/core/consensus/ballot.ts"
 import { makeRegistry, type RegistryParams } from "../src/core/consensus/name-registry.ts"
 import type { NameOp, NameRes } from "../src/core/consensus/name-messages.ts"
+import { hostReducer } from "../src/node/services.ts"
+import { Simulation } from "../src/sim/simulation.ts"
+import { type LwwState, makeLeaderRegister, makeLwwAlias } from "./consensus-baselines.ts"
 
 // ---- the latency matrix (round-trip times in ms) ------------------------------------------
 const sites = ["S0", "S1", "S2", "S3", "S4"]
@@ -22,16 +24,10 @@ const voters = ["S0", "S2", "S3"]
 const leader = "S0"
 const idx = (n: NodeId) => sites.indexOf(n)
 const oneWay = (a: NodeId, b: NodeId) => RTT[idx(a)]![idx(b)]! / 2
+const leaderRegister = makeLeaderRegister(leader, voters)
+const lwwAlias = makeLwwAlias(sites)
 
-// ---- a deterministic discrete-event simulator for any Machine ----------------------------
-interface Event {
-  readonly at: number
-  readonly seq: number
-  readonly node: NodeId
-  readonly input: Input<unknown, unknown, unknown>
-  readonly timer?: { id: string; gen: number }
-}
-
+// ---- every run: the reducers in ReducerHost over the deterministic simulator -------------
 interface SimResult {
   readonly replies: Map<string, { at: number; result: unknown }>
   readonly states: Map<NodeId, unknown>
@@ -44,58 +40,14 @@ const simulate = <P extends Protocol>(
   requests: ReadonlyArray<{ at: number; node: NodeId; id: string; op: P["Op"] }>,
   untilMs = 60_000,
 ): SimResult => {
-  const states = new Map<NodeId, unknown>()
-  const timerGen = new Map<string, number>()
-  const queue: Event[] = []
-  let seq = 0
-  let messages = 0
-  const push = (e: Omit<Event, "seq">) => {
-    queue.push({ ...e, seq: seq++ })
-  }
+  const sim = new Simulation({ nodes: sites, latency: oneWay })
+  const hosts = new Map(sites.map((n) => [n, sim.start(n, hostReducer(machine, n, params(n)))] as const))
   const replies = new Map<string, { at: number; result: unknown }>()
-  const apply = (node: NodeId, at: number, out: ReadonlyArray<Output<unknown, unknown, unknown>>) => {
-    for (const o of out) {
-      switch (o._tag) {
-        case "Send":
-          messages++
-          push({ at: at + oneWay(node, o.to), node: o.to, input: { _tag: "Recv", from: node, msg: o.msg } })
-          break
-        case "Reply":
-          if (!replies.has(o.id)) replies.set(o.id, { at, result: o.result })
-          break
-        case "SetTimer": {
-          const key = `${node}|${o.id}`
-          const gen = (timerGen.get(key) ?? 0) + 1
-          timerGen.set(key, gen)
-          push({ at: at + o.afterMs, node, input: { _tag: "Timer", id: o.id }, timer: { id: o.id, gen } })
-          break
-        }
-        case "CancelTimer": {
-          const key = `${node}|${o.id}`
-          timerGen.set(key, (timerGen.get(key) ?? 0) + 1)
-          break
-        }
-        case "Persist":
-          break
-      }
-    }
+  for (const q of requests) {
+    sim.at(q.at, () => hosts.get(q.node)!.submit(q.op, (result) => replies.set(q.id, { at: sim.now, result })))
   }
-  for (const n of sites) {
-    const r = machine.step(machine.init(n, params(n)), { _tag: "Recover", persisted: [] })
-    states.set(n, r.state)
-    apply(n, 0, r.out as never)
-  }
-  for (const q of requests) push({ at: q.at, node: q.node, input: { _tag: "Request", id: q.id, op: q.op } })
-  while (queue.length > 0) {
-    queue.sort((a, b) => a.at - b.at || a.seq - b.seq)
-    const e = queue.shift()!
-    if (e.at > untilMs) break
-    if (e.timer !== undefined && timerGen.get(`${e.node}|${e.timer.id}`) !== e.timer.gen) continue
-    const r = machine.step(states.get(e.node) as P["State"], e.input as never)
-    states.set(e.node, r.state)
-    apply(e.node, e.at, r.out as never)
-  }
-  return { replies, states, messages }
+  sim.run(untilMs)
+  return { replies, states: new Map([...hosts].map(([n, h]) => [n, h.currentState])), messages: sim.network.sent }
 }
 
 // ---- Pollen: the CASPaxos registry --------------------------------------------------------
@@ -154,111 +106,6 @@ const pollenRun = (proposers: ReadonlyArray<NodeId>): { latency: Map<NodeId, num
     for (const [id, row] of Object.entries(s.rows.buckets)) if (!row.deleted && !bound.has(id)) orphans++
   }
   return { latency, violations: (winners.size > 1 ? 1 : 0) + (bound.size > 1 ? 1 : 0), orphans }
-}
-
-// ---- baseline 1: leader-based register (Raft/etcd pattern) --------------------------------
-type LeaderMsg =
-  | { _tag: "Fwd"; origin: NodeId; id: string; name: string; bucketId: string }
-  | { _tag: "Append"; index: number }
-  | { _tag: "Ack"; index: number }
-  | { _tag: "Done"; id: string; created: boolean }
-interface LeaderState {
-  self: NodeId
-  log: Array<{ origin: NodeId; id: string; created: boolean; acks: NodeId[]; done: boolean }>
-  bound: Record<string, string>
-}
-interface LeaderP extends Protocol {
-  readonly State: LeaderState
-  readonly Msg: LeaderMsg
-  readonly Op: NameOp
-  readonly Res: { created: boolean }
-  readonly Rec: never
-  readonly Params: null
-}
-const leaderRegister: Machine<LeaderP> = {
-  name: "leader-register",
-  schemas: undefined as never,
-  init: (self) => ({ self, log: [], bound: {} }),
-  step: (s, input) => {
-    const out: Array<Output<LeaderMsg, { created: boolean }, never>> = []
-    if (input._tag === "Request" && input.op._tag === "Claim") {
-      out.push(send(leader, { _tag: "Fwd", origin: s.self, id: input.id, name: input.op.name, bucketId: input.op.bucketId }))
-      return { state: s, out }
-    }
-    if (input._tag !== "Recv") return { state: s, out }
-    const m = input.msg
-    switch (m._tag) {
-      case "Fwd": {
-        // The leader orders the claim in its log: the first claim of a name binds it.
-        const created = s.bound[m.name] === undefined
-        const bound = created ? { ...s.bound, [m.name]: m.bucketId } : s.bound
-        const index = s.log.length
-        const log = [...s.log, { origin: m.origin, id: m.id, created, acks: [s.self], done: false }]
-        for (const v of voters) if (v !== s.self) out.push(send(v, { _tag: "Append", index }))
-        return { state: { ...s, log, bound }, out }
-      }
-      case "Append":
-        out.push(send(input.from, { _tag: "Ack", index: m.index }))
-        return { state: s, out }
-      case "Ack": {
-        const log = s.log.map((e, i) => (i === m.index && !e.acks.includes(input.from) ? { ...e, acks: [...e.acks, input.from] } : e))
-        // Commit in log order once a majority of voters holds the entry.
-        for (let i = 0; i < log.length; i++) {
-          const e = log[i]!
-          if (e.done) continue
-          if (e.acks.length < quorum(voters.length)) break
-          log[i] = { ...e, done: true }
-          out.push(send(e.origin, { _tag: "Done", id: e.id, created: e.created }))
-        }
-        return { state: { ...s, log }, out }
-      }
-      case "Done":
-        out.push(reply(m.id, { created: m.created }))
-        return { state: s, out }
-    }
-  },
-}
-
-// ---- baseline 2: Garage's LWW alias ----------------------------------------------------------
-// CreateBucket writes the bucket row and the alias locally and answers at once; the alias is
-// an LWW register (timestamp, then node id) gossiped to every node.
-type LwwMsg = { _tag: "Alias"; name: string; ts: number; node: NodeId; bucketId: string }
-interface LwwState {
-  self: NodeId
-  now: number
-  alias: Record<string, { ts: number; node: NodeId; bucketId: string }>
-  buckets: string[]
-}
-interface LwwP extends Protocol {
-  readonly State: LwwState
-  readonly Msg: LwwMsg
-  readonly Op: NameOp
-  readonly Res: { created: boolean }
-  readonly Rec: never
-  readonly Params: null
-}
-const lwwAlias: Machine<LwwP> = {
-  name: "lww-alias",
-  schemas: undefined as never,
-  init: (self) => ({ self, now: 0, alias: {}, buckets: [] }),
-  step: (s, input) => {
-    const out: Array<Output<LwwMsg, { created: boolean }, never>> = []
-    const merge = (st: LwwState, m: LwwMsg): LwwState => {
-      const cur = st.alias[m.name]
-      const wins = cur === undefined || m.ts > cur.ts || (m.ts === cur.ts && m.node > cur.node)
-      return wins ? { ...st, alias: { ...st.alias, [m.name]: { ts: m.ts, node: m.node, bucketId: m.bucketId } } } : st
-    }
-    if (input._tag === "Request" && input.op._tag === "Claim") {
-      if (s.alias[input.op.name] !== undefined) return { state: s, out: [reply(input.id, { created: false })] }
-      const m: LwwMsg = { _tag: "Alias", name: input.op.name, ts: 1, node: s.self, bucketId: input.op.bucketId }
-      const next = merge({ ...s, buckets: [...s.buckets, input.op.bucketId] }, m)
-      for (const n of sites) if (n !== s.self) out.push(send(n, m))
-      out.push(reply(input.id, { created: true }))
-      return { state: next, out }
-    }
-    if (input._tag === "Recv") return { state: merge(s, input.msg), out }
-    return { state: s, out }
-  },
 }
 
 const baselineRun = <P extends Protocol>(machine: Machine<P>, proposers: ReadonlyArray<NodeId>) => {

@@ -19,7 +19,7 @@ describe("spec/LayoutTransition.tla with pollen tla check", () => {
     const r = check("LayoutTransition")
     expect(r.outcome.kind).toBe("ok")
     expect(r.distinct).toBeGreaterThan(20_000)
-  })
+  }, 600_000)
 
   it.each([["read-newest"], ["sync-no-index-wait"]])("mutant %s violates ReadAfterWrite", (name) => {
     const r = check(`LayoutTransition-${name}`)

@@ -2,7 +2,7 @@
 // temporary name, fsynced, then renamed, so a block file is either absent or complete.
 import { createHash, randomBytes } from "node:crypto"
 import { createReadStream } from "node:fs"
-import { mkdir, open, rename, rm, stat, unlink } from "node:fs/promises"
+import { mkdir, open, opendir, readFile, rename, rm, stat, unlink } from "node:fs/promises"
 import { join } from "node:path"
 
 export class BlockStore {
@@ -56,13 +56,63 @@ export class BlockStore {
     } finally {
       await fh.close()
     }
-    await mkdir(join(this.dir, hash.slice(0, 2), hash.slice(2, 4)), { recursive: true })
+    const dir = join(this.dir, hash.slice(0, 2), hash.slice(2, 4))
+    await mkdir(dir, { recursive: true })
     await rename(tmp, path)
+    if (this.fsync) {
+      // The rename is durable only once the directory entry is (as Garage does with data_fsync).
+      const d = await open(dir, "r")
+      try {
+        await d.sync()
+      } finally {
+        await d.close()
+      }
+    }
   }
 
   /** Bytes [start, end) of a block. */
   read(hash: string, start: number, end: number): AsyncIterable<Buffer> {
     return createReadStream(this.pathOf(hash), { start, end: end - 1, highWaterMark: 256 * 1024 })
+  }
+
+  /** Whether a file for this block is on disk (its content is not checked). */
+  has(hash: string): Promise<boolean> {
+    return exists(this.pathOf(hash))
+  }
+
+  /** The whole block file, or undefined if there is none. */
+  async readAll(hash: string): Promise<Buffer | undefined> {
+    try {
+      return await readFile(this.pathOf(hash))
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return undefined
+      throw e
+    }
+  }
+
+  /** The hashes of the block files on disk, directory by directory. */
+  async *list(): AsyncIterable<string> {
+    for (const a of await subdirs(this.dir)) {
+      for (const b of await subdirs(join(this.dir, a))) {
+        for (const name of await subdirs(join(this.dir, a, b), false)) {
+          if (/^[0-9a-f]{64}$/.test(name) && name.startsWith(a + b)) yield name
+        }
+      }
+    }
+  }
+
+  /** Moves a block file aside to <dir>/corrupted/<hash>.<time> (kept for inspection, never read again). */
+  quarantine(hash: string): Promise<string | undefined> {
+    return this.withLock(hash, async () => {
+      await mkdir(join(this.dir, "corrupted"), { recursive: true })
+      const target = join(this.dir, "corrupted", `${hash}.${Date.now()}`)
+      try {
+        await rename(this.pathOf(hash), target)
+        return target
+      } catch {
+        return undefined
+      }
+    })
   }
 
   /** Removes a block if `stillUnused()` holds once no write of it is in progress. */
@@ -73,6 +123,19 @@ export class BlockStore {
       return true
     })
   }
+}
+
+/** Names in a directory: two-hex-digit subdirectories, or (dirs = false) the files. */
+const subdirs = async (dir: string, dirs = true): Promise<string[]> => {
+  const out: string[] = []
+  try {
+    for await (const e of await opendir(dir)) {
+      if (dirs ? e.isDirectory() && /^[0-9a-f]{2}$/.test(e.name) : e.isFile()) out.push(e.name)
+    }
+  } catch {
+    // A directory removed while listing holds no blocks.
+  }
+  return out.sort()
 }
 
 const exists = async (path: string): Promise<boolean> => {

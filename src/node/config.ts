@@ -16,13 +16,26 @@ export interface Config {
   readonly dataFsync: boolean
   readonly s3: { readonly bindAddr: string; readonly region: string; readonly rootDomain: string | undefined }
   readonly admin: { readonly bindAddr: string; readonly adminToken: string | undefined; readonly metricsToken: string | undefined }
+  readonly cluster: ClusterConfig
+}
+
+/** The cluster settings (top-level fields named as in Garage's garage.toml). */
+export interface ClusterConfig {
+  readonly rpcBindAddr: string
+  readonly rpcPublicAddr: string | undefined
+  /** 32 bytes as 64 hex digits; undefined: generated once into <metadata_dir>/rpc_secret. */
+  readonly rpcSecret: string | undefined
+  readonly bootstrapPeers: ReadonlyArray<{ readonly id: string; readonly addr: string }>
+  readonly replicationFactor: number
+  readonly pingIntervalMs: number
+  readonly nodeDownAfterMs: number
 }
 
 export class ConfigError extends Error {}
 
 type Table = Record<string, unknown>
 
-const fields: Record<string, Record<string, "string" | "integer" | "boolean">> = {
+const fields: Record<string, Record<string, "string" | "integer" | "boolean" | "string[]">> = {
   "": {
     data_dir: "string",
     metadata_dir: "string",
@@ -31,6 +44,13 @@ const fields: Record<string, Record<string, "string" | "integer" | "boolean">> =
     block_delete_delay_secs: "integer",
     metadata_fsync: "boolean",
     data_fsync: "boolean",
+    rpc_bind_addr: "string",
+    rpc_public_addr: "string",
+    rpc_secret: "string",
+    bootstrap_peers: "string[]",
+    replication_factor: "integer",
+    ping_interval_msecs: "integer",
+    node_down_after_msecs: "integer",
   },
   s3_api: { api_bind_addr: "string", s3_region: "string", root_domain: "string" },
   admin: { api_bind_addr: "string", admin_token: "string", metrics_token: "string" },
@@ -47,8 +67,8 @@ const check = (file: string, table: Table, section: string): void => {
     }
     const type = spec[name]
     if (type === undefined) throw new ConfigError(`${file}: unknown field '${where}' (see docs/configuration.md)`)
-    const ok = type === "string" ? typeof value === "string" : type === "boolean" ? typeof value === "boolean" : typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value))
-    if (!ok) throw new ConfigError(`${file}: field '${where}' must be ${type === "integer" ? "an integer" : `a ${type}`}`)
+    const ok = type === "string[]" ? Array.isArray(value) && value.every((v) => typeof v === "string") : type === "string" ? typeof value === "string" : type === "boolean" ? typeof value === "boolean" : typeof value === "bigint" || (typeof value === "number" && Number.isInteger(value))
+    if (!ok) throw new ConfigError(`${file}: field '${where}' must be ${type === "integer" ? "an integer" : type === "string[]" ? "an array of strings" : `a ${type}`}`)
   }
 }
 
@@ -88,7 +108,31 @@ export const configFrom = (file: string, doc: Table, baseDir: string): Config =>
     dataFsync: bool(doc, "data_fsync") ?? true,
     s3: { bindAddr: s3Bind, region, rootDomain: rootDomain === "" ? undefined : rootDomain?.replace(/^\./, "") },
     admin: { bindAddr: adminBind, adminToken: str(admin, "admin_token"), metricsToken: str(admin, "metrics_token") },
+    cluster: clusterFrom(file, doc),
   }
+}
+
+const PEER_RE = /^([0-9a-f]{64})@((\[[0-9a-fA-F:]+\]|[^:\s@]+):\d{1,5})$/
+
+const clusterFrom = (file: string, doc: Table): ClusterConfig => {
+  const rpcBindAddr = str(doc, "rpc_bind_addr") ?? "127.0.0.1:3901"
+  if (!BIND_RE.test(rpcBindAddr)) throw new ConfigError(`${file}: field 'rpc_bind_addr' must look like 127.0.0.1:3901, got '${rpcBindAddr}'`)
+  const rpcPublicAddr = str(doc, "rpc_public_addr")
+  if (rpcPublicAddr !== undefined && !BIND_RE.test(rpcPublicAddr)) throw new ConfigError(`${file}: field 'rpc_public_addr' must look like 192.0.2.1:3901, got '${rpcPublicAddr}'`)
+  const rpcSecret = str(doc, "rpc_secret")
+  if (rpcSecret !== undefined && !/^[0-9a-fA-F]{64}$/.test(rpcSecret)) throw new ConfigError(`${file}: field 'rpc_secret' must be 64 hex digits (32 bytes; try \`openssl rand -hex 32\`)`)
+  const bootstrapPeers = ((doc["bootstrap_peers"] as string[] | undefined) ?? []).map((p) => {
+    const m = PEER_RE.exec(p)
+    if (m === null) throw new ConfigError(`${file}: field 'bootstrap_peers' entries must look like <64 hex digit node id>@127.0.0.1:3901, got '${p.slice(0, 100)}'`)
+    return { id: m[1]!, addr: m[2]! }
+  })
+  const replicationFactor = int(doc, "replication_factor") ?? 1
+  if (replicationFactor < 1 || replicationFactor > 7) throw new ConfigError(`${file}: field 'replication_factor' must be between 1 and 7`)
+  const pingIntervalMs = int(doc, "ping_interval_msecs") ?? 1000
+  if (pingIntervalMs < 10 || pingIntervalMs > 60_000) throw new ConfigError(`${file}: field 'ping_interval_msecs' must be between 10 and 60000`)
+  const nodeDownAfterMs = int(doc, "node_down_after_msecs") ?? 5000
+  if (nodeDownAfterMs <= pingIntervalMs || nodeDownAfterMs > 600_000) throw new ConfigError(`${file}: field 'node_down_after_msecs' must be above ping_interval_msecs and at most 600000`)
+  return { rpcBindAddr, rpcPublicAddr, rpcSecret: rpcSecret?.toLowerCase(), bootstrapPeers, replicationFactor, pingIntervalMs, nodeDownAfterMs }
 }
 
 /** Reads a config file; `undefined` path means all defaults relative to the current directory. */

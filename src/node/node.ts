@@ -13,6 +13,8 @@ import { parseBind, type Config } from "./config.ts"
 import { LmdbObjectStore } from "./lmdb-object-store.ts"
 import { openMetadataDb } from "./metadata-db.ts"
 import { RequestMetrics } from "./metrics.ts"
+import { ClusterService } from "./cluster/cluster-service.ts"
+import { loadOrCreateIdentity } from "./identity.ts"
 import type { ObjectStore } from "./object-store.ts"
 
 export interface RunningNode {
@@ -21,6 +23,8 @@ export interface RunningNode {
   readonly adminToken: string
   readonly store: ObjectStore
   readonly keys: AccessKeyStore
+  /** Membership, layout and the RPC endpoint (the S3 stores above are still this node's own). */
+  readonly cluster: ClusterService
   /** Creates (first start) or returns the persisted development key. */
   developmentKey(): Promise<AccessKey>
   close(): Promise<void>
@@ -57,6 +61,22 @@ export const adminTokenFor = async (config: Config): Promise<string> => {
   }
 }
 
+/** The RPC secret: from the config, else generated once and kept in <metadata_dir>/rpc_secret. */
+export const rpcSecretFor = async (config: Config): Promise<Buffer> => {
+  if (config.cluster.rpcSecret !== undefined) return Buffer.from(config.cluster.rpcSecret, "hex")
+  const path = join(config.metadataDir, "rpc_secret")
+  try {
+    const text = (await readFile(path, "utf8")).trim()
+    if (/^[0-9a-f]{64}$/.test(text)) return Buffer.from(text, "hex")
+    throw new Error(`${path} does not hold 64 hex digits`)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error
+    const secret = randomBytes(32)
+    await writeFile(path, `${secret.toString("hex")}\n`, { mode: 0o600 })
+    return secret
+  }
+}
+
 export const startNode = async (
   config: Config,
   options: { log?: (line: string) => void; now?: () => number } = {},
@@ -73,19 +93,43 @@ export const startNode = async (
   const keys = new LmdbAccessKeyStore(db)
   const metrics = new RequestMetrics()
   const adminToken = await adminTokenFor(config)
-  let nodeId = keys.setting("node_id")
-  if (nodeId === undefined) {
-    nodeId = randomBytes(32).toString("hex")
-    await keys.setSetting("node_id", nodeId)
-  }
   const log = options.log ?? ((line: string) => console.error(line))
+  const identity = loadOrCreateIdentity(config.metadataDir)
+  const nodeId = identity.id
+  let cluster: ClusterService
+  try {
+    cluster = await ClusterService.start({
+      identity,
+      secret: await rpcSecretFor(config),
+      bind: parseBind(config.cluster.rpcBindAddr),
+      publicAddr: config.cluster.rpcPublicAddr,
+      bootstrap: config.cluster.bootstrapPeers,
+      replicationFactor: config.cluster.replicationFactor,
+      pingIntervalMs: config.cluster.pingIntervalMs,
+      downAfterMs: config.cluster.nodeDownAfterMs,
+      dir: join(config.metadataDir, "cluster"),
+      log,
+    })
+  } catch (error) {
+    await store.close()
+    await db.close()
+    throw error
+  }
   const s3 = createS3Server({
     services: { store, keys, settings: { region: config.s3.region, rootDomain: config.s3.rootDomain } },
     metrics,
     log,
     ...(options.now !== undefined ? { now: options.now } : {}),
   })
-  const s3Url = await listen(s3, config.s3.bindAddr)
+  let s3Url: string
+  try {
+    s3Url = await listen(s3, config.s3.bindAddr)
+  } catch (error) {
+    await cluster.close()
+    await store.close()
+    await db.close()
+    throw error
+  }
   const admin = createAdminServer(
     {
       store,
@@ -93,6 +137,7 @@ export const startNode = async (
       metrics,
       adminToken,
       metricsToken: config.admin.metricsToken,
+      cluster,
       node: { id: nodeId, s3Address: s3Url.replace(/^http:\/\//, ""), region: config.s3.region, startedAt: Date.now() },
     },
     log,
@@ -102,6 +147,8 @@ export const startNode = async (
     adminUrl = await listen(admin, config.admin.bindAddr)
   } catch (error) {
     await closeServer(s3)
+    await cluster.close()
+    await store.close()
     await db.close()
     throw error
   }
@@ -112,6 +159,7 @@ export const startNode = async (
     adminToken,
     store,
     keys,
+    cluster,
     developmentKey: async () => {
       const id = keys.setting("development_key")
       const existing = id === undefined ? undefined : keys.get(id)
@@ -124,6 +172,7 @@ export const startNode = async (
       if (closed) return
       closed = true
       await Promise.all([closeServer(s3), closeServer(admin)])
+      await cluster.close()
       await store.close()
       await db.close()
     },

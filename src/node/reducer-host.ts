@@ -2,9 +2,8 @@
 // time, makes every `Persist` of a step durable before any `Send` or `Reply` of that step
 // leaves, runs the timers the reducer sets, and delivers peer messages only after their
 // Schema accepted them. The reducer itself stays pure; everything here is I/O.
-import type { Input, Machine, NodeId, Output, Protocol } from "../core/machine.ts"
+import type { Input, Machine, NodeId, Output, Persisted, Protocol } from "../core/machine.ts"
 import { decodeUntrusted } from "../core/machine.ts"
-import type { ReducerStorage } from "./reducer-storage.ts"
 
 export interface HostTransport {
   /** Fire-and-forget: the protocols tolerate loss, so failures are only logged. */
@@ -15,21 +14,46 @@ export interface HostClock {
   now(): number
 }
 
+/** Timers: wall-clock in a real node, virtual time in the simulator. */
+export interface HostTimers {
+  /** Calls `fire` once after `afterMs`; the returned function cancels it. */
+  setTimer(afterMs: number, fire: () => void): () => void
+}
+
+/** A reducer's disk: LMDB in a real node (ReducerStorage), memory in the simulator. */
+export interface ReducerDisk {
+  /** Every record persisted so far, sorted by key (the `Recover` input). */
+  load(): Array<Persisted<unknown>>
+  /** Durable when it returns. */
+  persist(records: ReadonlyArray<Persisted<unknown>>): void
+}
+
+export const wallClockTimers: HostTimers = {
+  setTimer: (afterMs, fire) => {
+    const t = setTimeout(fire, afterMs)
+    return () => clearTimeout(t)
+  },
+}
+
 export interface ReducerHostOptions<P extends Protocol> {
   readonly machine: Machine<P>
   readonly self: NodeId
   readonly params: P["Params"]
-  readonly storage: ReducerStorage
+  readonly storage: ReducerDisk
   readonly transport: HostTransport
   readonly clock: HostClock
+  /** Default: wall-clock timers. */
+  readonly timers?: HostTimers
   readonly log: (line: string) => void
   /** Called with every input and the state after it (for trace logs). */
   readonly onStep?: (input: Input<P["Msg"], P["Op"], P["Rec"]>, state: P["State"]) => void
+  /** Feed a `Tick` before every received message too (for reducers that time-stamp messages). */
+  readonly tickOnReceive?: boolean
 }
 
 export class ReducerHost<P extends Protocol> {
   private state: P["State"]
-  private readonly timers = new Map<string, NodeJS.Timeout>()
+  private readonly timers = new Map<string, () => void>()
   private readonly waiting = new Map<string, (result: P["Res"]) => void>()
   private nextRequest = 1
   private stopped = false
@@ -47,12 +71,19 @@ export class ReducerHost<P extends Protocol> {
   }
 
   /** A client request; resolves with the reducer's reply. */
-  request(op: P["Op"]): Promise<P["Res"]> {
-    const id = `${this.options.self}.${this.nextRequest++}`
-    const reply = new Promise<P["Res"]>((resolve) => this.waiting.set(id, resolve))
+  request(op: P["Op"], id?: string): Promise<P["Res"]> {
+    return new Promise<P["Res"]>((resolve) => this.submit(op, resolve, id))
+  }
+
+  /**
+   * A client request whose reply is handed to `onReply` synchronously, inside the step that
+   * produced it (the simulator needs the virtual time of the reply, not of a later microtask).
+   * `id` names the request in the reducer (trace validation wants the model's `c<client>.<pc>`).
+   */
+  submit(op: P["Op"], onReply: (result: P["Res"]) => void, id = `${this.options.self}.${this.nextRequest++}`): void {
+    this.waiting.set(id, onReply)
     this.apply({ _tag: "Tick", now: this.options.clock.now() })
     this.apply({ _tag: "Request", id, op })
-    return reply
   }
 
   /** A message from a peer, as it came off the wire: decoded by the message Schema first. */
@@ -62,13 +93,14 @@ export class ReducerHost<P extends Protocol> {
       this.options.log(`${this.options.machine.name}: dropped a malformed message from ${from}: ${decoded.error.split("\n")[0]}`)
       return
     }
+    if (this.options.tickOnReceive === true) this.apply({ _tag: "Tick", now: this.options.clock.now() })
     this.apply({ _tag: "Recv", from, msg: decoded.value })
   }
 
   /** Stops the timers; what was persisted stays for the next start. */
   stop(): void {
     this.stopped = true
-    for (const t of this.timers.values()) clearTimeout(t)
+    for (const cancel of this.timers.values()) cancel()
     this.timers.clear()
   }
 
@@ -95,20 +127,19 @@ export class ReducerHost<P extends Protocol> {
           break
         }
         case "SetTimer": {
-          clearTimeout(this.timers.get(o.id))
+          this.timers.get(o.id)?.()
           const id = o.id
-          this.timers.set(
-            id,
-            setTimeout(() => {
-              this.timers.delete(id)
-              this.apply({ _tag: "Tick", now: this.options.clock.now() })
-              this.apply({ _tag: "Timer", id })
-            }, o.afterMs),
-          )
+          const cancel = (this.options.timers ?? wallClockTimers).setTimer(o.afterMs, () => {
+            if (this.timers.get(id) !== cancel) return
+            this.timers.delete(id)
+            this.apply({ _tag: "Tick", now: this.options.clock.now() })
+            this.apply({ _tag: "Timer", id })
+          })
+          this.timers.set(id, cancel)
           break
         }
         case "CancelTimer":
-          clearTimeout(this.timers.get(o.id))
+          this.timers.get(o.id)?.()
           this.timers.delete(o.id)
           break
         case "Persist":

@@ -1,6 +1,6 @@
 // A node that runs one reducer for real: LMDB for its disk, the authenticated RPC layer
 // for its messages, wall-clock timers. The same reducer the model checker explores.
-import type { Machine, NodeId, Protocol } from "../core/machine.ts"
+import type { Input, Machine, NodeId, Protocol } from "../core/machine.ts"
 import type { NodeIdentity } from "./identity.ts"
 import { ReducerHost } from "./reducer-host.ts"
 import { ReducerStorage } from "./reducer-storage.ts"
@@ -22,6 +22,8 @@ export interface ReducerNodeOptions<P extends Protocol> {
   readonly rpcPort: number
   readonly peers: ReadonlyMap<NodeId, PeerAddress>
   readonly log: (line: string) => void
+  /** Called with every reducer input and the state after it (trace logs). */
+  readonly onStep?: (input: Input<P["Msg"], P["Op"], P["Rec"]>, state: P["State"]) => void
 }
 
 export class ReducerNode<P extends Protocol> {
@@ -65,11 +67,12 @@ export class ReducerNode<P extends Protocol> {
       clock: { now: () => Date.now() },
       log: this.options.log,
       transport: { send: (to, msg) => this.send(to, msg) },
+      ...(this.options.onStep !== undefined ? { onStep: this.options.onStep } : {}),
     })
   }
 
-  request(op: P["Op"]): Promise<P["Res"]> {
-    return this.host.request(op)
+  request(op: P["Op"], id?: string): Promise<P["Res"]> {
+    return this.host.request(op, id)
   }
 
   get state(): P["State"] {

@@ -10,7 +10,7 @@ import { afterAll, describe, expect, it } from "vitest"
 import { makeReplica, type AntiEntropy } from "../../src/core/anti-entropy/replica.ts"
 import { generateIdentity } from "../../src/node/identity.ts"
 import { ReducerNode, type PeerAddress } from "../../src/node/reducer-node.ts"
-import { createServer } from "node:net"
+import { freePort } from "../support/net.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "pollen-reducer-node-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
@@ -18,14 +18,6 @@ const secret = randomBytes(32)
 const ids = ["n0", "n1", "n2"]
 const logs: string[] = []
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer()
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address() as { port: number }
-      s.close(() => resolve(a.port))
-    })
-  })
 
 const until = async (check: () => boolean | Promise<boolean>, what: string, ms = 10_000) => {
   const end = Date.now() + ms

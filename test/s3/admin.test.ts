@@ -108,10 +108,4 @@ describe("CLI and configuration", () => {
     expect((r as { code: number }).code).toBe(1)
     expect((r as { stderr: string }).stderr.trim().split("\n")).toHaveLength(1)
   })
-
-  it("`pollen start --nodes 3` explains that multi-node clusters are not available yet", async () => {
-    const r = await run(process.execPath, ["bin/pollen", "start", "--nodes", "3"], { timeout: 30_000 }).catch((e: { code: number; stderr: string }) => e)
-    expect((r as { code: number }).code).toBe(2)
-    expect((r as { stderr: string }).stderr).toContain("not available yet")
-  })
 })

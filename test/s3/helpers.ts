@@ -26,6 +26,7 @@ export const startTestNode = async (options: { now?: () => number; rootDomain?: 
       metadata_fsync: false,
       data_fsync: false,
       block_delete_delay_secs: options.blockDeleteDelaySecs ?? 0,
+      rpc_bind_addr: "127.0.0.1:0",
       s3_api: { api_bind_addr: "127.0.0.1:0", ...(options.rootDomain !== undefined ? { root_domain: options.rootDomain } : {}) },
       admin: { api_bind_addr: "127.0.0.1:0", admin_token: "test-admin-token" },
     },

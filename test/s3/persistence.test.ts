@@ -18,7 +18,7 @@ const countBlocks = async (dir: string): Promise<number> => {
 describe("persistence", () => {
   it("a stopped node starts again with its buckets, objects and development key", async () => {
     const dir = await mkdtemp(join(tmpdir(), "pollen-restart-"))
-    const config = configFrom("test", { data_dir: dir, s3_api: { api_bind_addr: "127.0.0.1:0" }, admin: { api_bind_addr: "127.0.0.1:0" } }, dir)
+    const config = configFrom("test", { data_dir: dir, rpc_bind_addr: "127.0.0.1:0", s3_api: { api_bind_addr: "127.0.0.1:0" }, admin: { api_bind_addr: "127.0.0.1:0" } }, dir)
     const data = randomBytes(1536 * 1024)
     try {
       const first = await startNode(config, { log: () => undefined })
@@ -46,7 +46,7 @@ describe("persistence", () => {
 
   it("unreferenced blocks stay for block_delete_delay_secs, then go", async () => {
     const dir = await mkdtemp(join(tmpdir(), "pollen-gc-"))
-    const config = configFrom("test", { data_dir: dir, block_delete_delay_secs: 1, s3_api: { api_bind_addr: "127.0.0.1:0" }, admin: { api_bind_addr: "127.0.0.1:0" } }, dir)
+    const config = configFrom("test", { data_dir: dir, block_delete_delay_secs: 1, rpc_bind_addr: "127.0.0.1:0", s3_api: { api_bind_addr: "127.0.0.1:0" }, admin: { api_bind_addr: "127.0.0.1:0" } }, dir)
     const node = await startNode(config, { log: () => undefined })
     try {
       const key = await node.developmentKey()

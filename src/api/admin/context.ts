@@ -2,6 +2,7 @@
 import type { AccessKeyStore } from "../../node/access-keys.ts"
 import type { ObjectStore } from "../../node/object-store.ts"
 import type { RequestMetrics } from "../../node/metrics.ts"
+import type { ClusterService } from "../../node/cluster/cluster-service.ts"
 
 export interface AdminServices {
   readonly store: ObjectStore
@@ -9,6 +10,8 @@ export interface AdminServices {
   readonly metrics: RequestMetrics
   readonly adminToken: string
   readonly metricsToken: string | undefined
+  /** The cluster this node belongs to (membership, layout); absent in API-only tests. */
+  readonly cluster?: ClusterService
   readonly node: { readonly id: string; readonly s3Address: string; readonly region: string; readonly startedAt: number }
 }
 

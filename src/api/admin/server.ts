@@ -13,48 +13,12 @@ import {
   listBuckets,
   removeBucketAlias,
 } from "./buckets.ts"
+import { clusterHealth, clusterRoutes } from "./cluster.ts"
 import type { AdminHandler, AdminServices } from "./context.ts"
 import { createKey, deleteKey, getKeyInfo, importKey, listKeys, updateKey } from "./keys.ts"
 
-const clusterStatus: AdminHandler = async (req) => {
-  const n = req.services.node
-  return {
-    json: {
-      layoutVersion: 0,
-      nodes: [
-        {
-          id: n.id,
-          garageVersion: "pollen-0.1.0",
-          addr: n.s3Address,
-          hostname: (await import("node:os")).hostname(),
-          isUp: true,
-          lastSeenSecsAgo: null,
-          draining: false,
-          role: { zone: "local", capacity: null, tags: [] },
-          dataPartition: null,
-          metadataPartition: null,
-        },
-      ],
-    },
-  }
-}
-
-const clusterHealth: AdminHandler = async () => ({
-  json: {
-    status: "healthy",
-    knownNodes: 1,
-    connectedNodes: 1,
-    storageNodes: 1,
-    storageNodesUp: 1,
-    partitions: 1,
-    partitionsQuorum: 1,
-    partitionsAllOk: 1,
-  },
-})
-
 const routes: Record<string, { method: "GET" | "POST"; handler: AdminHandler }> = {
-  GetClusterStatus: { method: "GET", handler: clusterStatus },
-  GetClusterHealth: { method: "GET", handler: clusterHealth },
+  ...clusterRoutes,
   ListKeys: { method: "GET", handler: listKeys },
   GetKeyInfo: { method: "GET", handler: getKeyInfo },
   CreateKey: { method: "POST", handler: createKey },
@@ -110,7 +74,9 @@ export const createAdminServer = (services: AdminServices, log: (line: string) =
       if (url.pathname === "/health") {
         endpoint = "Health"
         res.writeHead(200, { "content-type": "text/plain" })
-        res.end("Pollen is fully operational (single node)\n")
+        // 200 while the node serves; the cluster's state is in the text (503 comes with quorum reads).
+        const c = services.cluster
+        res.end(c === undefined ? "Pollen is fully operational (single node)\n" : `Pollen is running; cluster ${clusterHealth(c).status}\n`)
         return
       }
       if (url.pathname === "/metrics") {

@@ -24,7 +24,7 @@ const help = (): string =>
     "Exit codes: 0 no error, 11 deadlock, 12 invariant or history property violated (or, with --refine, a step that does not refine the spec), 2 usage.",
   ].join("\n")
 
-const parseValue = (text: string, like: number | boolean | string): number | boolean | string => {
+export const parseValue = (text: string, like: number | boolean | string): number | boolean | string => {
   if (typeof like === "number") {
     const v = Number(text)
     if (!Number.isInteger(v) || v < 0) throw new Error(`expected a non-negative integer, got '${text}'`)

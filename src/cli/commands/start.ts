@@ -1,6 +1,10 @@
-// `pollen start` (what `npm start` runs): a single development node with data in ./data and a
-// persisted development key, printed as AWS_* lines with a ready-to-paste aws-cli command.
+// `pollen start` (what `npm start` runs): a development cluster of one node (or `--nodes N`
+// in this process) with data in ./data and a persisted development key, printed as AWS_*
+// lines with a ready-to-paste aws-cli command. A fresh cluster gets a first layout.
 import { parseArgs } from "node:util"
+import type { Config } from "../../node/config.ts"
+import type { RunningNode } from "../../node/node.ts"
+import { applyInitialLayout, localClusterConfigs } from "./local-cluster.ts"
 import { loadConfigOrExplain, runUntilSignal } from "./run-node.ts"
 
 export const run = async (args: readonly string[]): Promise<number> => {
@@ -9,30 +13,43 @@ export const run = async (args: readonly string[]): Promise<number> => {
     options: { config: { type: "string", short: "c" }, nodes: { type: "string" }, help: { type: "boolean", short: "h" } },
   })
   if (values.help === true) {
-    console.log("usage: pollen start [-c pollen.toml]\n\nRuns a single development node (S3 on 127.0.0.1:3900, admin on 127.0.0.1:3903, data in ./data).")
+    console.log(
+      "usage: pollen start [-c pollen.toml] [--nodes N]\n\nRuns a development cluster: one node (S3 on 127.0.0.1:3900, admin on 127.0.0.1:3903, RPC on 127.0.0.1:3901, data in ./data),\nor N nodes in this process, node i on ports 3900+10i (S3), 3901+10i (RPC), 3903+10i (admin), node i>0's data in ./data/node<i>.",
+    )
     return 0
   }
-  if (values.nodes !== undefined && values.nodes !== "1") {
-    console.error(`pollen: multi-node local clusters (--nodes ${values.nodes}) are not available yet; run without --nodes for a single node.`)
+  const count = values.nodes === undefined ? 1 : Number(values.nodes)
+  if (!Number.isInteger(count) || count < 1 || count > 9) {
+    console.error(`pollen: --nodes must be a number from 1 to 9, got '${values.nodes}'`)
     return 2
   }
-  const config = loadConfigOrExplain(values.config)
-  if (config === undefined) return 1
-  return runUntilSignal(config, async (node) => {
-    const key = await node.developmentKey()
+  const base = loadConfigOrExplain(values.config)
+  if (base === undefined) return 1
+  const configs: Config[] = count === 1 ? [base] : await localClusterConfigs(base, count)
+  return runUntilSignal(configs, async (nodes: readonly RunningNode[]) => {
+    let layoutLine: string
+    try {
+      layoutLine = await applyInitialLayout(nodes, 10e9)
+    } catch (error) {
+      layoutLine = `Layout: not applied (${(error as Error).message}); run \`pollen layout assign\` and \`pollen layout apply\``
+    }
+    const key = await nodes[0]!.developmentKey()
+    const node = nodes[0]!
     const lines = [
-      "Pollen is running (single node).",
-      `S3 endpoint: ${node.s3Url}  region: ${config.s3.region}`,
-      `Admin API:   ${node.adminUrl}  (token in ${config.admin.adminToken !== undefined ? "the config" : `${config.metadataDir}/admin_token`})`,
-      `Data:        ${config.dataDir}`,
+      count === 1 ? "Pollen is running (single-node cluster)." : `Pollen is running: ${count} nodes in this process.`,
+      ...nodes.map((n, i) => `Node ${i}: S3 ${n.s3Url}  admin ${n.adminUrl}  RPC ${n.cluster.publicAddr}  id ${n.cluster.self.slice(0, 16)}  data ${configs[i]!.dataDir}`),
+      layoutLine,
+      ...(count > 1 ? ["Each node's S3 API still serves its own store (the cluster-wide table and block layers are not wired in yet)."] : []),
+      `Admin token: ${base.admin.adminToken !== undefined ? "the config's admin_token" : `in <metadata_dir>/admin_token of each node (node 0: ${base.metadataDir}/admin_token)`}`,
       "",
       "Development key (kept across restarts):",
       `AWS_ACCESS_KEY_ID=${key.id}`,
       `AWS_SECRET_ACCESS_KEY=${key.secret}`,
       "",
       "Try:",
-      `  export AWS_ACCESS_KEY_ID=${key.id} AWS_SECRET_ACCESS_KEY=${key.secret} AWS_DEFAULT_REGION=${config.s3.region}`,
+      `  export AWS_ACCESS_KEY_ID=${key.id} AWS_SECRET_ACCESS_KEY=${key.secret} AWS_DEFAULT_REGION=${base.s3.region}`,
       `  aws --endpoint-url ${node.s3Url} s3 ls`,
+      "  ./bin/pollen status",
       "",
       "Press Ctrl-C to stop.",
     ]

@@ -2,6 +2,11 @@
 // provides them; the table and block layers only consume them, so each can be built and
 // tested with the simple implementations at the bottom of this file (a fixed layout, an
 // in-process transport) before the real cluster wires them together.
+//
+// The real ones (src/node/cluster): `NodeRpc` (cluster-rpc.ts) implements ClusterRpc and
+// `LayoutPlacement` (layout-placement.ts) implements Placement; a running node exposes both
+// as `node.cluster.rpc` and `node.cluster.placement` (cluster-service.ts). LayoutPlacement
+// also offers `lockWrite()`, the ack lock a writer holds while a write is in flight.
 import { createHash } from "node:crypto"
 import type { NodeId } from "../../core/machine.ts"
 import type { Priority } from "../rpc/rpc-connection.ts"

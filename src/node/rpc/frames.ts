@@ -22,13 +22,15 @@ export class FrameDecoder {
     const frames: Buffer[] = []
     for (;;) {
       if (this.size < 4) return frames
-      const all = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered)
-      this.buffered = [all]
-      const length = all.readUInt32BE(0)
+      if (this.buffered[0]!.length < 4) this.buffered = [Buffer.concat(this.buffered)]
+      const length = this.buffered[0]!.readUInt32BE(0)
       if (length > this.maxFrameBytes) {
         throw new FrameError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`)
       }
-      if (all.length < 4 + length) return frames
+      // Join the chunks only once the whole frame is there: joining on every chunk made a
+      // large frame cost quadratic copying.
+      if (this.size < 4 + length) return frames
+      const all = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered, this.size)
       frames.push(all.subarray(4, 4 + length))
       const rest = all.subarray(4 + length)
       this.buffered = rest.length > 0 ? [rest] : []

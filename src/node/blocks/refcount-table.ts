@@ -1,0 +1,70 @@
+// Per-node block reference counts in LMDB (the table layer's block-reference rows call
+// incref/decref on the holders of the block's partition), and the set of blocks this
+// node lost (corrupt file found by scrub or a read) and must fetch back. Each change is
+// one synchronous LMDB transaction.
+import { type BlockRc, decref, incref, touch } from "../../core/block/refcount.ts"
+import type { MetadataDb } from "../metadata-db.ts"
+
+export class RefcountTable {
+  private readonly rc
+  private readonly lostBlocks
+
+  constructor(private readonly db: MetadataDb) {
+    this.rc = db.table<BlockRc>("blocks_rc")
+    this.lostBlocks = db.table<number>("blocks_lost")
+  }
+
+  get(hash: string): BlockRc | undefined {
+    return this.rc.get(hash)
+  }
+
+  incref(hash: string): BlockRc {
+    return this.update(hash, (rc) => incref(rc))
+  }
+
+  decref(hash: string, now: number, delayMs: number): BlockRc {
+    return this.update(hash, (rc) => decref(rc, now, delayMs))
+  }
+
+  /** A new write of the block: a pending deletion is postponed by the delay. */
+  touch(hash: string, now: number, delayMs: number): void {
+    if (this.rc.get(hash)?.count !== 0) return
+    this.update(hash, (rc) => touch(rc, now, delayMs)!)
+  }
+
+  forget(hash: string): void {
+    this.db.root.transactionSync(() => {
+      this.rc.removeSync(hash)
+      this.lostBlocks.removeSync(hash)
+    })
+  }
+
+  /** Hashes with a count above zero (blocks this node should have if it holds their partition). */
+  *referenced(): Iterable<string> {
+    for (const { key, value } of this.rc.getRange({})) if (value.count > 0) yield key
+  }
+
+  markLost(hash: string, now: number): void {
+    this.lostBlocks.putSync(hash, now)
+  }
+
+  isLost(hash: string): boolean {
+    return this.lostBlocks.get(hash) !== undefined
+  }
+
+  clearLost(hash: string): void {
+    if (this.lostBlocks.get(hash) !== undefined) this.lostBlocks.removeSync(hash)
+  }
+
+  *lost(): Iterable<string> {
+    for (const key of this.lostBlocks.getKeys({})) yield key
+  }
+
+  private update(hash: string, f: (rc: BlockRc | undefined) => BlockRc): BlockRc {
+    return this.db.root.transactionSync(() => {
+      const next = f(this.rc.get(hash))
+      this.rc.putSync(hash, next)
+      return next
+    })
+  }
+}
