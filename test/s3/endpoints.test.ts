@@ -15,6 +15,7 @@ import {
   GetObjectCommand,
   GetObjectTaggingCommand,
   HeadObjectCommand,
+  ListBucketsCommand,
   ListMultipartUploadsCommand,
   ListObjectVersionsCommand,
   PutBucketCorsCommand,
@@ -69,6 +70,17 @@ const recordHeaders = () => {
   return { client, seen }
 }
 
+describe("ListBuckets", () => {
+  it("pages with max-buckets and continuation tokens, and filters by prefix", async () => {
+    for (const n of ["lb-a", "lb-b", "lb-c"]) await t.client.send(new CreateBucketCommand({ Bucket: n }))
+    const first = await t.client.send(new ListBucketsCommand({ Prefix: "lb-", MaxBuckets: 2 }))
+    expect(first.Buckets!.map((b) => b.Name)).toEqual(["lb-a", "lb-b"])
+    const second = await t.client.send(new ListBucketsCommand({ Prefix: "lb-", MaxBuckets: 2, ContinuationToken: first.ContinuationToken }))
+    expect([second.Buckets!.map((b) => b.Name), second.ContinuationToken]).toEqual([["lb-c"], undefined])
+    expect((await t.client.send(new ListBucketsCommand({}))).Buckets!.map((b) => b.Name)).toEqual(expect.arrayContaining(["endpoints", "lb-a", "lb-b", "lb-c"]))
+  })
+})
+
 describe("DeleteObjects", () => {
   it("accepts the SDK's CRC32 instead of Content-MD5 and refuses a wrong CRC32 without deleting", async () => {
     await put("del/a", "a")
@@ -86,6 +98,20 @@ describe("DeleteObjects", () => {
     expect(bad.status).toBe(400)
     expect(codeOf(bad)).toBe("BadDigest")
     expect(await getText("del/b")).toBe("b")
+  })
+
+  it("needs Content-MD5, an x-amz-checksum-* or a signed payload, like AWS", async () => {
+    await put("del/c", "c")
+    const body = `<Delete><Object><Key>del/c</Key></Object></Delete>`
+    const unsigned = (headers: Record<string, string>) =>
+      signedRequest(t.node.s3Url, "POST", `/${B}`, { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: "UNSIGNED-PAYLOAD", query: { delete: "" }, headers })
+    const bare = await unsigned({})
+    const refused = await send(bare.url, "POST", bare.headers, body)
+    expect([refused.status, codeOf(refused)]).toEqual([400, "InvalidRequest"])
+    expect(await getText("del/c")).toBe("c")
+    const withMd5 = await unsigned({ "content-md5": createHash("md5").update(body).digest("base64") })
+    expect((await send(withMd5.url, "POST", withMd5.headers, body)).status).toBe(200)
+    expect((await errorOf(getText("del/c"))).name).toBe("NoSuchKey")
   })
 
   it("reports per-key errors for versions that do not exist", async () => {
@@ -130,6 +156,7 @@ describe("conditional requests and ranges", () => {
     const r = await t.client.send(new GetObjectCommand({ Bucket: B, Key: "cond/r", Range: "bytes=0-0", IfMatch: ETag }))
     expect(r.$metadata.httpStatusCode).toBe(206)
     expect(await r.Body!.transformToString()).toBe("0")
+    expect(await errorOf(t.client.send(new GetObjectCommand({ Bucket: B, Key: "cond/r", PartNumber: 2 })))).toEqual({ name: "InvalidPartNumber", status: 416 })
     for (const Range of ["bytes=0-1,4-5", "items=0-1", "bytes=5-2"]) {
       const whole = await t.client.send(new GetObjectCommand({ Bucket: B, Key: "cond/r", Range }))
       expect(whole.$metadata.httpStatusCode).toBe(200)
@@ -267,6 +294,21 @@ describe("CORS", () => {
 })
 
 describe("not implemented", () => {
+  it("refuses encryption, object lock, tagging and other storage classes with 501 instead of ignoring them", async () => {
+    const refused: Record<string, unknown>[] = [
+      { ServerSideEncryption: "AES256" },
+      { SSECustomerAlgorithm: "AES256", SSECustomerKey: "k".repeat(32) },
+      { StorageClass: "GLACIER" },
+      { Tagging: "a=b" },
+      { ObjectLockMode: "COMPLIANCE", ObjectLockRetainUntilDate: new Date(Date.now() + 86400_000) },
+    ]
+    for (const extra of refused) expect(await errorOf(put("ni/refused", "x", extra))).toEqual({ name: "NotImplemented", status: 501 })
+    expect((await errorOf(getText("ni/refused"))).name).toBe("NoSuchKey")
+    await put("ni/standard", "x", { StorageClass: "STANDARD" })
+    expect(await getText("ni/standard")).toBe("x")
+    expect(await errorOf(t.client.send(new CreateBucketCommand({ Bucket: "endpoints-locked", ObjectLockEnabledForBucket: true })))).toEqual({ name: "NotImplemented", status: 501 })
+  })
+
   it("answers 501 NotImplemented with S3 error XML, never a wrong success", async () => {
     await put("ni/o", "o")
     const cases: (() => Promise<unknown>)[] = [

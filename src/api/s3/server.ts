@@ -16,6 +16,7 @@ import { parseTarget } from "./request-target.ts"
 import { route } from "./router.ts"
 import { headerValues } from "./sigv4-canonical.ts"
 import { authenticate } from "./sigv4.ts"
+import { refuseUnsupportedHeaders } from "./unsupported-headers.ts"
 import { toXml } from "./xml.ts"
 
 export interface S3ServerOptions {
@@ -85,6 +86,7 @@ export const createS3Server = (options: S3ServerOptions): Server => {
         endpoint = r.endpoint.startsWith("NotImplemented") ? "NotImplemented" : r.endpoint
         if (r.endpoint.startsWith("NotImplemented"))
           throw s3Error("NotImplemented", `This operation is not implemented by Pollen (${r.endpoint.slice("NotImplemented:".length).slice(0, 80)}).`)
+        refuseUnsupportedHeaders(headers)
         const versionId = query.get("versionId")
         if (versionId !== undefined && versionId !== "null") throw s3Error("InvalidArgument", "Invalid version id specified", { ArgumentName: "versionId" })
         if (target.bucket !== undefined && r.endpoint !== "CreateBucket") {
