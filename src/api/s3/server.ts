@@ -157,12 +157,16 @@ export const createS3Server = (options: S3ServerOptions): Server => {
     }
   }
 
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       log(`s3: unexpected failure: ${error instanceof Error ? error.message : String(error)}`)
       res.destroy()
     })
-  })
+  }
+  const server = createServer(serve)
+  // An Expect header other than 100-continue: serve the request (Node alone would answer a
+  // bare 417 without S3 error XML).
+  server.on("checkExpectation", serve)
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     // Requests Node cannot parse as HTTP still get an S3 error document.
     if (!socket.writable) return socket.destroy()
