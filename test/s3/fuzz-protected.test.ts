@@ -10,7 +10,8 @@ import fc from "fast-check"
 import { createHash, randomBytes } from "node:crypto"
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest"
 import { startTestNode, type TestNode } from "./helpers.ts"
-import { send, signedRequest, type RawResponse } from "./signing.ts"
+import { crc32 } from "../../src/api/s3/checksums.ts"
+import { seedOf, send, signedRequest, streamingSignedBody, type RawResponse } from "./signing.ts"
 import { storeSnapshot } from "./store-snapshot.ts"
 
 const P = "protected"
@@ -215,6 +216,37 @@ describe("fuzzing with protected data", () => {
         },
       ),
       { numRuns: 200 },
+    )
+  })
+
+  it("mutated aws-chunked bodies (signed chunks and unsigned with a trailer) answer S3 errors", async () => {
+    const chunks = [Buffer.alloc(9000, "a"), Buffer.alloc(100, "b")]
+    const total = chunks.reduce((a, c) => a + c.length, 0)
+    const date = new Date()
+    const amzDate = date.toISOString().replace(/[-:]/g, "").replace(/\.\d{3}/, "")
+    const signed = await signedRequest(t.node.s3Url, "PUT", `/${P}/p/inline.txt`, {
+      accessKeyId: t.key.id, secret: t.key.secret, date, payloadHash: "STREAMING-AWS4-HMAC-SHA256-PAYLOAD",
+      headers: { "content-encoding": "aws-chunked", "x-amz-decoded-content-length": String(total), "if-none-match": "*" },
+    })
+    const signedBody = streamingSignedBody(chunks, seedOf(signed.headers["authorization"]!), { secret: t.key.secret, amzDate })
+    const crc = Buffer.alloc(4)
+    crc.writeUInt32BE(crc32(Buffer.concat(chunks)))
+    const trailer = await signedRequest(t.node.s3Url, "PUT", `/${P}/p/blocks.bin`, {
+      accessKeyId: t.key.id, secret: t.key.secret, date, payloadHash: "STREAMING-UNSIGNED-PAYLOAD-TRAILER",
+      headers: { "content-encoding": "aws-chunked", "x-amz-decoded-content-length": String(total), "x-amz-trailer": "x-amz-checksum-crc32", "if-none-match": "*" },
+    })
+    const trailerBody = Buffer.from(`${chunks.map((c) => `${c.length.toString(16)}\r\n${c.toString("latin1")}\r\n`).join("")}0\r\nx-amz-checksum-crc32:${crc.toString("base64")}\r\n\r\n`, "latin1")
+    const cases = [{ req: signed, body: signedBody }, { req: trailer, body: trailerBody }]
+    await fc.assert(
+      fc.asyncProperty(fc.nat({ max: 1 }), fc.nat(), fc.nat({ max: 40 }), fc.oneof(visible, fc.constantFrom("\r\n", "0\r\n\r\n", ";chunk-signature=", "ffffffff\r\n")), async (which, at, del, ins) => {
+        const { req, body } = cases[which]!
+        const i = at % (body.length + 1)
+        const mutated = Buffer.concat([body.subarray(0, i), Buffer.from(ins, "latin1"), body.subarray(i + del)])
+        const r = await send(req.url, "PUT", { ...req.headers, "content-length": String(mutated.length) }, mutated)
+        // Unmutated bodies are valid and then fail If-None-Match (412); nothing may be written.
+        expectS3Error(r)
+      }),
+      { numRuns: 120 },
     )
   })
 
