@@ -201,6 +201,19 @@ describe("CopyObject and UploadPartCopy", () => {
   })
 })
 
+describe("CompleteMultipartUpload", () => {
+  it("decodes numeric character references in the XML (rclone writes ETag quotes as &#34;)", async () => {
+    const { UploadId } = await t.client.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "ncr" }))
+    const { ETag } = await t.client.send(new UploadPartCommand({ Bucket: B, Key: "ncr", UploadId, PartNumber: 1, Body: "only part" }))
+    const bare = ETag!.replace(/"/g, "")
+    const body = `<CompleteMultipartUpload><Part><ETag>&#34;${bare}&#x22;</ETag><PartNumber>1</PartNumber></Part></CompleteMultipartUpload>`
+    const req = await signedRequest(t.node.s3Url, "POST", `/${B}/ncr`, { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: sha(body), query: { uploadId: UploadId! } })
+    const r = await send(req.url, "POST", req.headers, body)
+    expect(r.status).toBe(200)
+    expect(await getText("ncr")).toBe("only part")
+  })
+})
+
 describe("listing versions and uploads", () => {
   it("ListObjectVersions pages with key markers and rolls up common prefixes", async () => {
     for (const k of ["ver/a", "ver/b", "ver/c", "ver/d/1", "ver/d/2", "ver/e"]) await put(k, k)
