@@ -155,6 +155,10 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   // ---- objects
+  // Writes use lmdb's asynchronous transactions: the callback runs in the write transaction
+  // (so guards see the current version atomically), and concurrent writes are committed
+  // together, one fsync for the batch, on lmdb's write thread. A synchronous transaction would
+  // block the event loop for every commit's fsync.
 
   async getObject(bucketId: string, key: string): Promise<ObjectMeta | undefined> {
     if (Buffer.byteLength(key) > MAX_KEY_BYTES) return undefined
@@ -162,7 +166,7 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async putObject(bucketId: string, meta: ObjectMeta, guard?: WriteGuard): Promise<void> {
-    const result = this.db.root.transactionSync(() => {
+    const result = await this.db.root.transaction(() => {
       const id = `${bucketId}/${meta.key}`
       const previous = this.objects.get(id)
       const refused = guard?.(previous)
@@ -177,7 +181,7 @@ export class LmdbObjectStore implements ObjectStore {
 
   async deleteObject(bucketId: string, key: string): Promise<boolean> {
     if (Buffer.byteLength(key) > MAX_KEY_BYTES) return false
-    const result = this.db.root.transactionSync(() => {
+    const result = await this.db.root.transaction(() => {
       const id = `${bucketId}/${key}`
       const previous = this.objects.get(id)
       if (previous === undefined) return undefined
@@ -318,7 +322,7 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async putPart(uploadId: string, part: Part): Promise<void> {
-    const freed = this.db.root.transactionSync(() => {
+    const freed = await this.db.root.transaction(() => {
       const id = partId(uploadId, part.partNumber)
       const previous = this.parts.get(id)
       this.parts.putSync(id, part)
@@ -333,7 +337,7 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async completeUpload(upload: MultipartUpload, meta: ObjectMeta, _parts: readonly Part[], guard?: WriteGuard): Promise<void> {
-    const freed = this.db.root.transactionSync(() => {
+    const freed = await this.db.root.transaction(() => {
       const id = `${upload.bucketId}/${meta.key}`
       const previous = this.objects.get(id)
       const refused = guard?.(previous)
@@ -348,7 +352,7 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async abortUpload(upload: MultipartUpload): Promise<void> {
-    const freed = this.db.root.transactionSync(() => this.dropUpload(upload))
+    const freed = await this.db.root.transaction(() => this.dropUpload(upload))
     await this.collect(freed)
   }
 
