@@ -31,6 +31,8 @@ const MAX_CHAR = "\u{10FFFF}"
 /** LMDB keys are limited (~1978 bytes): longer names cannot exist, so lookups answer "absent". */
 const MAX_KEY_BYTES = 1024
 const MAX_NAME_BYTES = 255
+/** Block writes of one object in flight at once. */
+const WRITE_WINDOW = 4
 
 export class LmdbObjectStore implements ObjectStore {
   private readonly buckets
@@ -221,13 +223,20 @@ export class LmdbObjectStore implements ObjectStore {
     let buffer: Buffer[] = []
     let buffered = 0
     let size = 0
-    let inFlight: Promise<void> = Promise.resolve()
+    // Up to WRITE_WINDOW block writes in flight, so their fsyncs overlap with each other and
+    // with reading the rest of the body.
+    const inFlight: Promise<void>[] = []
+    const drain = async (): Promise<void> => {
+      while (inFlight.length > 0) await inFlight.shift()
+    }
     const flush = async (block: Buffer): Promise<void> => {
       const hash = BlockStore.hash(block)
       this.pending.set(hash, (this.pending.get(hash) ?? 0) + 1)
       written.push({ hash, size: block.length })
-      await inFlight
-      inFlight = this.blocks.write(hash, block)
+      if (inFlight.length >= WRITE_WINDOW) await inFlight.shift()
+      const write = this.blocks.write(hash, block)
+      write.catch(() => undefined) // awaited later; a rejection meanwhile is not unhandled
+      inFlight.push(write)
     }
     const staged = (data: ObjectData): StagedData => ({
       data,
@@ -258,14 +267,14 @@ export class LmdbObjectStore implements ObjectStore {
       }
       const rest = Buffer.concat(buffer)
       if (written.length === 0 && options.allowInline && rest.length < inlineThreshold) {
-        await inFlight
+        await drain()
         return staged({ inline: rest })
       }
       if (rest.length > 0 || written.length === 0) await flush(rest)
-      await inFlight
+      await drain()
       return staged({ blocks: written })
     } catch (error) {
-      await inFlight.catch(() => undefined)
+      await Promise.allSettled(inFlight)
       await staged({ inline: Buffer.alloc(0) }).release()
       throw error
     }
