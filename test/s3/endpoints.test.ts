@@ -10,6 +10,7 @@ import {
   CreateMultipartUploadCommand,
   DeleteObjectsCommand,
   GetBucketPolicyCommand,
+  GetBucketVersioningCommand,
   GetObjectAclCommand,
   GetObjectAttributesCommand,
   GetObjectCommand,
@@ -78,6 +79,13 @@ describe("ListBuckets", () => {
     const second = await t.client.send(new ListBucketsCommand({ Prefix: "lb-", MaxBuckets: 2, ContinuationToken: first.ContinuationToken }))
     expect([second.Buckets!.map((b) => b.Name), second.ContinuationToken]).toEqual([["lb-c"], undefined])
     expect((await t.client.send(new ListBucketsCommand({}))).Buckets!.map((b) => b.Name)).toEqual(expect.arrayContaining(["endpoints", "lb-a", "lb-b", "lb-c"]))
+  })
+})
+
+describe("GetBucketVersioning", () => {
+  it("reports a bucket whose versioning was never enabled (no Status)", async () => {
+    const v = await t.client.send(new GetBucketVersioningCommand({ Bucket: B }))
+    expect([v.$metadata.httpStatusCode, v.Status, v.MFADelete]).toEqual([200, undefined, undefined])
   })
 })
 
