@@ -46,6 +46,9 @@ export class LmdbObjectStore implements ObjectStore {
   private readonly sweeper: NodeJS.Timeout | undefined
   /** Blocks written by requests whose metadata has not committed yet. */
   private readonly pending = new Map<string, number>()
+  /** Asynchronous LMDB writes not yet committed. */
+  private readonly writes = new Set<Promise<unknown>>()
+  private closed = false
 
   constructor(
     private readonly db: MetadataDb,
@@ -168,7 +171,7 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async putObject(bucketId: string, meta: ObjectMeta, guard?: WriteGuard): Promise<void> {
-    const result = await this.db.root.transaction(() => {
+    const result = await this.write(() => this.db.root.transaction(() => {
       const id = `${bucketId}/${meta.key}`
       const previous = this.objects.get(id)
       const refused = guard?.(previous)
@@ -176,20 +179,20 @@ export class LmdbObjectStore implements ObjectStore {
       this.objects.putSync(id, meta)
       this.addRefs(blocksOf(meta.data), 1)
       return previous === undefined ? [] : this.addRefs(blocksOf(previous.data), -1)
-    })
+    }))
     if (result instanceof Error) throw result
     await this.collect(result)
   }
 
   async deleteObject(bucketId: string, key: string): Promise<boolean> {
     if (Buffer.byteLength(key) > MAX_KEY_BYTES) return false
-    const result = await this.db.root.transaction(() => {
+    const result = await this.write(() => this.db.root.transaction(() => {
       const id = `${bucketId}/${key}`
       const previous = this.objects.get(id)
       if (previous === undefined) return undefined
       this.objects.removeSync(id)
       return this.addRefs(blocksOf(previous.data), -1)
-    })
+    }))
     if (result === undefined) return false
     await this.collect(result)
     return true
@@ -322,7 +325,7 @@ export class LmdbObjectStore implements ObjectStore {
   // ---- multipart
 
   async createUpload(upload: MultipartUpload): Promise<void> {
-    await this.uploads.put(`${upload.bucketId}/${upload.uploadId}`, upload)
+    await this.write(() => this.uploads.put(`${upload.bucketId}/${upload.uploadId}`, upload))
   }
 
   async getUpload(bucketId: string, uploadId: string): Promise<MultipartUpload | undefined> {
@@ -331,13 +334,13 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async putPart(uploadId: string, part: Part): Promise<void> {
-    const freed = await this.db.root.transaction(() => {
+    const freed = await this.write(() => this.db.root.transaction(() => {
       const id = partId(uploadId, part.partNumber)
       const previous = this.parts.get(id)
       this.parts.putSync(id, part)
       this.addRefs(blocksOf(part.data), 1)
       return previous === undefined ? [] : this.addRefs(blocksOf(previous.data), -1)
-    })
+    }))
     await this.collect(freed)
   }
 
@@ -346,7 +349,7 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async completeUpload(upload: MultipartUpload, meta: ObjectMeta, _parts: readonly Part[], guard?: WriteGuard): Promise<void> {
-    const freed = await this.db.root.transaction(() => {
+    const freed = await this.write(() => this.db.root.transaction(() => {
       const id = `${upload.bucketId}/${meta.key}`
       const previous = this.objects.get(id)
       const refused = guard?.(previous)
@@ -355,13 +358,13 @@ export class LmdbObjectStore implements ObjectStore {
       this.addRefs(blocksOf(meta.data), 1)
       const freed = previous === undefined ? [] : this.addRefs(blocksOf(previous.data), -1)
       return [...freed, ...this.dropUpload(upload)]
-    })
+    }))
     if (freed instanceof Error) throw freed
     await this.collect(freed)
   }
 
   async abortUpload(upload: MultipartUpload): Promise<void> {
-    const freed = await this.db.root.transaction(() => this.dropUpload(upload))
+    const freed = await this.write(() => this.db.root.transaction(() => this.dropUpload(upload)))
     await this.collect(freed)
   }
 
@@ -370,7 +373,20 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     if (this.sweeper !== undefined) clearInterval(this.sweeper)
+    // Requests still running when the node stops: let their commits finish before the
+    // environment closes; later writes get a clean error instead of one inside lmdb.
+    await Promise.allSettled([...this.writes])
+  }
+
+  /** Starts an asynchronous LMDB write, tracked so that close() can wait for it. */
+  private write<T>(start: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error("the object store is closed"))
+    const p = start()
+    this.writes.add(p)
+    void p.finally(() => this.writes.delete(p)).catch(() => undefined)
+    return p
   }
 
   // ---- internals (inside a write transaction)
@@ -410,9 +426,9 @@ export class LmdbObjectStore implements ObjectStore {
     const zero = [...new Set(hashes)].filter((h) => (this.refs.get(h) ?? 0) === 0)
     if (zero.length === 0) return
     const now = Date.now()
-    await this.db.root.transaction(() => {
+    await this.write(() => this.db.root.transaction(() => {
       for (const h of zero) if (this.blockGc.get(h) === undefined) this.blockGc.putSync(h, now)
-    })
+    }))
     if ((this.options.blockDeleteDelayMs ?? 0) === 0) await this.sweep(zero)
   }
 
@@ -424,11 +440,11 @@ export class LmdbObjectStore implements ObjectStore {
       const since = this.blockGc.get(h)
       if (since === undefined || since > cutoff) continue
       if ((this.refs.get(h) ?? 0) > 0) {
-        await this.blockGc.remove(h)
+        await this.write(() => this.blockGc.remove(h))
         continue
       }
       const removed = await this.blocks.removeIf(h, () => (this.refs.get(h) ?? 0) === 0 && (this.pending.get(h) ?? 0) === 0)
-      if (removed) await this.blockGc.remove(h)
+      if (removed) await this.write(() => this.blockGc.remove(h))
     }
   }
 }
