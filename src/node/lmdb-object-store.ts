@@ -31,6 +31,8 @@ const MAX_CHAR = "\u{10FFFF}"
 /** LMDB keys are limited (~1978 bytes): longer names cannot exist, so lookups answer "absent". */
 const MAX_KEY_BYTES = 1024
 const MAX_NAME_BYTES = 255
+/** Block writes of one object in flight at once. */
+const WRITE_WINDOW = 4
 
 export class LmdbObjectStore implements ObjectStore {
   private readonly buckets
@@ -44,6 +46,9 @@ export class LmdbObjectStore implements ObjectStore {
   private readonly sweeper: NodeJS.Timeout | undefined
   /** Blocks written by requests whose metadata has not committed yet. */
   private readonly pending = new Map<string, number>()
+  /** Asynchronous LMDB writes not yet committed. */
+  private readonly writes = new Set<Promise<unknown>>()
+  private closed = false
 
   constructor(
     private readonly db: MetadataDb,
@@ -155,6 +160,10 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   // ---- objects
+  // Writes use lmdb's asynchronous transactions: the callback runs in the write transaction
+  // (so guards see the current version atomically), and concurrent writes are committed
+  // together, one fsync for the batch, on lmdb's write thread. A synchronous transaction would
+  // block the event loop for every commit's fsync.
 
   async getObject(bucketId: string, key: string): Promise<ObjectMeta | undefined> {
     if (Buffer.byteLength(key) > MAX_KEY_BYTES) return undefined
@@ -162,7 +171,7 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async putObject(bucketId: string, meta: ObjectMeta, guard?: WriteGuard): Promise<void> {
-    const result = this.db.root.transactionSync(() => {
+    const result = await this.write(() => this.db.root.transaction(() => {
       const id = `${bucketId}/${meta.key}`
       const previous = this.objects.get(id)
       const refused = guard?.(previous)
@@ -170,20 +179,20 @@ export class LmdbObjectStore implements ObjectStore {
       this.objects.putSync(id, meta)
       this.addRefs(blocksOf(meta.data), 1)
       return previous === undefined ? [] : this.addRefs(blocksOf(previous.data), -1)
-    })
+    }))
     if (result instanceof Error) throw result
     await this.collect(result)
   }
 
   async deleteObject(bucketId: string, key: string): Promise<boolean> {
     if (Buffer.byteLength(key) > MAX_KEY_BYTES) return false
-    const result = this.db.root.transactionSync(() => {
+    const result = await this.write(() => this.db.root.transaction(() => {
       const id = `${bucketId}/${key}`
       const previous = this.objects.get(id)
       if (previous === undefined) return undefined
       this.objects.removeSync(id)
       return this.addRefs(blocksOf(previous.data), -1)
-    })
+    }))
     if (result === undefined) return false
     await this.collect(result)
     return true
@@ -217,13 +226,20 @@ export class LmdbObjectStore implements ObjectStore {
     let buffer: Buffer[] = []
     let buffered = 0
     let size = 0
-    let inFlight: Promise<void> = Promise.resolve()
+    // Up to WRITE_WINDOW block writes in flight, so their fsyncs overlap with each other and
+    // with reading the rest of the body.
+    const inFlight: Promise<void>[] = []
+    const drain = async (): Promise<void> => {
+      while (inFlight.length > 0) await inFlight.shift()
+    }
     const flush = async (block: Buffer): Promise<void> => {
       const hash = BlockStore.hash(block)
       this.pending.set(hash, (this.pending.get(hash) ?? 0) + 1)
       written.push({ hash, size: block.length })
-      await inFlight
-      inFlight = this.blocks.write(hash, block)
+      if (inFlight.length >= WRITE_WINDOW) await inFlight.shift()
+      const write = this.blocks.write(hash, block)
+      write.catch(() => undefined) // awaited later; a rejection meanwhile is not unhandled
+      inFlight.push(write)
     }
     const staged = (data: ObjectData): StagedData => ({
       data,
@@ -254,14 +270,14 @@ export class LmdbObjectStore implements ObjectStore {
       }
       const rest = Buffer.concat(buffer)
       if (written.length === 0 && options.allowInline && rest.length < inlineThreshold) {
-        await inFlight
+        await drain()
         return staged({ inline: rest })
       }
       if (rest.length > 0 || written.length === 0) await flush(rest)
-      await inFlight
+      await drain()
       return staged({ blocks: written })
     } catch (error) {
-      await inFlight.catch(() => undefined)
+      await Promise.allSettled(inFlight)
       await staged({ inline: Buffer.alloc(0) }).release()
       throw error
     }
@@ -309,7 +325,7 @@ export class LmdbObjectStore implements ObjectStore {
   // ---- multipart
 
   async createUpload(upload: MultipartUpload): Promise<void> {
-    await this.uploads.put(`${upload.bucketId}/${upload.uploadId}`, upload)
+    await this.write(() => this.uploads.put(`${upload.bucketId}/${upload.uploadId}`, upload))
   }
 
   async getUpload(bucketId: string, uploadId: string): Promise<MultipartUpload | undefined> {
@@ -318,13 +334,13 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async putPart(uploadId: string, part: Part): Promise<void> {
-    const freed = this.db.root.transactionSync(() => {
+    const freed = await this.write(() => this.db.root.transaction(() => {
       const id = partId(uploadId, part.partNumber)
       const previous = this.parts.get(id)
       this.parts.putSync(id, part)
       this.addRefs(blocksOf(part.data), 1)
       return previous === undefined ? [] : this.addRefs(blocksOf(previous.data), -1)
-    })
+    }))
     await this.collect(freed)
   }
 
@@ -333,7 +349,7 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async completeUpload(upload: MultipartUpload, meta: ObjectMeta, _parts: readonly Part[], guard?: WriteGuard): Promise<void> {
-    const freed = this.db.root.transactionSync(() => {
+    const freed = await this.write(() => this.db.root.transaction(() => {
       const id = `${upload.bucketId}/${meta.key}`
       const previous = this.objects.get(id)
       const refused = guard?.(previous)
@@ -342,13 +358,13 @@ export class LmdbObjectStore implements ObjectStore {
       this.addRefs(blocksOf(meta.data), 1)
       const freed = previous === undefined ? [] : this.addRefs(blocksOf(previous.data), -1)
       return [...freed, ...this.dropUpload(upload)]
-    })
+    }))
     if (freed instanceof Error) throw freed
     await this.collect(freed)
   }
 
   async abortUpload(upload: MultipartUpload): Promise<void> {
-    const freed = this.db.root.transactionSync(() => this.dropUpload(upload))
+    const freed = await this.write(() => this.db.root.transaction(() => this.dropUpload(upload)))
     await this.collect(freed)
   }
 
@@ -357,7 +373,20 @@ export class LmdbObjectStore implements ObjectStore {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     if (this.sweeper !== undefined) clearInterval(this.sweeper)
+    // Requests still running when the node stops: let their commits finish before the
+    // environment closes; later writes get a clean error instead of one inside lmdb.
+    await Promise.allSettled([...this.writes])
+  }
+
+  /** Starts an asynchronous LMDB write, tracked so that close() can wait for it. */
+  private write<T>(start: () => Promise<T>): Promise<T> {
+    if (this.closed) return Promise.reject(new Error("the object store is closed"))
+    const p = start()
+    this.writes.add(p)
+    void p.finally(() => this.writes.delete(p)).catch(() => undefined)
+    return p
   }
 
   // ---- internals (inside a write transaction)
@@ -397,9 +426,9 @@ export class LmdbObjectStore implements ObjectStore {
     const zero = [...new Set(hashes)].filter((h) => (this.refs.get(h) ?? 0) === 0)
     if (zero.length === 0) return
     const now = Date.now()
-    await this.db.root.transaction(() => {
+    await this.write(() => this.db.root.transaction(() => {
       for (const h of zero) if (this.blockGc.get(h) === undefined) this.blockGc.putSync(h, now)
-    })
+    }))
     if ((this.options.blockDeleteDelayMs ?? 0) === 0) await this.sweep(zero)
   }
 
@@ -411,11 +440,11 @@ export class LmdbObjectStore implements ObjectStore {
       const since = this.blockGc.get(h)
       if (since === undefined || since > cutoff) continue
       if ((this.refs.get(h) ?? 0) > 0) {
-        await this.blockGc.remove(h)
+        await this.write(() => this.blockGc.remove(h))
         continue
       }
       const removed = await this.blocks.removeIf(h, () => (this.refs.get(h) ?? 0) === 0 && (this.pending.get(h) ?? 0) === 0)
-      if (removed) await this.blockGc.remove(h)
+      if (removed) await this.write(() => this.blockGc.remove(h))
     }
   }
 }

@@ -11,6 +11,8 @@ export interface RequestBody {
   readonly chunks: AsyncIterable<Buffer>
   /** Trailing headers of aws-chunked bodies (lower-case names), filled once chunks end. */
   readonly trailers: Map<string, string>
+  /** The payload is covered by the signature (a signed SHA256 or signed chunks). */
+  readonly signed: boolean
 }
 
 const MAX_LINE = 4096
@@ -147,13 +149,13 @@ export const requestBody = (
   const trailers = new Map<string, string>()
   switch (mode.kind) {
     case "unsigned":
-      return { chunks: source, trailers }
+      return { chunks: source, trailers, signed: false }
     case "sha256":
-      return { chunks: verifySha256(source, mode.hash), trailers }
+      return { chunks: verifySha256(source, mode.hash), trailers, signed: true }
     default: {
       const raw = headers.get("x-amz-decoded-content-length")
       const decoded = raw !== undefined && /^\d{1,15}$/.test(raw) ? Number(raw) : undefined
-      return { chunks: decodeAwsChunked(source, mode, trailers, decoded), trailers }
+      return { chunks: decodeAwsChunked(source, mode, trailers, decoded), trailers, signed: mode.kind === "streaming-signed" }
     }
   }
 }

@@ -14,7 +14,7 @@ const plainParams = new Set([
   "max-parts", "part-number-marker", "partNumber", "uploadId", "response-content-type",
   "response-content-language", "response-expires", "response-cache-control",
   "response-content-disposition", "response-content-encoding", "x-id", "optional-object-attributes",
-  "versionId",
+  "versionId", "max-buckets", "bucket-region",
 ])
 
 const isAuthParam = (name: string): boolean => name.startsWith("X-Amz-") || name.startsWith("x-amz-")

@@ -16,6 +16,7 @@ import { parseTarget } from "./request-target.ts"
 import { route } from "./router.ts"
 import { headerValues } from "./sigv4-canonical.ts"
 import { authenticate } from "./sigv4.ts"
+import { refuseUnsupportedHeaders } from "./unsupported-headers.ts"
 import { toXml } from "./xml.ts"
 
 export interface S3ServerOptions {
@@ -85,6 +86,7 @@ export const createS3Server = (options: S3ServerOptions): Server => {
         endpoint = r.endpoint.startsWith("NotImplemented") ? "NotImplemented" : r.endpoint
         if (r.endpoint.startsWith("NotImplemented"))
           throw s3Error("NotImplemented", `This operation is not implemented by Pollen (${r.endpoint.slice("NotImplemented:".length).slice(0, 80)}).`)
+        refuseUnsupportedHeaders(headers)
         const versionId = query.get("versionId")
         if (versionId !== undefined && versionId !== "null") throw s3Error("InvalidArgument", "Invalid version id specified", { ArgumentName: "versionId" })
         if (target.bucket !== undefined && r.endpoint !== "CreateBucket") {
@@ -155,12 +157,16 @@ export const createS3Server = (options: S3ServerOptions): Server => {
     }
   }
 
-  const server = createServer((req, res) => {
+  const serve = (req: IncomingMessage, res: ServerResponse): void => {
     handle(req, res).catch((error: unknown) => {
       log(`s3: unexpected failure: ${error instanceof Error ? error.message : String(error)}`)
       res.destroy()
     })
-  })
+  }
+  const server = createServer(serve)
+  // An Expect header other than 100-continue: serve the request (Node alone would answer a
+  // bare 417 without S3 error XML).
+  server.on("checkExpectation", serve)
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     // Requests Node cannot parse as HTTP still get an S3 error document.
     if (!socket.writable) return socket.destroy()

@@ -8,9 +8,17 @@ import { checksumRequest, contentMd5 } from "./object-headers.ts"
 import { createHash } from "node:crypto"
 import { parseXml } from "./xml.ts"
 
-export const readXmlBody = async (req: S3Request, limit = 2 * 1024 * 1024): Promise<Record<string, unknown>> => {
+export const readXmlBody = async (
+  req: S3Request,
+  options: { limit?: number; requireIntegrity?: boolean } = {},
+): Promise<Record<string, unknown>> => {
+  const limit = options.limit ?? 2 * 1024 * 1024
   const md5 = contentMd5(req.headers)
   const wanted = checksumRequest(req.headers)
+  // AWS requires Content-MD5 or an x-amz-checksum-* on DeleteObjects and PutBucketCors; a
+  // payload covered by the signature is as good.
+  if (options.requireIntegrity === true && md5 === undefined && (wanted === undefined || (wanted.expected === undefined && !wanted.inTrailer)) && !req.body.signed)
+    throw s3Error("InvalidRequest", "Missing required header for this request: Content-MD5 (or an x-amz-checksum-* header).")
   const body = await readAll(req.body, limit)
   if (md5 !== undefined && !md5.equals(createHash("md5").update(body).digest()))
     throw s3Error("BadDigest", "The Content-MD5 you specified did not match what we received.")

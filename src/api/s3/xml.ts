@@ -28,6 +28,10 @@ const parser = new XMLParser({
   removeNSPrefix: true,
   trimValues: false,
   processEntities: true,
+  // The five XML entities plus numeric character references (&#34; &#x22;), which the parser
+  // decodes only when given an entity table here (its typings say boolean, the code takes a
+  // table); rclone writes the quotes of ETags as &#34;.
+  htmlEntities: { amp: "&", apos: "'", gt: ">", lt: "<", quot: "\"" } as unknown as boolean,
   ignoreDeclaration: true,
   ignorePiTags: true,
   isArray: (name) => repeated.has(name),

@@ -19,7 +19,20 @@ export const listBuckets = async (req: S3Request): Promise<S3Response> => {
     const b = await req.services.store.bucketById(id)
     if (b !== undefined) buckets.push(b)
   }
-  const named = buckets.flatMap((b) => b.aliases.map((name) => ({ name, b }))).sort((x, y) => (x.name < y.name ? -1 : 1))
+  // Optional paging (AWS, 2024): prefix, max-buckets (1-10000), continuation-token (the last name).
+  const prefix = req.query.get("prefix") ?? ""
+  const rawMax = req.query.get("max-buckets")
+  if (rawMax !== undefined && !(/^\d{1,5}$/.test(rawMax) && Number(rawMax) >= 1 && Number(rawMax) <= 10000))
+    throw s3Error("InvalidArgument", "max-buckets must be an integer between 1 and 10000", { ArgumentName: "max-buckets" })
+  const after = req.query.get("continuation-token")
+  const region = req.query.get("bucket-region")
+  const all = buckets
+    .flatMap((b) => b.aliases.map((name) => ({ name, b })))
+    .filter(({ name }) => name.startsWith(prefix) && (after === undefined || name > after))
+    .filter(() => region === undefined || region === req.services.settings.region)
+    .sort((x, y) => (x.name < y.name ? -1 : 1))
+  const named = rawMax === undefined ? all : all.slice(0, Number(rawMax))
+  const truncated = named.length < all.length
   return xmlResponse(
     200,
     toXml({
@@ -27,6 +40,8 @@ export const listBuckets = async (req: S3Request): Promise<S3Response> => {
         "@_xmlns": S3_NS,
         Owner: ownerOf(req),
         Buckets: { Bucket: named.map(({ name, b }) => ({ Name: name, CreationDate: iso(b.createdAt), BucketRegion: req.services.settings.region })) },
+        ...(truncated ? { ContinuationToken: named[named.length - 1]!.name } : {}),
+        ...(req.query.has("prefix") ? { Prefix: prefix } : {}),
       },
     }),
   )

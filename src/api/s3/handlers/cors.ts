@@ -6,7 +6,7 @@ import { readXmlBody } from "../small-body.ts"
 import { S3_NS, toXml } from "../xml.ts"
 
 export const putBucketCors = async (req: S3Request): Promise<S3Response> => {
-  const rules = parseCorsConfiguration(await readXmlBody(req, 64 * 1024))
+  const rules = parseCorsConfiguration(await readXmlBody(req, { limit: 64 * 1024, requireIntegrity: true }))
   await req.services.store.setCors(requireBucket(req).id, rules)
   return { status: 200 }
 }

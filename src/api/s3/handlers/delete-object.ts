@@ -11,7 +11,7 @@ export const deleteObject = async (req: S3Request): Promise<S3Response> => {
 
 export const deleteObjects = async (req: S3Request): Promise<S3Response> => {
   const bucket = requireBucket(req)
-  const doc = await readXmlBody(req)
+  const doc = await readXmlBody(req, { requireIntegrity: true })
   const root = child(doc, "Delete")
   if (root === undefined || typeof root !== "object") throw s3Error("MalformedXML", "Expected a Delete element.")
   const quiet = text(root, "Quiet")?.trim().toLowerCase() === "true"

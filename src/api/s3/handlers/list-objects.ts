@@ -43,7 +43,8 @@ export const listObjectsV1 = async (req: S3Request): Promise<S3Response> => {
       Name: req.bucketName,
       Prefix: enc(prefix),
       Marker: enc(marker),
-      ...(page.truncated && page.last !== undefined ? { NextMarker: enc(page.last) } : {}),
+      // AWS returns NextMarker only with a delimiter; clients otherwise continue from the last key.
+      ...(page.truncated && page.last !== undefined && delimiter !== "" ? { NextMarker: enc(page.last) } : {}),
       MaxKeys: maxKeys,
       ...(delimiter !== "" ? { Delimiter: enc(delimiter) } : {}),
       IsTruncated: page.truncated,

@@ -236,13 +236,21 @@ export const listMultipartUploads = async (req: S3Request): Promise<S3Response> 
   const max = parseMaxKeys(req.query.get("max-uploads"))
   const encodingType = req.query.get("encoding-type")
   const enc = encodingOf(encodingType)
-  const all = [...(await req.services.store.listUploads(requireBucket(req).id))]
-    .filter((u) => u.key.startsWith(prefix))
-    .filter((u) => keyMarker === "" || u.key > keyMarker || (u.key === keyMarker && uploadIdMarker !== "" && u.uploadId > uploadIdMarker))
-    .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated - b.initiated || (a.uploadId < b.uploadId ? -1 : 1)))
+  // A key marker that is itself a common prefix (the NextKeyMarker of a page ending in one)
+  // skips every upload under it.
+  const markerPrefix = keyMarker !== "" && commonPrefix(keyMarker, prefix, delimiter) === keyMarker ? keyMarker : undefined
+  // Uploads of one key are ordered by initiation time, so the upload-id marker is a position.
+  const order = (a: MultipartUpload, b: MultipartUpload): number =>
+    a.key < b.key ? -1 : a.key > b.key ? 1 : a.initiated - b.initiated || (a.uploadId < b.uploadId ? -1 : a.uploadId > b.uploadId ? 1 : 0)
+  const inPrefix = [...(await req.services.store.listUploads(requireBucket(req).id))].filter((u) => u.key.startsWith(prefix)).sort(order)
+  const markerUpload = uploadIdMarker === "" ? undefined : inPrefix.find((u) => u.key === keyMarker && u.uploadId === uploadIdMarker)
+  const all = inPrefix
+    .filter((u) => markerPrefix === undefined || !u.key.startsWith(markerPrefix))
+    .filter((u) => keyMarker === "" || u.key > keyMarker || (u.key === keyMarker && markerUpload !== undefined && order(u, markerUpload) > 0))
   const uploads: MultipartUpload[] = []
   const prefixes: string[] = []
   let truncated = false
+  let next: { key: string; uploadId: string } | undefined
   for (const u of all) {
     const cp = commonPrefix(u.key, prefix, delimiter)
     if (cp !== undefined && prefixes[prefixes.length - 1] === cp) continue
@@ -250,17 +258,21 @@ export const listMultipartUploads = async (req: S3Request): Promise<S3Response> 
       truncated = true
       break
     }
-    if (cp !== undefined) prefixes.push(cp)
-    else uploads.push(u)
+    if (cp !== undefined) {
+      prefixes.push(cp)
+      next = { key: cp, uploadId: "" }
+    } else {
+      uploads.push(u)
+      next = { key: u.key, uploadId: u.uploadId }
+    }
   }
-  const lastUpload = uploads[uploads.length - 1]
   return xmlResponse(200, toXml({
     ListMultipartUploadsResult: {
       "@_xmlns": S3_NS,
       Bucket: req.bucketName,
       KeyMarker: enc(keyMarker),
       UploadIdMarker: uploadIdMarker,
-      ...(truncated && lastUpload !== undefined ? { NextKeyMarker: enc(lastUpload.key), NextUploadIdMarker: lastUpload.uploadId } : {}),
+      ...(truncated && next !== undefined ? { NextKeyMarker: enc(next.key), NextUploadIdMarker: next.uploadId } : {}),
       Prefix: enc(prefix),
       ...(delimiter !== "" ? { Delimiter: enc(delimiter) } : {}),
       MaxUploads: max,
