@@ -41,6 +41,9 @@ const absMsg = (from: NodeId, m: NameMsg): object | undefined => {
   }
 }
 
+/** `pollen mc name-registry --refine` without options: 2 proposers claim, round 1, no faults (7,523 states). */
+export const nameRefinementCiBounds: Partial<NameRegistryBounds> = { script: "claim", rounds: 1, crashes: 0, drops: 0, duplicates: 0, partitions: 0 }
+
 /** Bounds the refinement check supports: no retransmission or deadline timers, no partitions (they add no spec step). */
 export const refinableNameBounds = (b: NameRegistryBounds): NameRegistryBounds => ({
   ...b,
