@@ -54,11 +54,17 @@ describe("refinement: name-registry reducer ⊑ spec/NameRegistry.tla (exhaustiv
     300_000,
   )
 
-  // The check is not vacuous: a reducer that adopts a non-maximal value, or skips phase 1,
-  // takes a step that is no Next step; the first such step is printed.
-  for (const mutant of ["non-max-adopt", "skip-phase1"]) {
+  // The check is not vacuous: a reducer that adopts a non-maximal value, skips phase 1, or
+  // forgets its acceptor state on restart takes a step that is no Next step; the first such
+  // step is printed.
+  const mutants: Array<[string, Partial<NameRegistryBounds>]> = [
+    ["non-max-adopt", { script: "claim", rounds: 1 }],
+    ["skip-phase1", { script: "claim", rounds: 1 }],
+    ["amnesia", { script: "claim", rounds: 1, crashes: 1 }],
+  ]
+  for (const [mutant, over] of mutants) {
     it(`mutant ${mutant} is not a refinement`, () => {
-      const { r } = refine(`mutant ${mutant}`, { script: "claim", rounds: 1 }, mutant)
+      const { r } = refine(`mutant ${mutant}`, over, mutant)
       expect(r.outcome).toBe("step")
       expect(r.failure!.diff.length).toBeGreaterThan(0)
     }, 120_000)
