@@ -58,7 +58,7 @@ describe("random schedules (fast-check)", () => {
     console.log(`[schedules] name registry: steps per schedule ${Math.min(...steps)}..${Math.max(...steps)}; actions taken: ${JSON.stringify(totals)}`)
     expect(totals.partition ?? 0).toBeGreaterThan(0)
     expect(totals.crash ?? 0).toBeGreaterThan(0)
-  })
+  }, deep ? 1_800_000 : 300_000) // deep: about 6 minutes on the shared machine under load
 
   it("name registry: the amnesia mutant is found by random schedules", () => {
     const model = fuzzModel("amnesia")
@@ -72,5 +72,5 @@ describe("random schedules (fast-check)", () => {
       fc.property(schedule, (s) => randomWalk(model, s).violated === undefined),
       { numRuns: runs, seed: 99 },
     )
-  })
+  }, deep ? 1_800_000 : 300_000)
 })

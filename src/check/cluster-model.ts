@@ -1,6 +1,6 @@
 // A cluster model: one Machine on N nodes, with bounded clients, a network and faults
 // (DESIGN §4.1). The checker explores every interleaving of the environment's actions.
-import type { Machine, NodeId, Persisted, Protocol } from "../core/machine.ts"
+import type { Machine, NodeId, Output, Persisted, Protocol } from "../core/machine.ts"
 
 export interface ClientScript<Op> {
   /** The node this client sends its requests to. */
@@ -61,9 +61,17 @@ export interface ClusterView<P extends Protocol, G> {
 
 /** What happened to one node, for ghost (auxiliary) variables of the model. */
 export type GhostEvent<P extends Protocol> =
-  | { readonly kind: "step"; readonly node: number; readonly input: unknown; readonly before: P["State"]; readonly after: P["State"] }
-  | { readonly kind: "crash"; readonly node: number }
-  | { readonly kind: "restart"; readonly node: number; readonly after: P["State"] }
+  | {
+      readonly kind: "step"
+      readonly node: number
+      readonly input: unknown
+      readonly before: P["State"]
+      readonly after: P["State"]
+      /** What the step emitted (sends, replies, persists, timers), e.g. for a spec's monotone message set. */
+      readonly outputs: ReadonlyArray<Output<P["Msg"], P["Res"], P["Rec"]>>
+    }
+  | { readonly kind: "crash"; readonly node: number; readonly before: P["State"] }
+  | { readonly kind: "restart"; readonly node: number; readonly after: P["State"]; readonly outputs: ReadonlyArray<Output<P["Msg"], P["Res"], P["Rec"]>> }
 
 export interface GhostSpec<P extends Protocol, G> {
   readonly init: G

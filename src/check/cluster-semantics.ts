@@ -446,7 +446,14 @@ export class ClusterSemantics<P extends Protocol, G> {
       })
     }
     if (this.model.ghost !== undefined) {
-      const event: GhostEvent<P> = { kind: "step", node: i, input: effect.input, before: effect.before, after: effect.after }
+      const event: GhostEvent<P> = {
+        kind: "step",
+        node: i,
+        input: effect.input,
+        before: effect.before,
+        after: effect.after,
+        outputs: effect.outputs as ReadonlyArray<Output<P["Msg"], P["Res"], P["Rec"]>>,
+      }
       next[GHOST] = this.observeGhost(next, event)
     }
     return length
@@ -471,7 +478,10 @@ export class ClusterSemantics<P extends Protocol, G> {
         })
       }
     }
-    if (this.model.ghost !== undefined) next[GHOST] = this.observeGhost(next, { kind: "crash", node: i })
+    if (this.model.ghost !== undefined) {
+      const before = this.vols.value(world[NODES + 2 * i]!).state as P["State"]
+      next[GHOST] = this.observeGhost(next, { kind: "crash", node: i, before })
+    }
     return world.length
   }
 
@@ -481,7 +491,8 @@ export class ClusterSemantics<P extends Protocol, G> {
     next[NODES + 2 * i] = effect.vol
     next[NODES + 2 * i + 1] = effect.disk(world[NODES + 2 * i + 1]!)
     if (this.model.ghost !== undefined) {
-      next[GHOST] = this.observeGhost(next, { kind: "restart", node: i, after: effect.after })
+      const outputs = effect.outputs as ReadonlyArray<Output<P["Msg"], P["Res"], P["Rec"]>>
+      next[GHOST] = this.observeGhost(next, { kind: "restart", node: i, after: effect.after, outputs })
     }
     return length
   }

@@ -84,6 +84,18 @@ export const checkRefinement = <P extends Protocol, G>(
   const fpKey = () => `${fp.hi},${fp.lo}`
   const stepVerdict = new Map<number, boolean>()
 
+  // abs may return the same TLA+ value object for many states (e.g. a cached message set):
+  // print it once.
+  const printedOf = new WeakMap<object, string>()
+  const print = (value: ReturnType<typeof toTla>): string => {
+    if (typeof value !== "object") return printValue(value)
+    let text = printedOf.get(value)
+    if (text === undefined) {
+      text = printValue(value)
+      printedOf.set(value, text)
+    }
+    return text
+  }
   const abstractOf = (world: Int32Array): number => {
     const rec = r.abs(sem.view(world))
     const tla: Record<string, unknown> = {}
@@ -91,7 +103,7 @@ export const checkRefinement = <P extends Protocol, G>(
       if (!(v in rec)) throw new Error(`abs: no value for spec variable ${v}`)
       const value = toTla(rec[v])
       tla[v] = value
-      return printValue(value)
+      return print(value)
     })
     const key = printed.join("\u0000")
     let id = absIds.get(key)
@@ -168,7 +180,7 @@ export const checkRefinement = <P extends Protocol, G>(
       if (a === b) {
         stutters++
       } else {
-        const pair = a * 0x100000 + b
+        const pair = a * 0x4000000 + b // exact while both ids are below 2^26
         let ok = stepVerdict.get(pair)
         if (ok === undefined) {
           ok = spec.evalAction(absStates[a]!, absStates[b]!, next)

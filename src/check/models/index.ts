@@ -14,6 +14,8 @@ import {
 } from "./layout-transition.ts"
 import { layoutCiBounds as commitCiBounds, layoutCommitModel, layoutMutants as commitMutants } from "./layout-commit.ts"
 import { nameCiBounds, nameRegistryModel, registryMutants } from "./name-registry.ts"
+import { nameAbs, nameRefinementCiBounds, nameRefinementModel, nameSpecConstants, refinableNameBounds } from "./name-registry-refinement.ts"
+import { layoutCommitAbs, layoutCommitSpecConstants, layoutRefinementModelOf } from "./layout-commit-refinement.ts"
 
 export interface ModelEntry {
   readonly summary: string
@@ -85,6 +87,21 @@ export const models: Record<string, ModelEntry> = {
         unknown
       >
     },
+    // Without options: the CI refinement bound (2 proposers claim, round 1, no faults), not the
+    // invariant-checking default; retransmission, deadlines and partitions add no spec step and are off.
+    refinement: (bounds, mutant) => {
+      const variant = mutant === undefined ? undefined : registryMutants[mutant]
+      if (mutant !== undefined && variant === undefined) throw new Error(`unknown mutant '${mutant}'`)
+      const b = refinableNameBounds({ ...nameCiBounds, ...nameRefinementCiBounds, ...bounds } as typeof nameCiBounds)
+      if (b.network !== "set" && b.network !== "multiset") throw new Error(`--network must be set or multiset`)
+      if (b.script !== "claim" && b.script !== "claim-release") throw new Error(`--script must be claim or claim-release`)
+      const specFile = new URL("../../../spec/NameRegistry.tla", import.meta.url).pathname
+      return {
+        model: nameRefinementModel(b, variant, mutant === undefined ? "name-registry" : `name-registry/${mutant}`),
+        spec: loadSpec(specFile, { constants: nameSpecConstants(b) }),
+        abs: nameAbs(b),
+      } as unknown as Refinement<Protocol, unknown>
+    },
   },
   "layout-commit": {
     summary: "layout commit: chain of write-once Synod slots decided by the voters of the previous version",
@@ -99,6 +116,18 @@ export const models: Record<string, ModelEntry> = {
         Protocol,
         unknown
       >
+    },
+    refinement: (bounds, mutant) => {
+      const variant = mutant === undefined ? undefined : commitMutants[mutant]
+      if (mutant !== undefined && variant === undefined) throw new Error(`unknown mutant '${mutant}'`)
+      const b = { ...commitCiBounds, ...bounds } as typeof commitCiBounds
+      if (b.network !== "set" && b.network !== "multiset") throw new Error(`--network must be set or multiset`)
+      const specFile = new URL("../../../spec/LayoutCommit.tla", import.meta.url).pathname
+      return {
+        model: layoutRefinementModelOf(b, variant, mutant === undefined ? "layout-commit" : `layout-commit/${mutant}`),
+        spec: loadSpec(specFile, { constants: layoutCommitSpecConstants(b) }),
+        abs: layoutCommitAbs(b),
+      } as unknown as Refinement<Protocol, unknown>
     },
   },
 }

@@ -251,10 +251,11 @@ export const makeLayoutCommit = (variant: LayoutVariant = correctLayout): Machin
         return { state: next, out }
       }
       case "Decided": {
-        // A proposer that learns its slot was decided by someone else finishes with that outcome.
+        // A proposer that learns its slot was decided by someone else finishes with that outcome
+        // (also one stalled at the model's round bound: the answer is known).
         const p = s.proposal
         const next = learn(s, m.val, out)
-        if (p !== null && p.slot === m.slot && (p.phase === "prepare" || p.phase === "accept" || p.phase === "backoff")) {
+        if (p !== null && p.slot === m.slot && p.b.round >= 0 && p.phase !== "done") {
           return { state: finish(next, m.val, out), out }
         }
         return { state: next, out }
