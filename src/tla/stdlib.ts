@@ -5,7 +5,7 @@ import type { Binding, Ctx } from "./runtime.ts"
 import { Callable, OpClosure, asBool, asInt, checkInt, forceBinding } from "./runtime.ts"
 import {
   CombinedSet, FcnSet, FcnValue, InfiniteSet, IntervalSet, LazyFcn, LazySet, ModelValue, SeqSet, SetValue, SubsetSet,
-  asFcn, compare, emptySet, enumerate, isEnumerable, isMember, isSetValue, kindName, mkFcn, mkFcnFromPairs, mkSet, mkTuple,
+  asFcn, compare, emptySet, enumerate, isEnumerable, isMember, isSetValue, kindName, mkFcn, mkFcnFromPairs, mkRecord, mkSet, mkTuple,
   printValue, valueEquals,
 } from "./values.ts"
 import type { Value } from "./values.ts"
@@ -324,6 +324,9 @@ export const standardModules: Record<string, Record<string, Builtin>> = {
         return r
       }
       if (k === "level") return c.level
+      // TLC's breadth-first checker answers "config" with this record (ModelChecker.createConfig)
+      if (k === "config")
+        return mkRecord([["mode", "bfs"], ["deadlock", c.checkDeadlock], ["worker", c.workers], ["seed", "0"], ["fingerprint", "0"], ["install", ""]])
       throw evalError(`TLCGet(${printValue(k)}) is not supported`)
     }, { volatile: true }),
     TLCSet: def("TLCSet", 2, (c, a) => {

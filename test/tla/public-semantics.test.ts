@@ -1,0 +1,37 @@
+// TLC semantics that public specifications (tlaplus/Examples) rely on, each on a small spec
+// of ours; found by running those specifications against TLC's recorded figures.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { checkSpec } from "../../src/tla/api.ts"
+
+const root = mkdtempSync(join(tmpdir(), "pollen-tla-public-"))
+let n = 0
+const check = (name: string, spec: string, cfg: string, extra: Record<string, string> = {}) => {
+  const dir = join(root, `m${n++}`)
+  mkdirSync(dir)
+  writeFileSync(join(dir, `${name}.tla`), spec)
+  writeFileSync(join(dir, `${name}.cfg`), cfg)
+  for (const [f, text] of Object.entries(extra)) writeFileSync(join(dir, f), text)
+  const r = checkSpec(join(dir, `${name}.tla`))
+  return { kind: r.outcome.kind, generated: r.generated, distinct: r.distinct, depth: r.depth, outcome: r.outcome }
+}
+
+describe("TLC module", () => {
+  // TLC's breadth-first checker answers TLCGet("config") with the record
+  // [mode |-> "bfs", deadlock |-> <CHECK_DEADLOCK>, worker |-> <workers>, seed, fingerprint, install]
+  // (ModelChecker.createConfig); SpanTreeRandom ASSUMEs TLCGet("config").worker = 1.
+  it('TLCGet("config") gives the mode, deadlock checking and worker count', () => {
+    const spec = `---- MODULE Cfg ----
+EXTENDS Naturals, TLC
+VARIABLE x
+ASSUME TLCGet("config").worker = 1 /\\ TLCGet("config").mode = "bfs"
+Init == x = IF TLCGet("config").deadlock THEN 1 ELSE 2
+Next == x < 5 /\\ x' = x + 1
+====
+`
+    expect(check("Cfg", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4, depth: 4 })
+    expect(check("Cfg", spec, "INIT Init\nNEXT Next\n")).toMatchObject({ kind: "deadlock", distinct: 5 })
+  })
+})
