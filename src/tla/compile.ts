@@ -154,7 +154,7 @@ export class Compiler {
               e.level = this.exprLevel(e.expr, e.scope, b)
             }
             lvl = Math.max(lvl, e.level)
-          } else if (e.k === "builtin" && e.b.volatile === true) lvl = 3
+          } else if (e.k === "builtin" && e.b.volatile === true && e.b.constantLevel !== true) lvl = 3
         }
       }
       for (const [key, val] of Object.entries(o)) if (key !== "at" && key !== "opAt") visit(val)

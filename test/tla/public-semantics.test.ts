@@ -34,4 +34,20 @@ Next == x < 5 /\\ x' = x + 1
     expect(check("Cfg", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4, depth: 4 })
     expect(check("Cfg", spec, "INIT Init\nNEXT Next\n")).toMatchObject({ kind: "deadlock", distinct: 5 })
   })
+
+  // TLC.tla defines RandomElement(s) == CHOOSE x \in s : TRUE, a constant-level operator, so
+  // TLC evaluates a zero-arity definition using it once at startup (processConstantDefns):
+  // SpanTreeRandom's random Edges graph is the same for the whole run.
+  it("a zero-arity definition using RandomElement keeps one value for the run", () => {
+    const spec = `---- MODULE Rand ----
+EXTENDS Naturals, TLC
+VARIABLE x
+Pick == RandomElement(1..1000)
+Init == x = Pick
+Next == x' = Pick
+Same == x = Pick
+====
+`
+    expect(check("Rand", spec, "INIT Init\nNEXT Next\nINVARIANT Same\n")).toMatchObject({ kind: "ok", generated: 2, distinct: 1, depth: 1 })
+  })
 })
