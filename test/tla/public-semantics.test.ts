@@ -51,3 +51,23 @@ Same == x = Pick
     expect(check("Rand", spec, "INIT Init\nNEXT Next\nINVARIANT Same\n")).toMatchObject({ kind: "ok", generated: 2, distinct: 1, depth: 1 })
   })
 })
+
+describe("user-defined operators", () => {
+  // TLA+ lets a module define any infix operator symbol, written `a op b == e` with blanks
+  // around the symbol (Specifying Systems §17.1); Quicksort defines `f ** g`, EWD998ChanID
+  // `a \prec b` and `a ++ b`.
+  it("infix definitions written with spaces around the symbol", () => {
+    const spec = `---- MODULE Infix ----
+EXTENDS Naturals
+VARIABLE x
+f ** g == [i \\in DOMAIN g |-> f[g[i]]]
+a \\prec b == a < b
+a ++ b == a + 2 * b
+Init == x = <<2, 3, 1>> ** <<3, 1, 2>>
+Next == UNCHANGED x
+Ok == x = <<1, 2, 3>> /\\ 1 \\prec 2 /\\ ~(2 \\prec 1) /\\ 1 ++ 2 = 5
+====
+`
+    expect(check("Infix", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\n")).toMatchObject({ kind: "ok", distinct: 1 })
+  })
+})
