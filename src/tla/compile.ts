@@ -9,12 +9,13 @@ import type { DefEntity, Entity, InstanceEntity, ModuleScope, World } from "./mo
 import type { Act, Binding, CNode, CompiledOp, Cont, Ev } from "./runtime.ts"
 import { Callable, Ctx, Env, OpClosure, Thunk, asBool, checkInt, forceBinding } from "./runtime.ts"
 import { collectBound, flattenBin, mentions } from "./ast-walk.ts"
+import { FilterSet } from "./filter-set.ts"
 import { actChain, actEach, bindValue, forEachBinding, lookupEnv } from "./iteration.ts"
 import type { Builtin } from "./stdlib.ts"
 import { fcnApply, infixOps, isSubset, prefixOps, setOpCaller, setUnion } from "./stdlib.ts"
 import type { Value } from "./values.ts"
 import {
-  FcnSet, FcnValue, IntervalSet, LazyFcn, ProductSet, RecordSet, SetValue, asFcn, enumerate, isMember, isSetValue, mkFcn, mkSet,
+  FcnSet, FcnValue, IntervalSet, LazyFcn, LazySet, ProductSet, RecordSet, SetValue, asFcn, enumerate, isMember, isSetValue, mkFcn, mkSet,
   mkTuple, printValue, valueEquals,
 } from "./values.ts"
 
@@ -218,8 +219,27 @@ export class Compiler {
         const binder = x.binder
         return this.wrap(
           leaf(x.at, (c, e) => {
+            const base = set.ev(c, e)
+            // TLC filters enumerated sets and intervals at once, and keeps other sets lazy (SetPredValue)
+            if (base instanceof LazySet && !(base instanceof IntervalSet)) {
+              const s = c.s.slice()
+              const p = c.p.slice()
+              return new FilterSet(base, (v) => {
+                const [ss, sp] = [c.s, c.p]
+                c.s = s
+                c.p = p
+                c.gen++
+                try {
+                  return asBool(pred.ev(c, bindValue(binder, v, e)), "the set filter predicate")
+                } finally {
+                  c.s = ss
+                  c.p = sp
+                  c.gen++
+                }
+              })
+            }
             const out: Value[] = []
-            for (const v of enumerate(set.ev(c, e)).elems) if (asBool(pred.ev(c, bindValue(binder, v, e)), "the set filter predicate")) out.push(v)
+            for (const v of enumerate(base).elems) if (asBool(pred.ev(c, bindValue(binder, v, e)), "the set filter predicate")) out.push(v)
             return new SetValue(out)
           }),
           sc,

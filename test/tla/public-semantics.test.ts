@@ -71,3 +71,33 @@ Ok == x = <<1, 2, 3>> /\\ 1 \\prec 2 /\\ ~(2 \\prec 1) /\\ 1 ++ 2 = 5
     expect(check("Infix", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\n")).toMatchObject({ kind: "ok", distinct: 1 })
   })
 })
+
+describe("set filters", () => {
+  // TLC filters {x \in S : P} at once only when S is an enumerated set or an interval
+  // (Tool.evalAppl OPCODE_sso, "Reducible"); otherwise it builds a SetPredValue whose
+  // membership test is `v \in S /\ P(v)`. Quicksort's Inv tests `UV \in {DP \in SUBSET SUBSET ...}`.
+  it("membership in a filter of a set that is not enumerated (Nat, a large SUBSET)", () => {
+    const spec = `---- MODULE Filter ----
+EXTENDS Naturals, FiniteSets
+VARIABLE x
+Small == {n \\in Nat : n < 3}
+Pairs == {s \\in SUBSET (1..30) : Cardinality(s) = 2}
+Init == x \\in {1, 2, 5}
+Next == UNCHANGED x
+Ok == (x \\in Small) = (x < 3) /\\ {x, 7} \\in Pairs /\\ {1, 2, 3} \\notin Pairs
+====
+`
+    expect(check("Filter", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\n")).toMatchObject({ kind: "ok", distinct: 3 })
+  })
+  it("a filter kept lazily still enumerates in the state it was built in", () => {
+    const spec = `---- MODULE Filter2 ----
+EXTENDS Naturals, FiniteSets
+VARIABLE x, y
+Init == x = 0 /\\ y = {}
+Next == x < 2 /\\ x' = x + 1 /\\ y' = {s \\in SUBSET {0, 1, 2} : x \\in s /\\ Cardinality(s) = 1}
+Ok == y = IF x = 0 THEN {} ELSE {{x - 1}}
+====
+`
+    expect(check("Filter2", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 3 })
+  })
+})
