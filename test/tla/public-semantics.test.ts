@@ -101,3 +101,23 @@ Ok == y = IF x = 0 THEN {} ELSE {{x - 1}}
     expect(check("Filter2", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 3 })
   })
 })
+
+describe("lexing and cfg forms", () => {
+  // SANY's lexer reads "(+)", "(-)", "(.)", "(/)" and "(\X)" as single operator symbols, so
+  // `B (-) C` is an infix application, never B applied to `-` (Nano: `SumBag(B (-) SetToBag({e}))`).
+  it("a name followed by a parenthesised operator symbol is an infix application", () => {
+    const spec = `---- MODULE Paren ----
+EXTENDS Naturals
+VARIABLE x
+a (+) b == a + 10 * b
+F(n) == n
+G == 2
+Init == x = F(G (+) 3)
+Next == UNCHANGED x
+Ok == x = 32
+====
+`
+    expect(check("Paren", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\n")).toMatchObject({ kind: "ok", distinct: 1 })
+  })
+
+})
