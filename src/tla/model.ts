@@ -57,6 +57,11 @@ export const loadWorld = (specFile: string, cfg: ModelConfig | null, opts: LoadO
   world.register(ast)
   if (cfg !== null) {
     for (const [name, v] of cfg.constants) world.constValues.set(name, v)
+    for (const o of cfg.moduleValues) {
+      let m = world.moduleConstValues.get(o.module)
+      if (m === undefined) world.moduleConstValues.set(o.module, (m = new Map()))
+      m.set(o.name, o.value)
+    }
     for (const o of cfg.overrides) {
       let m = world.overrides.get(o.module)
       if (m === undefined) world.overrides.set(o.module, (m = new Map()))

@@ -120,4 +120,22 @@ Ok == x = 32
     expect(check("Paren", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\n")).toMatchObject({ kind: "ok", distinct: 1 })
   })
 
+  // TLC's cfg form `X = [M]v` replaces definition X of module M, wherever M is instantiated,
+  // by the value v (MCNano: `NoBlock = [Nano]NoBlockVal` instead of an unbounded CHOOSE).
+  it("CONSTANT X = [M]v overrides a definition of an instantiated module", () => {
+    const inner = `---- MODULE Inner ----
+None == CHOOSE v : v \\notin {1, 2}
+Opt(s) == IF s = {} THEN None ELSE CHOOSE v \\in s : TRUE
+====
+`
+    const spec = `---- MODULE Outer ----
+VARIABLE x
+I == INSTANCE Inner
+Init == x \\in {I!Opt({}), I!Opt({1})}
+Next == UNCHANGED x
+Ok == x \\in {1, I!None}
+====
+`
+    expect(check("Outer", spec, "CONSTANT None = [Inner]none\nINIT Init\nNEXT Next\nINVARIANT Ok\n", { "Inner.tla": inner })).toMatchObject({ kind: "ok", distinct: 2 })
+  })
 })
