@@ -168,6 +168,11 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
     const inits = parts.init.map((p) => compiler.expr(p.expr, { mod: p.scope, locals: null }))
     initNode = conj(inits)
     nextNode = compiler.expr(nx.action, { mod: nx.scope, locals: null })
+  } else if (cfg.init === undefined && cfg.next === undefined && world.variables.length === 0) {
+    // A constant module with no behaviour spec (e.g. a puzzle solved in an ASSUME): TLC checks
+    // the assumptions and reports 0 states.
+    initNode = { at: [0, 0, 0, 0], ev: () => false, act: () => {} }
+    nextNode = initNode
   } else {
     if (cfg.init === undefined || cfg.next === undefined) cfgFail("the .cfg needs SPECIFICATION or both INIT and NEXT")
     initNode = named(cfg.init!, "INIT").node

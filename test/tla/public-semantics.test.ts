@@ -139,3 +139,18 @@ Ok == x \\in {1, I!None}
     expect(check("Outer", spec, "CONSTANT None = [Inner]none\nINIT Init\nNEXT Next\nINVARIANT Ok\n", { "Inner.tla": inner })).toMatchObject({ kind: "ok", distinct: 2 })
   })
 })
+
+describe("constant modules", () => {
+  // A module without variables whose cfg names no behaviour (Stones, TransitiveClosure,
+  // CarTalkPuzzle): TLC evaluates the ASSUMEs and reports 0 states, no error.
+  it("a cfg with only CONSTANTS checks the assumptions and explores nothing", () => {
+    const spec = `---- MODULE Puzzle ----
+EXTENDS Naturals
+CONSTANT W
+ASSUME \\E a, b \\in 1..W : a * b = W /\\ a < b
+====
+`
+    expect(check("Puzzle", spec, "CONSTANT W = 6\n")).toMatchObject({ kind: "ok", generated: 0, distinct: 0, depth: 0 })
+    expect(check("Puzzle", spec, "CONSTANT W = 1\n")).toMatchObject({ kind: "assumption", generated: 0 })
+  })
+})
