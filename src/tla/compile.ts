@@ -725,6 +725,20 @@ export class Compiler {
   /** f[x \in S] == body: a function; evaluated lazily when it refers to itself. */
   private fcnDef(name: string, binds: readonly Bind[], bodyX: Expr, at: At, sc: Scope): CNode {
     const recursive = mentions(bodyX, name)
+    if (recursive && (binds.length !== 1 || binds[0]!.names.length !== 1) && binds.every((b) => b.names.every((n) => typeof n === "string"))) {
+      // f[x \in S, y \in T] == ... f[..] ...: like TLC, evaluated lazily on S \X T (S may be Nat)
+      const { sets, inner, binders } = this.binds(binds, sc)
+      const body = this.expr(bodyX, inner)
+      return this.wrap(
+        leaf(at, (c, e) => new LazyFcn(new ProductSet(sets.map((st) => st.ev(c, e))), (key) => {
+          const t = asFcn(key).vals
+          let env = e
+          for (let i = 0; i < binders.length; i++) env = bindValue(binders[i]!, t[i]!, env)
+          return body.ev(c, env)
+        })),
+        sc,
+      )
+    }
     if (!recursive || binds.length !== 1 || binds[0]!.names.length !== 1 || typeof binds[0]!.names[0] !== "string") {
       const node = this.fcnCons(binds, bodyX, at, sc)
       return this.wrap(node, sc)

@@ -154,3 +154,18 @@ ASSUME \\E a, b \\in 1..W : a * b = W /\\ a < b
     expect(check("Puzzle", spec, "CONSTANT W = 1\n")).toMatchObject({ kind: "assumption", generated: 0 })
   })
 })
+
+describe("recursive functions", () => {
+  // TLC evaluates a recursive function definition lazily (FcnLambdaValue), so its domain may be
+  // infinite and have several arguments: TransitiveClosure's LET CR[n \in Nat, v \in S] == ...
+  it("a recursive function of two arguments over Nat", () => {
+    const spec = `---- MODULE Binom ----
+EXTENDS Naturals
+C[n \\in Nat, k \\in Nat] == IF k = 0 \\/ k = n THEN 1 ELSE IF k > n THEN 0 ELSE C[n - 1, k - 1] + C[n - 1, k]
+Paths(S) == LET P[i \\in Nat, x \\in S] == IF i = 0 THEN 1 ELSE P[i - 1, x] * 2 IN P[3, CHOOSE x \\in S : TRUE]
+ASSUME C[5, 2] = 10 /\\ C[6, 3] = 20 /\\ Paths({"a", "b"}) = 8
+====
+`
+    expect(check("Binom", spec, "")).toMatchObject({ kind: "ok", generated: 0 })
+  })
+})
