@@ -1005,6 +1005,8 @@ export class Compiler {
       case "instance":
         return this.fail(sc, at, `${name} is an instance; refer to its definitions as ${name}!Op`)
       case "theorem":
+        // SANY lets a named THEOREM/ASSUME stand for its statement (MC_sums_even: ASSUME T1)
+        if (ent.expr !== null && argsX.length === 0) return this.expr(ent.expr, { mod: ent.scope, locals: null })
         return this.fail(sc, at, `${name} is a theorem/assumption; use ${name}!: for its statement`)
       case "alias":
         return this.fail(sc, at, `unresolved alias ${name}`)

@@ -169,3 +169,22 @@ ASSUME C[5, 2] = 10 /\\ C[6, 3] = 20 /\\ Paths({"a", "b"}) = 8
     expect(check("Binom", spec, "")).toMatchObject({ kind: "ok", generated: 0 })
   })
 })
+
+describe("theorem names", () => {
+  // A named THEOREM stands for its statement in expressions (SANY's ThmOrAssumpDefNode, which
+  // TLC evaluates): MC_sums_even checks `ASSUME T1` with Nat overridden by 0..MaxNat.
+  it("ASSUME T refers to the statement of THEOREM T", () => {
+    const spec = `---- MODULE Thm ----
+EXTENDS Naturals
+CONSTANT Max
+Small == 0..Max
+THEOREM T1 == \\A x \\in Nat : (x + x) % 2 = 0
+THEOREM T2 == \\A x \\in Nat : x < 5
+ASSUME T1
+ASSUME T2
+====
+`
+    expect(check("Thm", spec, "CONSTANT Max = 4\nNat <- Small\n")).toMatchObject({ kind: "ok", generated: 0 })
+    expect(check("Thm", spec, "CONSTANT Max = 5\nNat <- Small\n")).toMatchObject({ kind: "assumption" })
+  })
+})
