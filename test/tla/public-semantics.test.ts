@@ -188,3 +188,24 @@ ASSUME T2
     expect(check("Thm", spec, "CONSTANT Max = 5\nNat <- Small\n")).toMatchObject({ kind: "assumption" })
   })
 })
+
+describe("proofs", () => {
+  // SANY lexes `<1>` as a proof-step token, so a THEOREM's statement ends where an indented
+  // proof begins (bcastByz: `... => Cardinality(X) = ... - Cardinality(Y)` then `  <1> SUFFICES`).
+  it("a theorem statement followed by an indented proof step", () => {
+    const spec = `---- MODULE Prf ----
+EXTENDS Naturals
+VARIABLE x
+THEOREM Sub == \\A a, b \\in Nat : a > b => a - b > 0
+  <1> SUFFICES ASSUME NEW a \\in Nat, NEW b \\in Nat, a > b
+               PROVE a - b > 0
+    OBVIOUS
+  <1> QED
+    OBVIOUS
+Init == x = 0
+Next == x < 3 /\\ x' = x + 1
+====
+`
+    expect(check("Prf", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4, depth: 4 })
+  })
+})
