@@ -6,6 +6,8 @@ import { mkSet, modelValue } from "./values.ts"
 export interface ModelConfig {
   readonly constants: Map<string, Value>
   readonly overrides: { name: string; target: string; module: string }[]
+  /** `X = [M]v`: definition X of module M (wherever M is used) replaced by the value v. */
+  readonly moduleValues: { name: string; module: string; value: Value }[]
   init?: string
   next?: string
   specification?: string
@@ -105,6 +107,7 @@ export const parseConfig = (text: string, file: string): ModelConfig => {
   const cfg: ModelConfig = {
     constants: new Map(),
     overrides: [],
+    moduleValues: [],
     invariants: [],
     properties: [],
     constraints: [],
@@ -177,8 +180,10 @@ export const parseConfig = (text: string, file: string): ModelConfig => {
           if (op.t === "=") {
             if (peek()?.t === "[") {
               next()
-              names()
+              const module = next().t
               expect("]")
+              cfg.moduleValues.push({ name: n.t, module, value: value() })
+              continue
             }
             cfg.constants.set(n.t, value())
           } else if (op.t === "<-") {

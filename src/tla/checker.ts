@@ -179,6 +179,7 @@ export class Checker {
     readonly opts: CheckOptions = {},
   ) {
     this.ctx = new Ctx(model.varNames)
+    this.ctx.checkDeadlock = model.checkDeadlock
     this.n = model.varNames.length
   }
 
@@ -288,6 +289,7 @@ export class Checker {
   private checkAssumptions(): Outcome | null {
     for (const a of this.model.assumptions) {
       const c = new Ctx(this.model.varNames)
+      c.checkDeadlock = this.model.checkDeadlock
       if (!asBool(a.node.ev(c, null), `assumption ${a.name}`)) return { kind: "assumption", name: a.name }
     }
     return null

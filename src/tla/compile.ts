@@ -9,12 +9,13 @@ import type { DefEntity, Entity, InstanceEntity, ModuleScope, World } from "./mo
 import type { Act, Binding, CNode, CompiledOp, Cont, Ev } from "./runtime.ts"
 import { Callable, Ctx, Env, OpClosure, Thunk, asBool, checkInt, forceBinding } from "./runtime.ts"
 import { collectBound, flattenBin, mentions } from "./ast-walk.ts"
+import { FilterSet } from "./filter-set.ts"
 import { actChain, actEach, bindValue, forEachBinding, lookupEnv } from "./iteration.ts"
 import type { Builtin } from "./stdlib.ts"
 import { fcnApply, infixOps, isSubset, prefixOps, setOpCaller, setUnion } from "./stdlib.ts"
 import type { Value } from "./values.ts"
 import {
-  FcnSet, FcnValue, IntervalSet, LazyFcn, ProductSet, RecordSet, SetValue, asFcn, enumerate, isMember, isSetValue, mkFcn, mkSet,
+  FcnSet, FcnValue, IntervalSet, LazyFcn, LazySet, ProductSet, RecordSet, SetValue, asFcn, enumerate, isMember, isSetValue, mkFcn, mkSet,
   mkTuple, printValue, valueEquals,
 } from "./values.ts"
 
@@ -154,7 +155,7 @@ export class Compiler {
               e.level = this.exprLevel(e.expr, e.scope, b)
             }
             lvl = Math.max(lvl, e.level)
-          } else if (e.k === "builtin" && e.b.volatile === true) lvl = 3
+          } else if (e.k === "builtin" && e.b.volatile === true && e.b.constantLevel !== true) lvl = 3
         }
       }
       for (const [key, val] of Object.entries(o)) if (key !== "at" && key !== "opAt") visit(val)
@@ -218,8 +219,27 @@ export class Compiler {
         const binder = x.binder
         return this.wrap(
           leaf(x.at, (c, e) => {
+            const base = set.ev(c, e)
+            // TLC filters enumerated sets and intervals at once, and keeps other sets lazy (SetPredValue)
+            if (base instanceof LazySet && !(base instanceof IntervalSet)) {
+              const s = c.s.slice()
+              const p = c.p.slice()
+              return new FilterSet(base, (v) => {
+                const [ss, sp] = [c.s, c.p]
+                c.s = s
+                c.p = p
+                c.gen++
+                try {
+                  return asBool(pred.ev(c, bindValue(binder, v, e)), "the set filter predicate")
+                } finally {
+                  c.s = ss
+                  c.p = sp
+                  c.gen++
+                }
+              })
+            }
             const out: Value[] = []
-            for (const v of enumerate(set.ev(c, e)).elems) if (asBool(pred.ev(c, bindValue(binder, v, e)), "the set filter predicate")) out.push(v)
+            for (const v of enumerate(base).elems) if (asBool(pred.ev(c, bindValue(binder, v, e)), "the set filter predicate")) out.push(v)
             return new SetValue(out)
           }),
           sc,
@@ -705,6 +725,20 @@ export class Compiler {
   /** f[x \in S] == body: a function; evaluated lazily when it refers to itself. */
   private fcnDef(name: string, binds: readonly Bind[], bodyX: Expr, at: At, sc: Scope): CNode {
     const recursive = mentions(bodyX, name)
+    if (recursive && (binds.length !== 1 || binds[0]!.names.length !== 1) && binds.every((b) => b.names.every((n) => typeof n === "string"))) {
+      // f[x \in S, y \in T] == ... f[..] ...: like TLC, evaluated lazily on S \X T (S may be Nat)
+      const { sets, inner, binders } = this.binds(binds, sc)
+      const body = this.expr(bodyX, inner)
+      return this.wrap(
+        leaf(at, (c, e) => new LazyFcn(new ProductSet(sets.map((st) => st.ev(c, e))), (key) => {
+          const t = asFcn(key).vals
+          let env = e
+          for (let i = 0; i < binders.length; i++) env = bindValue(binders[i]!, t[i]!, env)
+          return body.ev(c, env)
+        })),
+        sc,
+      )
+    }
     if (!recursive || binds.length !== 1 || binds[0]!.names.length !== 1 || typeof binds[0]!.names[0] !== "string") {
       const node = this.fcnCons(binds, bodyX, at, sc)
       return this.wrap(node, sc)
@@ -971,6 +1005,8 @@ export class Compiler {
       case "instance":
         return this.fail(sc, at, `${name} is an instance; refer to its definitions as ${name}!Op`)
       case "theorem":
+        // SANY lets a named THEOREM/ASSUME stand for its statement (MC_sums_even: ASSUME T1)
+        if (ent.expr !== null && argsX.length === 0) return this.expr(ent.expr, { mod: ent.scope, locals: null })
         return this.fail(sc, at, `${name} is a theorem/assumption; use ${name}!: for its statement`)
       case "alias":
         return this.fail(sc, at, `unresolved alias ${name}`)

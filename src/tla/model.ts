@@ -57,6 +57,11 @@ export const loadWorld = (specFile: string, cfg: ModelConfig | null, opts: LoadO
   world.register(ast)
   if (cfg !== null) {
     for (const [name, v] of cfg.constants) world.constValues.set(name, v)
+    for (const o of cfg.moduleValues) {
+      let m = world.moduleConstValues.get(o.module)
+      if (m === undefined) world.moduleConstValues.set(o.module, (m = new Map()))
+      m.set(o.name, o.value)
+    }
     for (const o of cfg.overrides) {
       let m = world.overrides.get(o.module)
       if (m === undefined) world.overrides.set(o.module, (m = new Map()))
@@ -163,6 +168,11 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
     const inits = parts.init.map((p) => compiler.expr(p.expr, { mod: p.scope, locals: null }))
     initNode = conj(inits)
     nextNode = compiler.expr(nx.action, { mod: nx.scope, locals: null })
+  } else if (cfg.init === undefined && cfg.next === undefined && world.variables.length === 0) {
+    // A constant module with no behaviour spec (e.g. a puzzle solved in an ASSUME): TLC checks
+    // the assumptions and reports 0 states.
+    initNode = { at: [0, 0, 0, 0], ev: () => false, act: () => {} }
+    nextNode = initNode
   } else {
     if (cfg.init === undefined || cfg.next === undefined) cfgFail("the .cfg needs SPECIFICATION or both INIT and NEXT")
     initNode = named(cfg.init!, "INIT").node

@@ -72,6 +72,8 @@ export class World {
   readonly overrides = new Map<string, Map<string, string>>()
   /** cfg `C = v`: values for constants (or definitions) of the root's namespace. */
   readonly constValues = new Map<string, Value>()
+  /** cfg `X = [M]v`, by module name M. */
+  readonly moduleConstValues = new Map<string, Map<string, Value>>()
   root: ModuleScope | undefined
   constructor(
     readonly searchDirs: readonly string[],
@@ -116,7 +118,7 @@ export class World {
   }
 
   private override(scope: ModuleScope, moduleName: string, name: string, isRootNamespace: boolean): Entity | undefined {
-    const value = isRootNamespace ? this.constValues.get(name) : undefined
+    const value = (isRootNamespace ? this.constValues.get(name) : undefined) ?? this.moduleConstValues.get(moduleName)?.get(name)
     if (value !== undefined) return { k: "const", name, arity: 0, value, scope }
     const target = this.overrides.get(moduleName)?.get(name) ?? (isRootNamespace ? this.overrides.get("")?.get(name) : undefined)
     if (target === undefined || this.root === undefined) return undefined

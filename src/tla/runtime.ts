@@ -21,6 +21,9 @@ export class Ctx {
   label: ActionLabel | null = null
   /** TLCGet("level") and friends. */
   level = 0
+  /** What TLCGet("config") reports: the run's deadlock checking and worker count. */
+  checkDeadlock = true
+  workers = 1
   readonly tlcRegisters = new Map<number, Value>()
   constructor(
     readonly varNames: readonly string[],

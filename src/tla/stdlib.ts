@@ -5,7 +5,7 @@ import type { Binding, Ctx } from "./runtime.ts"
 import { Callable, OpClosure, asBool, asInt, checkInt, forceBinding } from "./runtime.ts"
 import {
   CombinedSet, FcnSet, FcnValue, InfiniteSet, IntervalSet, LazyFcn, LazySet, ModelValue, SeqSet, SetValue, SubsetSet,
-  asFcn, compare, emptySet, enumerate, isEnumerable, isMember, isSetValue, kindName, mkFcn, mkFcnFromPairs, mkSet, mkTuple,
+  asFcn, compare, emptySet, enumerate, isEnumerable, isMember, isSetValue, kindName, mkFcn, mkFcnFromPairs, mkRecord, mkSet, mkTuple,
   printValue, valueEquals,
 } from "./values.ts"
 import type { Value } from "./values.ts"
@@ -17,6 +17,11 @@ export interface Builtin {
   readonly opArgs?: readonly number[]
   /** Not constant-level (side effects or depends on the run), so never cached. */
   readonly volatile?: boolean
+  /**
+   * Volatile but constant-level for TLC (TLC.tla defines it by CHOOSE), so TLC evaluates a
+   * zero-arity definition using it once, at startup (SpecProcessor.processConstantDefns).
+   */
+  readonly constantLevel?: boolean
   readonly fn: (c: Ctx, args: readonly Binding[]) => Value
 }
 
@@ -287,16 +292,16 @@ export const standardModules: Record<string, Record<string, Builtin>> = {
     Print: def("Print", 2, (c, a) => {
       console.log(printValue(v(c, a[0])))
       return v(c, a[1])
-    }, { volatile: true }),
+    }, { volatile: true, constantLevel: true }),
     PrintT: def("PrintT", 1, (c, a) => {
       console.log(printValue(v(c, a[0])))
       return true
-    }, { volatile: true }),
+    }, { volatile: true, constantLevel: true }),
     Assert: def("Assert", 2, (c, a) => {
       if (asBool(v(c, a[0]), "the first argument of Assert")) return true
       const m = v(c, a[1])
       throw evalError(`the first argument of Assert evaluated to FALSE; the second argument was: ${typeof m === "string" ? m : printValue(m)}`)
-    }, { volatile: true }),
+    }, { volatile: true, constantLevel: true }),
     ToString: def("ToString", 1, (c, a) => printValue(v(c, a[0]))),
     Permutations: def("Permutations", 1, (c, a) => permutations(setOf(v(c, a[0]), "Permutations"))),
     SortSeq: def(
@@ -314,8 +319,8 @@ export const standardModules: Record<string, Record<string, Builtin>> = {
       const s = setOf(v(c, a[0]), "RandomElement").elems
       if (s.length === 0) throw evalError("RandomElement of the empty set")
       return s[Math.floor(Math.random() * s.length)]!
-    }, { volatile: true }),
-    JavaTime: def("JavaTime", 0, () => Math.floor(Date.now() / 1000) | 0, { volatile: true }),
+    }, { volatile: true, constantLevel: true }),
+    JavaTime: def("JavaTime", 0, () => Math.floor(Date.now() / 1000) | 0, { volatile: true, constantLevel: true }),
     TLCGet: def("TLCGet", 1, (c, a) => {
       const k = v(c, a[0])
       if (typeof k === "number") {
@@ -324,6 +329,9 @@ export const standardModules: Record<string, Record<string, Builtin>> = {
         return r
       }
       if (k === "level") return c.level
+      // TLC's breadth-first checker answers "config" with this record (ModelChecker.createConfig)
+      if (k === "config")
+        return mkRecord([["mode", "bfs"], ["deadlock", c.checkDeadlock], ["worker", c.workers], ["seed", "0"], ["fingerprint", "0"], ["install", ""]])
       throw evalError(`TLCGet(${printValue(k)}) is not supported`)
     }, { volatile: true }),
     TLCSet: def("TLCSet", 2, (c, a) => {

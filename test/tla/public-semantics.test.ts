@@ -1,0 +1,211 @@
+// TLC semantics that public specifications (tlaplus/Examples) rely on, each on a small spec
+// of ours; found by running those specifications against TLC's recorded figures.
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { describe, expect, it } from "vitest"
+import { checkSpec } from "../../src/tla/api.ts"
+
+const root = mkdtempSync(join(tmpdir(), "pollen-tla-public-"))
+let n = 0
+const check = (name: string, spec: string, cfg: string, extra: Record<string, string> = {}) => {
+  const dir = join(root, `m${n++}`)
+  mkdirSync(dir)
+  writeFileSync(join(dir, `${name}.tla`), spec)
+  writeFileSync(join(dir, `${name}.cfg`), cfg)
+  for (const [f, text] of Object.entries(extra)) writeFileSync(join(dir, f), text)
+  const r = checkSpec(join(dir, `${name}.tla`))
+  return { kind: r.outcome.kind, generated: r.generated, distinct: r.distinct, depth: r.depth, outcome: r.outcome }
+}
+
+describe("TLC module", () => {
+  // TLC's breadth-first checker answers TLCGet("config") with the record
+  // [mode |-> "bfs", deadlock |-> <CHECK_DEADLOCK>, worker |-> <workers>, seed, fingerprint, install]
+  // (ModelChecker.createConfig); SpanTreeRandom ASSUMEs TLCGet("config").worker = 1.
+  it('TLCGet("config") gives the mode, deadlock checking and worker count', () => {
+    const spec = `---- MODULE Cfg ----
+EXTENDS Naturals, TLC
+VARIABLE x
+ASSUME TLCGet("config").worker = 1 /\\ TLCGet("config").mode = "bfs"
+Init == x = IF TLCGet("config").deadlock THEN 1 ELSE 2
+Next == x < 5 /\\ x' = x + 1
+====
+`
+    expect(check("Cfg", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4, depth: 4 })
+    expect(check("Cfg", spec, "INIT Init\nNEXT Next\n")).toMatchObject({ kind: "deadlock", distinct: 5 })
+  })
+
+  // TLC.tla defines RandomElement(s) == CHOOSE x \in s : TRUE, a constant-level operator, so
+  // TLC evaluates a zero-arity definition using it once at startup (processConstantDefns):
+  // SpanTreeRandom's random Edges graph is the same for the whole run.
+  it("a zero-arity definition using RandomElement keeps one value for the run", () => {
+    const spec = `---- MODULE Rand ----
+EXTENDS Naturals, TLC
+VARIABLE x
+Pick == RandomElement(1..1000)
+Init == x = Pick
+Next == x' = Pick
+Same == x = Pick
+====
+`
+    expect(check("Rand", spec, "INIT Init\nNEXT Next\nINVARIANT Same\n")).toMatchObject({ kind: "ok", generated: 2, distinct: 1, depth: 1 })
+  })
+})
+
+describe("user-defined operators", () => {
+  // TLA+ lets a module define any infix operator symbol, written `a op b == e` with blanks
+  // around the symbol (Specifying Systems §17.1); Quicksort defines `f ** g`, EWD998ChanID
+  // `a \prec b` and `a ++ b`.
+  it("infix definitions written with spaces around the symbol", () => {
+    const spec = `---- MODULE Infix ----
+EXTENDS Naturals
+VARIABLE x
+f ** g == [i \\in DOMAIN g |-> f[g[i]]]
+a \\prec b == a < b
+a ++ b == a + 2 * b
+Init == x = <<2, 3, 1>> ** <<3, 1, 2>>
+Next == UNCHANGED x
+Ok == x = <<1, 2, 3>> /\\ 1 \\prec 2 /\\ ~(2 \\prec 1) /\\ 1 ++ 2 = 5
+====
+`
+    expect(check("Infix", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\n")).toMatchObject({ kind: "ok", distinct: 1 })
+  })
+})
+
+describe("set filters", () => {
+  // TLC filters {x \in S : P} at once only when S is an enumerated set or an interval
+  // (Tool.evalAppl OPCODE_sso, "Reducible"); otherwise it builds a SetPredValue whose
+  // membership test is `v \in S /\ P(v)`. Quicksort's Inv tests `UV \in {DP \in SUBSET SUBSET ...}`.
+  it("membership in a filter of a set that is not enumerated (Nat, a large SUBSET)", () => {
+    const spec = `---- MODULE Filter ----
+EXTENDS Naturals, FiniteSets
+VARIABLE x
+Small == {n \\in Nat : n < 3}
+Pairs == {s \\in SUBSET (1..30) : Cardinality(s) = 2}
+Init == x \\in {1, 2, 5}
+Next == UNCHANGED x
+Ok == (x \\in Small) = (x < 3) /\\ {x, 7} \\in Pairs /\\ {1, 2, 3} \\notin Pairs
+====
+`
+    expect(check("Filter", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\n")).toMatchObject({ kind: "ok", distinct: 3 })
+  })
+  it("a filter kept lazily still enumerates in the state it was built in", () => {
+    const spec = `---- MODULE Filter2 ----
+EXTENDS Naturals, FiniteSets
+VARIABLE x, y
+Init == x = 0 /\\ y = {}
+Next == x < 2 /\\ x' = x + 1 /\\ y' = {s \\in SUBSET {0, 1, 2} : x \\in s /\\ Cardinality(s) = 1}
+Ok == y = IF x = 0 THEN {} ELSE {{x - 1}}
+====
+`
+    expect(check("Filter2", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 3 })
+  })
+})
+
+describe("lexing and cfg forms", () => {
+  // SANY's lexer reads "(+)", "(-)", "(.)", "(/)" and "(\X)" as single operator symbols, so
+  // `B (-) C` is an infix application, never B applied to `-` (Nano: `SumBag(B (-) SetToBag({e}))`).
+  it("a name followed by a parenthesised operator symbol is an infix application", () => {
+    const spec = `---- MODULE Paren ----
+EXTENDS Naturals
+VARIABLE x
+a (+) b == a + 10 * b
+F(n) == n
+G == 2
+Init == x = F(G (+) 3)
+Next == UNCHANGED x
+Ok == x = 32
+====
+`
+    expect(check("Paren", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\n")).toMatchObject({ kind: "ok", distinct: 1 })
+  })
+
+  // TLC's cfg form `X = [M]v` replaces definition X of module M, wherever M is instantiated,
+  // by the value v (MCNano: `NoBlock = [Nano]NoBlockVal` instead of an unbounded CHOOSE).
+  it("CONSTANT X = [M]v overrides a definition of an instantiated module", () => {
+    const inner = `---- MODULE Inner ----
+None == CHOOSE v : v \\notin {1, 2}
+Opt(s) == IF s = {} THEN None ELSE CHOOSE v \\in s : TRUE
+====
+`
+    const spec = `---- MODULE Outer ----
+VARIABLE x
+I == INSTANCE Inner
+Init == x \\in {I!Opt({}), I!Opt({1})}
+Next == UNCHANGED x
+Ok == x \\in {1, I!None}
+====
+`
+    expect(check("Outer", spec, "CONSTANT None = [Inner]none\nINIT Init\nNEXT Next\nINVARIANT Ok\n", { "Inner.tla": inner })).toMatchObject({ kind: "ok", distinct: 2 })
+  })
+})
+
+describe("constant modules", () => {
+  // A module without variables whose cfg names no behaviour (Stones, TransitiveClosure,
+  // CarTalkPuzzle): TLC evaluates the ASSUMEs and reports 0 states, no error.
+  it("a cfg with only CONSTANTS checks the assumptions and explores nothing", () => {
+    const spec = `---- MODULE Puzzle ----
+EXTENDS Naturals
+CONSTANT W
+ASSUME \\E a, b \\in 1..W : a * b = W /\\ a < b
+====
+`
+    expect(check("Puzzle", spec, "CONSTANT W = 6\n")).toMatchObject({ kind: "ok", generated: 0, distinct: 0, depth: 0 })
+    expect(check("Puzzle", spec, "CONSTANT W = 1\n")).toMatchObject({ kind: "assumption", generated: 0 })
+  })
+})
+
+describe("recursive functions", () => {
+  // TLC evaluates a recursive function definition lazily (FcnLambdaValue), so its domain may be
+  // infinite and have several arguments: TransitiveClosure's LET CR[n \in Nat, v \in S] == ...
+  it("a recursive function of two arguments over Nat", () => {
+    const spec = `---- MODULE Binom ----
+EXTENDS Naturals
+C[n \\in Nat, k \\in Nat] == IF k = 0 \\/ k = n THEN 1 ELSE IF k > n THEN 0 ELSE C[n - 1, k - 1] + C[n - 1, k]
+Paths(S) == LET P[i \\in Nat, x \\in S] == IF i = 0 THEN 1 ELSE P[i - 1, x] * 2 IN P[3, CHOOSE x \\in S : TRUE]
+ASSUME C[5, 2] = 10 /\\ C[6, 3] = 20 /\\ Paths({"a", "b"}) = 8
+====
+`
+    expect(check("Binom", spec, "")).toMatchObject({ kind: "ok", generated: 0 })
+  })
+})
+
+describe("theorem names", () => {
+  // A named THEOREM stands for its statement in expressions (SANY's ThmOrAssumpDefNode, which
+  // TLC evaluates): MC_sums_even checks `ASSUME T1` with Nat overridden by 0..MaxNat.
+  it("ASSUME T refers to the statement of THEOREM T", () => {
+    const spec = `---- MODULE Thm ----
+EXTENDS Naturals
+CONSTANT Max
+Small == 0..Max
+THEOREM T1 == \\A x \\in Nat : (x + x) % 2 = 0
+THEOREM T2 == \\A x \\in Nat : x < 5
+ASSUME T1
+ASSUME T2
+====
+`
+    expect(check("Thm", spec, "CONSTANT Max = 4\nNat <- Small\n")).toMatchObject({ kind: "ok", generated: 0 })
+    expect(check("Thm", spec, "CONSTANT Max = 5\nNat <- Small\n")).toMatchObject({ kind: "assumption" })
+  })
+})
+
+describe("proofs", () => {
+  // SANY lexes `<1>` as a proof-step token, so a THEOREM's statement ends where an indented
+  // proof begins (bcastByz: `... => Cardinality(X) = ... - Cardinality(Y)` then `  <1> SUFFICES`).
+  it("a theorem statement followed by an indented proof step", () => {
+    const spec = `---- MODULE Prf ----
+EXTENDS Naturals
+VARIABLE x
+THEOREM Sub == \\A a, b \\in Nat : a > b => a - b > 0
+  <1> SUFFICES ASSUME NEW a \\in Nat, NEW b \\in Nat, a > b
+               PROVE a - b > 0
+    OBVIOUS
+  <1> QED
+    OBVIOUS
+Init == x = 0
+Next == x < 3 /\\ x' = x + 1
+====
+`
+    expect(check("Prf", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4, depth: 4 })
+  })
+})
