@@ -12,6 +12,7 @@ import { FingerprintSet, IntColumn } from "./fingerprint-set.ts"
 import type { Model } from "./model.ts"
 import type { ActionLabel } from "./runtime.ts"
 import { Ctx, asBool } from "./runtime.ts"
+import { InvariantParts } from "./invariant-parts.ts"
 import { SymmetryGroup, isInvariant } from "./symmetry.ts"
 import type { Value } from "./values.ts"
 import { hashLo, hashValue, isSetValue } from "./values.ts"
@@ -141,6 +142,7 @@ export class Checker {
   private readonly plainH: Int32Array
   private readonly plainL: Int32Array
   private readonly images: Int32Array[]
+  private readonly invariants: InvariantParts
 
   constructor(
     readonly model: Model,
@@ -152,6 +154,7 @@ export class Checker {
     this.plainH = new Int32Array(this.n)
     this.plainL = new Int32Array(this.n)
     this.images = new Array<Int32Array>(this.n)
+    this.invariants = new InvariantParts(model)
   }
 
   /** Fingerprint of a state as stored in the seen set (after VIEW and SYMMETRY). */
@@ -209,8 +212,7 @@ export class Checker {
   }
 
   invariantsHold(t: State): boolean {
-    for (const inv of this.model.invariants) if (!this.holds(inv.node, t, null)) return false
-    return true
+    return this.invariants.firstViolated(this.ctx, t) === null
   }
 
   impliedActionsHold(s: State, t: State): boolean {
@@ -293,8 +295,8 @@ export class Checker {
         return true
       }
       const checkInvariants = (t: State, id: number, parentId: number, label: ActionLabel | null): void => {
-        for (const inv of m.invariants)
-          if (!this.holds(inv.node, t, null)) throw new Stop({ kind: "invariant", name: inv.name, trace: this.trace(id >= 0 ? id : parentId, id >= 0 ? null : { state: t, action: label }) })
+        const name = this.invariants.firstViolated(this.ctx, t)
+        if (name !== null) throw new Stop({ kind: "invariant", name, trace: this.trace(id >= 0 ? id : parentId, id >= 0 ? null : { state: t, action: label }) })
       }
       // ---- initial states
       this.initialStates((s) => {
