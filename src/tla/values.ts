@@ -651,6 +651,8 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) | 0
 }
 
+const stringHashes = new Map<string, readonly [number, number]>()
+
 /** Second lane of the last hashValue call. */
 export let hashLo = 0
 
@@ -675,9 +677,18 @@ export function hashValue(v: Value): number {
     case "number":
       hashLo = fmix(Math.imul(v | 0, 0x27d4eb2d) ^ 0x165667b1)
       return fmix((v | 0) ^ 0x3c6ef372)
-    case "string":
+    case "string": {
+      // record field names and message tags recur constantly: remember their hashes
+      const hit = stringHashes.get(v)
+      if (hit !== undefined) {
+        hashLo = hit[1]
+        return hit[0]
+      }
+      const h = strHash(v, 0x9e3779b9)
       hashLo = strHash(v, 0x7f4a7c15)
-      return strHash(v, 0x9e3779b9)
+      if (stringHashes.size < 65536) stringHashes.set(v, [h, hashLo])
+      return h
+    }
     case "boolean":
       hashLo = v ? 0x6a09e667 : 0x3c6ef373
       return v ? 0x1b873593 : 0x0cc9e2d5
