@@ -968,12 +968,30 @@ export class Compiler {
       return {
         at: x.at,
         localDepth: depth,
-        ev: (c, e) => {
-          const b = lookupEnv(e, depth)
-          if (b instanceof Thunk) return b.force(c)
-          if (b instanceof RecThunk) return b.force(c)
-          return b as Value
-        },
+        ev:
+          depth === 0
+            ? (c, e) => {
+                const b = e!.v
+                if (typeof b !== "object" || b instanceof FcnValue || b instanceof SetValue) return b
+                if (b instanceof Thunk) return b.force(c)
+                if (b instanceof RecThunk) return b.force(c)
+                return b as Value
+              }
+            : depth === 1
+              ? (c, e) => {
+                  const b = e!.up!.v
+                  if (typeof b !== "object" || b instanceof FcnValue || b instanceof SetValue) return b
+                  if (b instanceof Thunk) return b.force(c)
+                  if (b instanceof RecThunk) return b.force(c)
+                  return b as Value
+                }
+              : (c, e) => {
+                  const b = lookupEnv(e, depth)
+                  if (typeof b !== "object" || b instanceof FcnValue || b instanceof SetValue) return b
+                  if (b instanceof Thunk) return b.force(c)
+                  if (b instanceof RecThunk) return b.force(c)
+                  return b as Value
+                },
         act: (c, e, k) => {
           const b = lookupEnv(e, depth)
           if (b instanceof Thunk) return b.node.act(c, b.env, k)
