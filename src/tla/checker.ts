@@ -12,9 +12,10 @@ import { FingerprintSet, IntColumn } from "./fingerprint-set.ts"
 import type { Model } from "./model.ts"
 import type { ActionLabel } from "./runtime.ts"
 import { Ctx, asBool } from "./runtime.ts"
-import { mergeUnion } from "./stdlib.ts"
+import { InvariantParts } from "./invariant-parts.ts"
+import { SymmetryGroup, isInvariant } from "./symmetry.ts"
 import type { Value } from "./values.ts"
-import { FcnValue, LazySet, ModelValue, SetValue, compare, hashLo, hashValue, isSetValue, mkFcnFromPairs, mkSet } from "./values.ts"
+import { hashLo, hashValue, isSetValue } from "./values.ts"
 
 export type State = readonly Value[]
 
@@ -55,110 +56,74 @@ class Stop {
   constructor(readonly outcome: Outcome) {}
 }
 
-// ---------------------------------------------------------------- symmetry / fingerprints
+// ---------------------------------------------------------------- fingerprints
 
-function permute(v: Value, p: Map<ModelValue, ModelValue>, pi: number): Value {
-  if (typeof v !== "object") return v
-  if (v instanceof ModelValue) return p.get(v) ?? v
-  let o: SetValue | FcnValue
-  if (v instanceof SetValue || v instanceof FcnValue) o = v
-  else if (v instanceof LazySet) o = v.toSet()
-  else o = v.materialize()
-  const cache = o.perm
-  if (cache !== undefined) {
-    const hit = cache[pi]
-    if (hit !== undefined) return hit
-  }
-  const r = o instanceof SetValue ? permuteSet(o, p, pi) : permuteFcn(o, p, pi)
-  if (o instanceof SetValue) (o.perm ??= [])[pi] = r
-  return r
+const FP_A = 0x2f1b3c5d
+const FP_B = 0x61c88647
+const fpStepA = (a: number, h: number, i: number): number => Math.imul(a ^ h, 0x01000193) + i
+const fpStepB = (b: number, l: number, i: number): number => Math.imul(b ^ l, 0x5bd1e995) + i
+const fpFinishA = (a: number): number => {
+  a ^= a >>> 15
+  a = Math.imul(a, 0x2c1b3c6d)
+  return a ^ (a >>> 16)
 }
-
-function permuteSet(s: SetValue, p: Map<ModelValue, ModelValue>, pi: number): Value {
-  const parts = s.parts
-  if (parts !== undefined) {
-    const left = parts[0].perm?.[pi]
-    const right = parts[1].perm?.[pi]
-    if (left !== undefined || right !== undefined) {
-      const l = left ?? permute(parts[0], p, pi)
-      const r = right ?? permute(parts[1], p, pi)
-      if (l === parts[0] && r === parts[1]) return s
-      return new SetValue(mergeUnion((l as SetValue).elems, (r as SetValue).elems))
-    }
-  }
-  let changed = false
-  const out = new Array<Value>(s.elems.length)
-  for (let i = 0; i < s.elems.length; i++) {
-    const x = s.elems[i]!
-    const y = permute(x, p, pi)
-    if (y !== x) changed = true
-    out[i] = y
-  }
-  return changed ? mkSet(out) : s
-}
-
-function permuteFcn(f: FcnValue, p: Map<ModelValue, ModelValue>, pi: number): Value {
-  let changed = false
-  const vals = new Array<Value>(f.vals.length)
-  for (let i = 0; i < f.vals.length; i++) {
-    const x = f.vals[i]!
-    const y = permute(x, p, pi)
-    if (y !== x) changed = true
-    vals[i] = y
-  }
-  if (f.keys === null || typeof f.keys[0] === "string") return changed ? new FcnValue(f.keys, vals) : f
-  let keysChanged = false
-  const keys = new Array<Value>(f.keys.length)
-  for (let i = 0; i < f.keys.length; i++) {
-    const y = permute(f.keys[i]!, p, pi)
-    if (y !== f.keys[i]) keysChanged = true
-    keys[i] = y
-  }
-  if (!keysChanged) return changed ? new FcnValue(f.keys, vals) : f
-  return mkFcnFromPairs(keys.map((k, i) => [k, vals[i]!] as const))
-}
-
-/** The lexicographically smallest state in the symmetry orbit (compared variable by variable). */
-const canonical = (s: State, perms: readonly Map<ModelValue, ModelValue>[]): State => {
-  let min: Value[] = s as Value[]
-  for (let pi = 0; pi < perms.length; pi++) {
-    const p = perms[pi]!
-    let cand: Value[] | null = null
-    let cmp = 0
-    for (let j = 0; j < s.length; j++) {
-      const pv = permute(s[j]!, p, pi)
-      cmp = compare(pv, min[j]!)
-      if (cmp !== 0) {
-        if (cmp < 0) {
-          cand = new Array<Value>(s.length)
-          for (let t = 0; t < j; t++) cand[t] = min[t]!
-          cand[j] = pv
-          for (let t = j + 1; t < s.length; t++) cand[t] = permute(s[t]!, p, pi)
-        }
-        break
-      }
-    }
-    if (cand !== null) min = cand
-  }
-  return min
+const fpFinishB = (b: number): number => {
+  b ^= b >>> 13
+  b = Math.imul(b, 0x297a2d39)
+  return b ^ (b >>> 16)
 }
 
 /** Fingerprint lanes of the last `fingerprint` call. */
 let fpLo = 0
 const fingerprint = (vals: readonly Value[]): number => {
-  let a = 0x2f1b3c5d
-  let b = 0x61c88647
+  let a = FP_A
+  let b = FP_B
   for (let i = 0; i < vals.length; i++) {
     const h = hashValue(vals[i]!)
-    a = Math.imul(a ^ h, 0x01000193) + i
-    b = Math.imul(b ^ hashLo, 0x5bd1e995) + i
+    a = fpStepA(a, h, i)
+    b = fpStepB(b, hashLo, i)
   }
-  a ^= a >>> 15
-  a = Math.imul(a, 0x2c1b3c6d)
-  b ^= b >>> 13
-  b = Math.imul(b, 0x297a2d39)
-  fpLo = b ^ (b >>> 16)
-  return a ^ (a >>> 16)
+  fpLo = fpFinishB(b)
+  return fpFinishA(a)
+}
+
+/** The smallest fingerprint over the state's symmetry orbit (lanes compared as a pair). */
+const symmetricFingerprint = (vals: readonly Value[], g: SymmetryGroup, plainH: Int32Array, plainL: Int32Array, images: Int32Array[]): number => {
+  const n = vals.length
+  let a = FP_A
+  let b = FP_B
+  for (let i = 0; i < n; i++) {
+    const h = hashValue(vals[i]!)
+    plainH[i] = h
+    plainL[i] = hashLo
+    a = fpStepA(a, h, i)
+    b = fpStepB(b, hashLo, i)
+    images[i] = g.imageHashes(vals[i]!)
+  }
+  let bestA = fpFinishA(a)
+  let bestB = fpFinishB(b)
+  for (let pi = 0; pi < g.n; pi++) {
+    a = FP_A
+    b = FP_B
+    for (let i = 0; i < n; i++) {
+      const x = images[i]!
+      if (isInvariant(x)) {
+        a = fpStepA(a, plainH[i]!, i)
+        b = fpStepB(b, plainL[i]!, i)
+      } else {
+        a = fpStepA(a, x[2 * pi]!, i)
+        b = fpStepB(b, x[2 * pi + 1]!, i)
+      }
+    }
+    const fa = fpFinishA(a)
+    const fb = fpFinishB(b)
+    if (fa < bestA || (fa === bestA && fb < bestB)) {
+      bestA = fa
+      bestB = fb
+    }
+  }
+  fpLo = bestB
+  return bestA
 }
 
 // ---------------------------------------------------------------- the checker
@@ -173,6 +138,11 @@ export class Checker {
   private depth = 0
   private queueLeft = 0
   private readonly n: number
+  private readonly symmetry: SymmetryGroup | null
+  private readonly plainH: Int32Array
+  private readonly plainL: Int32Array
+  private readonly images: Int32Array[]
+  private readonly invariants: InvariantParts
 
   constructor(
     readonly model: Model,
@@ -181,17 +151,24 @@ export class Checker {
     this.ctx = new Ctx(model.varNames)
     this.ctx.checkDeadlock = model.checkDeadlock
     this.n = model.varNames.length
+    this.symmetry = model.symmetry === null ? null : new SymmetryGroup(model.symmetry)
+    this.plainH = new Int32Array(this.n)
+    this.plainL = new Int32Array(this.n)
+    this.images = new Array<Int32Array>(this.n)
+    this.invariants = new InvariantParts(model)
   }
 
   /** Fingerprint of a state as stored in the seen set (after VIEW and SYMMETRY). */
   fingerprintOf(s: State): [number, number] {
-    let vals: readonly Value[] = s
-    if (this.model.view !== null) vals = [this.evalState(this.model.view.ev, s)]
-    else if (this.model.symmetry !== null) {
-      vals = canonical(s, this.model.symmetry)
-      for (const v of s) if (v instanceof SetValue) v.parts = undefined
+    if (this.model.view !== null) {
+      const h = fingerprint([this.evalState(this.model.view.ev, s)])
+      return [h, fpLo]
     }
-    const h = fingerprint(vals)
+    if (this.symmetry !== null) {
+      const h = symmetricFingerprint(s, this.symmetry, this.plainH, this.plainL, this.images)
+      return [h, fpLo]
+    }
+    const h = fingerprint(s)
     return [h, fpLo]
   }
 
@@ -236,8 +213,7 @@ export class Checker {
   }
 
   invariantsHold(t: State): boolean {
-    for (const inv of this.model.invariants) if (!this.holds(inv.node, t, null)) return false
-    return true
+    return this.invariants.firstViolated(this.ctx, t) === null
   }
 
   impliedActionsHold(s: State, t: State): boolean {
@@ -321,8 +297,8 @@ export class Checker {
         return true
       }
       const checkInvariants = (t: State, id: number, parentId: number, label: ActionLabel | null): void => {
-        for (const inv of m.invariants)
-          if (!this.holds(inv.node, t, null)) throw new Stop({ kind: "invariant", name: inv.name, trace: this.trace(id >= 0 ? id : parentId, id >= 0 ? null : { state: t, action: label }) })
+        const name = this.invariants.firstViolated(this.ctx, t)
+        if (name !== null) throw new Stop({ kind: "invariant", name, trace: this.trace(id >= 0 ? id : parentId, id >= 0 ? null : { state: t, action: label }) })
       }
       // ---- initial states
       this.initialStates((s) => {

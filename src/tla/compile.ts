@@ -40,6 +40,14 @@ const defaultAct =
 
 const leaf = (at: At, ev: Ev, extra: Partial<CNode> = {}): CNode => ({ at, ev, act: defaultAct(ev), pure: true, ...extra })
 
+/** Nodes whose closures locate their own errors (no wrapper call around them). */
+const selfLocated = new WeakSet<CNode>()
+const locatedLeaf = (at: At, ev: Ev): CNode => {
+  const n = leaf(at, ev)
+  selfLocated.add(n)
+  return n
+}
+
 export const callWithValues = (c: Ctx, op: Binding, args: readonly Value[]): Value => {
   if (op instanceof OpClosure) {
     let env = op.env
@@ -59,7 +67,15 @@ export class Compiler {
     throw new TlaError("semantic", msg, m.file, at, m.source)
   }
 
+  /** Attaches this node's location to an error escaping it (for closures with their own try). */
+  private locator(sc: Scope, at: At): (x: unknown) => unknown {
+    const file = sc.mod.file
+    const src = sc.mod.source
+    return (x) => (x === STOP || !(x instanceof Error) ? x : located(x, file, at, src))
+  }
+
   private wrap(n: CNode, sc: Scope): CNode {
+    if (selfLocated.has(n)) return n
     const { ev, act } = n
     const file = sc.mod.file
     const src = sc.mod.source
@@ -292,25 +308,34 @@ export class Compiler {
         const args = x.args.map((a) => this.expr(a, sc))
         if (args.length === 1) {
           const a0 = args[0]!
-          return this.wrap(leaf(x.at, (c, e) => fcnApply(f.ev(c, e), a0.ev(c, e))), sc)
+          const L = this.locator(sc, x.at)
+          return locatedLeaf(x.at, (c, e) => {
+            try {
+              return fcnApply(f.ev(c, e), a0.ev(c, e))
+            } catch (err) {
+              throw L(err)
+            }
+          })
         }
         return this.wrap(leaf(x.at, (c, e) => fcnApply(f.ev(c, e), mkTuple(args.map((a) => a.ev(c, e))))), sc)
       }
       case "dot": {
         const a = this.expr(x.a, sc)
         const field = x.field
-        return this.wrap(
-          leaf(x.at, (c, e) => {
+        const L = this.locator(sc, x.at)
+        return locatedLeaf(x.at, (c, e) => {
+          try {
             const r = a.ev(c, e)
             if (r instanceof FcnValue) {
-              const i = r.indexOf(field)
-              if (i >= 0) return r.vals[i]!
+              const keys = r.keys
+              if (keys !== null) for (let i = 0; i < keys.length; i++) if (keys[i] === field) return r.vals[i]!
               throw evalError(`record ${printValue(r)} has no field ${field}`)
             }
             return fcnApply(r, field)
-          }),
-          sc,
-        )
+          } catch (err) {
+            throw L(err)
+          }
+        })
       }
       case "tuple": {
         const elems = x.elems.map((e) => this.expr(e, sc))
@@ -387,9 +412,18 @@ export class Compiler {
       case "<=>":
         return leaf(at, (c, e) => asBool(a.ev(c, e)) === asBool(b.ev(c, e)))
       case "=": {
-        const ev: Ev = (c, e) => valueEquals(a.ev(c, e), b.ev(c, e))
+        const L = this.locator(sc, at)
+        const ev: Ev = (c, e) => {
+          try {
+            const x = a.ev(c, e)
+            const y = b.ev(c, e)
+            return x === y || valueEquals(x, y)
+          } catch (err) {
+            throw L(err)
+          }
+        }
         const target = a.target
-        if (target === undefined) return leaf(at, ev)
+        if (target === undefined) return locatedLeaf(at, ev)
         return {
           at,
           ev,
@@ -411,12 +445,29 @@ export class Compiler {
           },
         }
       }
-      case "#":
-        return leaf(at, (c, e) => !valueEquals(a.ev(c, e), b.ev(c, e)))
+      case "#": {
+        const L = this.locator(sc, at)
+        return locatedLeaf(at, (c, e) => {
+          try {
+            const x = a.ev(c, e)
+            const y = b.ev(c, e)
+            return x !== y && !valueEquals(x, y)
+          } catch (err) {
+            throw L(err)
+          }
+        })
+      }
       case "\\in": {
-        const ev: Ev = (c, e) => isMember(a.ev(c, e), b.ev(c, e))
+        const L = this.locator(sc, at)
+        const ev: Ev = (c, e) => {
+          try {
+            return isMember(a.ev(c, e), b.ev(c, e))
+          } catch (err) {
+            throw L(err)
+          }
+        }
         const target = a.target
-        if (target === undefined) return leaf(at, ev)
+        if (target === undefined) return locatedLeaf(at, ev)
         return {
           at,
           ev,
@@ -441,8 +492,16 @@ export class Compiler {
           },
         }
       }
-      case "\\notin":
-        return leaf(at, (c, e) => !isMember(a.ev(c, e), b.ev(c, e)))
+      case "\\notin": {
+        const L = this.locator(sc, at)
+        return locatedLeaf(at, (c, e) => {
+          try {
+            return !isMember(a.ev(c, e), b.ev(c, e))
+          } catch (err) {
+            throw L(err)
+          }
+        })
+      }
       case "\\subseteq":
         return leaf(at, (c, e) => isSubset(a.ev(c, e), b.ev(c, e)))
       case "~>":
@@ -461,13 +520,24 @@ export class Compiler {
       })
     if (op === "\\cup") return leaf(at, (c, e) => setUnion(a.ev(c, e), b.ev(c, e)))
     const fast = fastInt[op]
+    const L = this.locator(sc, at)
     if (fast !== undefined)
-      return leaf(at, (c, e) => {
-        const x = a.ev(c, e)
-        const y = b.ev(c, e)
-        return typeof x === "number" && typeof y === "number" ? fast(x, y) : fn(c, [x, y])
+      return locatedLeaf(at, (c, e) => {
+        try {
+          const x = a.ev(c, e)
+          const y = b.ev(c, e)
+          return typeof x === "number" && typeof y === "number" ? fast(x, y) : fn(c, [x, y])
+        } catch (err) {
+          throw L(err)
+        }
       })
-    return leaf(at, (c, e) => fn(c, [a.ev(c, e), b.ev(c, e)]))
+    return locatedLeaf(at, (c, e) => {
+      try {
+        return fn(c, [a.ev(c, e), b.ev(c, e)])
+      } catch (err) {
+        throw L(err)
+      }
+    })
   }
 
   private unary(op: string, ax: Expr, at: At, sc: Scope): CNode {
@@ -476,8 +546,16 @@ export class Compiler {
     if (user !== undefined && user.k === "def") return this.callDef(user, [ax], at, sc)
     const a = this.expr(ax, sc)
     switch (op) {
-      case "~":
-        return leaf(at, (c, e) => !asBool(a.ev(c, e), "the operand of ~"))
+      case "~": {
+        const L = this.locator(sc, at)
+        return locatedLeaf(at, (c, e) => {
+          try {
+            return !asBool(a.ev(c, e), "the operand of ~")
+          } catch (err) {
+            throw L(err)
+          }
+        })
+      }
       case "ENABLED":
         return leaf(at, (c, e) => {
           const savedP = c.p
@@ -924,12 +1002,30 @@ export class Compiler {
       return {
         at: x.at,
         localDepth: depth,
-        ev: (c, e) => {
-          const b = lookupEnv(e, depth)
-          if (b instanceof Thunk) return b.force(c)
-          if (b instanceof RecThunk) return b.force(c)
-          return b as Value
-        },
+        ev:
+          depth === 0
+            ? (c, e) => {
+                const b = e!.v
+                if (typeof b !== "object" || b instanceof FcnValue || b instanceof SetValue) return b
+                if (b instanceof Thunk) return b.force(c)
+                if (b instanceof RecThunk) return b.force(c)
+                return b as Value
+              }
+            : depth === 1
+              ? (c, e) => {
+                  const b = e!.up!.v
+                  if (typeof b !== "object" || b instanceof FcnValue || b instanceof SetValue) return b
+                  if (b instanceof Thunk) return b.force(c)
+                  if (b instanceof RecThunk) return b.force(c)
+                  return b as Value
+                }
+              : (c, e) => {
+                  const b = lookupEnv(e, depth)
+                  if (typeof b !== "object" || b instanceof FcnValue || b instanceof SetValue) return b
+                  if (b instanceof Thunk) return b.force(c)
+                  if (b instanceof RecThunk) return b.force(c)
+                  return b as Value
+                },
         act: (c, e, k) => {
           const b = lookupEnv(e, depth)
           if (b instanceof Thunk) return b.node.act(c, b.env, k)
@@ -1016,13 +1112,64 @@ export class Compiler {
   private callBuiltin(b: Builtin, argsX: readonly Expr[], at: At, sc: Scope): CNode {
     if (argsX.length !== b.arity) return this.fail(sc, at, `operator ${b.name} expects ${b.arity} arguments but got ${argsX.length}`)
     const opArgs = new Set(b.opArgs ?? [])
-    const makers = argsX.map((a, i) => (opArgs.has(i) ? this.operatorArg(a, sc) : valueMaker(this.expr(a, sc))))
+    const nodes = argsX.map((a, i) => (opArgs.has(i) ? null : this.expr(a, sc)))
+    const makers = argsX.map((a, i) => (opArgs.has(i) ? this.operatorArg(a, sc) : valueMaker(nodes[i]!)))
     const fn = b.fn
     if (b.arity === 0 && b.volatile !== true) {
       let cached: Value | undefined
       return leaf(at, (c) => (cached ??= fn(c, [])))
     }
-    return this.wrap(leaf(at, (c, e) => fn(c, makers.map((m) => m(c, e)))), sc)
+    const L = this.locator(sc, at)
+    const plain = opArgs.size === 0 ? (nodes as CNode[]) : null
+    if (plain !== null && plain.length === 1) {
+      const n0 = plain[0]!
+      return locatedLeaf(at, (c, e) => {
+        try {
+          return fn(c, [n0.ev(c, e)])
+        } catch (err) {
+          throw L(err)
+        }
+      })
+    }
+    if (plain !== null && plain.length === 2) {
+      const n0 = plain[0]!
+      const n1 = plain[1]!
+      return locatedLeaf(at, (c, e) => {
+        try {
+          return fn(c, [n0.ev(c, e), n1.ev(c, e)])
+        } catch (err) {
+          throw L(err)
+        }
+      })
+    }
+    if (makers.length === 1) {
+      const m0 = makers[0]!
+      return locatedLeaf(at, (c, e) => {
+        try {
+          return fn(c, [m0(c, e)])
+        } catch (err) {
+          throw L(err)
+        }
+      })
+    }
+    if (makers.length === 2) {
+      const m0 = makers[0]!
+      const m1 = makers[1]!
+      return locatedLeaf(at, (c, e) => {
+        try {
+          return fn(c, [m0(c, e), m1(c, e)])
+        } catch (err) {
+          throw L(err)
+        }
+      })
+    }
+    return locatedLeaf(at, (c, e) => {
+      try {
+        return fn(c, makers.map((m) => m(c, e)))
+      } catch (err) {
+        throw L(err)
+      }
+    })
   }
 
   /** Compiles an argument passed to an operator parameter of arity > 0. */

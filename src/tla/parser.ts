@@ -1,5 +1,11 @@
-// Parses TLA+ module text with the peggy grammar (compiled once, at load time).
-import { readFileSync } from "node:fs"
+// Parses TLA+ module text with the peggy grammar. Generating the parser takes most of a
+// second, so the generated source is cached in the temporary directory under the hash of the
+// grammar and peggy's version (a stale or unwritable cache only costs the generation).
+import { createHash } from "node:crypto"
+import { readFileSync, renameSync, writeFileSync } from "node:fs"
+import { createRequire } from "node:module"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 import peggy from "peggy"
 import type { At, Expr, ModuleAst, Selector } from "./ast.ts"
@@ -14,8 +20,28 @@ interface GeneratedParser {
 
 let generated: GeneratedParser | undefined
 const parserInstance = (): GeneratedParser => {
-  generated ??= peggy.generate(readFileSync(grammarPath, "utf8"), { output: "parser" }) as unknown as GeneratedParser
+  generated ??= cachedParser(readFileSync(grammarPath, "utf8"))
   return generated
+}
+
+const cachedParser = (grammar: string): GeneratedParser => {
+  const key = createHash("sha256").update(peggy.VERSION).update("\0").update(grammar).digest("hex").slice(0, 16)
+  const file = join(tmpdir(), `pollen-tla-parser-${key}.cjs`)
+  const load = createRequire(import.meta.url)
+  try {
+    return load(file) as GeneratedParser
+  } catch {
+    // not cached yet (or unreadable): generate below
+  }
+  const source = peggy.generate(grammar, { output: "source", format: "commonjs" })
+  try {
+    const tmp = `${file}.${process.pid}.tmp`
+    writeFileSync(tmp, source)
+    renameSync(tmp, file)
+    return load(file) as GeneratedParser
+  } catch {
+    return peggy.generate(grammar, { output: "parser" }) as unknown as GeneratedParser
+  }
 }
 
 const helpers = {

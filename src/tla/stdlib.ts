@@ -83,9 +83,7 @@ export const setUnion = (a: Value, b: Value): Value => {
   const y = enumerate(b).elems
   if (y.length === 0) return enumerate(a)
   if (x.length === 0) return enumerate(b)
-  const r = new SetValue(mergeUnion(x, y))
-  if (a instanceof SetValue && b instanceof SetValue) r.parts = [a, b]
-  return r
+  return new SetValue(mergeUnion(x, y))
 }
 
 export const setCap = (a: Value, b: Value): Value => {

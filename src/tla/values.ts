@@ -37,10 +37,9 @@ export class SetValue {
   h1 = 0
   h2 = 0
   hashed = false
-  /** Images under symmetry permutations, by permutation index (filled by the checker). */
-  perm: (Value | undefined)[] | undefined = undefined
-  /** When built as a \cup b: the operands (lets symmetry permute incrementally); cleared after use. */
-  parts: readonly [SetValue, SetValue] | undefined = undefined
+  /** Hashes of the images under a symmetry group's permutations (see symmetry.ts). */
+  ph: Int32Array | undefined = undefined
+  phGroup = -1
   /** `elems` must already be sorted by `compare` and free of duplicates. */
   constructor(readonly elems: readonly Value[]) {}
   get size(): number {
@@ -52,10 +51,11 @@ export class FcnValue {
   h1 = 0
   h2 = 0
   hashed = false
-  /** Images under symmetry permutations, by permutation index (filled by the checker). */
-  perm: (Value | undefined)[] | undefined = undefined
+  /** Hashes of the images under a symmetry group's permutations (see symmetry.ts). */
+  ph: Int32Array | undefined = undefined
+  phGroup = -1
   /** One-entry memo of membership in a lazy set (values are immutable, e.g. TypeOK checks). */
-  memoSet: LazySet | undefined = undefined
+  memoSet: LazySet | SetValue | undefined = undefined
   memoIn = false
   /** keys === null means the domain is 1..vals.length (a tuple / sequence). */
   constructor(
@@ -434,16 +434,15 @@ export function isMember(x: Value, s: Value): boolean {
       for (let i = 0; i < el.length; i++) if (compare(el[i]!, x) === 0) return true
       return false
     }
-    let lo = 0
-    let hi = el.length - 1
-    while (lo <= hi) {
-      const mid = (lo + hi) >> 1
-      const c = compare(el[mid]!, x)
-      if (c === 0) return true
-      if (c < 0) lo = mid + 1
-      else hi = mid - 1
+    // large sets are usually type sets (e.g. an enumerated set of message records): memoise
+    if (el.length > 32 && x instanceof FcnValue) {
+      if (x.memoSet === s) return x.memoIn
+      const r = binarySearch(el, x)
+      x.memoSet = s
+      x.memoIn = r
+      return r
     }
-    return false
+    return binarySearch(el, x)
   }
   if (s instanceof LazySet) {
     if (x instanceof FcnValue) {
@@ -456,6 +455,19 @@ export function isMember(x: Value, s: Value): boolean {
     return s.member(x)
   }
   throw evalError(`attempted to check membership in ${kindName(s)} ${printValue(s)}, which is not a set`)
+}
+
+function binarySearch(el: readonly Value[], x: Value): boolean {
+  let lo = 0
+  let hi = el.length - 1
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1
+    const c = compare(el[mid]!, x)
+    if (c === 0) return true
+    if (c < 0) lo = mid + 1
+    else hi = mid - 1
+  }
+  return false
 }
 
 // ---------------------------------------------------------------- order
@@ -639,8 +651,25 @@ function fmix(h: number): number {
   return (h ^ (h >>> 16)) | 0
 }
 
+const stringHashes = new Map<string, readonly [number, number]>()
+
 /** Second lane of the last hashValue call. */
 export let hashLo = 0
+
+// Sets and functions hash as order-independent sums of their elements' (key-value pairs')
+// mixed hashes, so the hash of a value's image under a symmetry permutation can be computed
+// from the elements' image hashes without building and re-sorting the image (symmetry.ts).
+
+/** Contribution of an element with hash lanes (h, l) to a set's lanes. */
+export const setElemA = (h: number): number => fmix((h + 0x6b43a9b5) | 0)
+export const setElemB = (l: number): number => fmix((l ^ 0x1f83d9ab) + 0x2545f491)
+/** Contribution of a (key, value) pair to a function's lanes. */
+export const pairA = (hk: number, hv: number): number => fmix((Math.imul(hk ^ 0x85ebca6b, 0x9e3779b1) + hv) | 0)
+export const pairB = (lk: number, lv: number): number => fmix((Math.imul(lk ^ 0x27d4eb2d, 0x5bd1e995) + lv) ^ 0x165667b1)
+export const finishSetA = (sum: number, n: number): number => fmix(sum ^ Math.imul(n, 0x01000193) ^ 0x5e7)
+export const finishSetB = (sum: number, n: number): number => fmix((sum + Math.imul(n, 0x3c6ef373)) ^ 0x9a3)
+export const finishFcnA = (sum: number, n: number): number => fmix(sum ^ Math.imul(n, 0x01000193) ^ 0xf0c)
+export const finishFcnB = (sum: number, n: number): number => fmix((sum + Math.imul(n, 0x3c6ef373)) ^ 0x3b1)
 
 /** Hashes a value; returns lane 1 and leaves lane 2 in `hashLo`. Equal values hash equal. */
 export function hashValue(v: Value): number {
@@ -648,9 +677,18 @@ export function hashValue(v: Value): number {
     case "number":
       hashLo = fmix(Math.imul(v | 0, 0x27d4eb2d) ^ 0x165667b1)
       return fmix((v | 0) ^ 0x3c6ef372)
-    case "string":
+    case "string": {
+      // record field names and message tags recur constantly: remember their hashes
+      const hit = stringHashes.get(v)
+      if (hit !== undefined) {
+        hashLo = hit[1]
+        return hit[0]
+      }
+      const h = strHash(v, 0x9e3779b9)
       hashLo = strHash(v, 0x7f4a7c15)
-      return strHash(v, 0x9e3779b9)
+      if (stringHashes.size < 65536) stringHashes.set(v, [h, hashLo])
+      return h
+    }
     case "boolean":
       hashLo = v ? 0x6a09e667 : 0x3c6ef373
       return v ? 0x1b873593 : 0x0cc9e2d5
@@ -664,29 +702,30 @@ export function hashValue(v: Value): number {
   else if (v instanceof LazyFcn) o = v.materialize()
   else o = v
   if (!o.hashed) {
-    let a: number
-    let b: number
+    let a = 0
+    let b = 0
     if (o instanceof SetValue) {
-      a = 0x5e7 ^ o.elems.length
-      b = 0x9a3 ^ Math.imul(o.elems.length, 31)
-      for (const x of o.elems) {
-        const h = hashValue(x)
-        a = Math.imul(a ^ h, 0x01000193) + 0x6b43a9b5
-        b = Math.imul(b ^ hashLo, 0x5bd1e995) + 0x1f83d9ab
+      const el = o.elems
+      for (let i = 0; i < el.length; i++) {
+        const h = hashValue(el[i]!)
+        a = (a + setElemA(h)) | 0
+        b = (b + setElemB(hashLo)) | 0
       }
+      o.h1 = finishSetA(a, el.length)
+      o.h2 = finishSetB(b, el.length)
     } else {
-      a = 0xf0c ^ o.vals.length
-      b = 0x3b1 ^ Math.imul(o.vals.length, 17)
-      for (let i = 0; i < o.vals.length; i++) {
-        const hk = hashValue(o.keyAt(i))
+      const vals = o.vals
+      const keys = o.keys
+      for (let i = 0; i < vals.length; i++) {
+        const hk = hashValue(keys === null ? i + 1 : keys[i]!)
         const lk = hashLo
-        const hv = hashValue(o.vals[i]!)
-        a = Math.imul(Math.imul(a ^ hk, 0x01000193) ^ hv, 0x01000193) + 0x6b43a9b5
-        b = Math.imul(Math.imul(b ^ lk, 0x5bd1e995) ^ hashLo, 0x5bd1e995) + 0x1f83d9ab
+        const hv = hashValue(vals[i]!)
+        a = (a + pairA(hk, hv)) | 0
+        b = (b + pairB(lk, hashLo)) | 0
       }
+      o.h1 = finishFcnA(a, vals.length)
+      o.h2 = finishFcnB(b, vals.length)
     }
-    o.h1 = fmix(a)
-    o.h2 = fmix(b ^ 0x2545f491)
     o.hashed = true
   }
   hashLo = o.h2
