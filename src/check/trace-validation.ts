@@ -103,6 +103,7 @@ export const validateTrace = <P extends Protocol, G>(r: Refinement<P, G>, lines:
   /** Node `n` crashes: its memory, timers and unanswered requests are gone; its disk stays. */
   const crash = (n: NodeId): void => {
     const rep = replicas.get(n)!
+    const before = rep.state
     rep.up = false
     rep.state = undefined
     rep.timers.clear()
@@ -111,7 +112,7 @@ export const validateTrace = <P extends Protocol, G>(r: Refinement<P, G>, lines:
       const done = history.some((e) => e.kind !== "invoke" && e.client === inv.client && e.op === inv.op)
       if (inv.node === n && !done) history.push({ kind: "info", client: inv.client, node: n, op: inv.op })
     }
-    ghost = model.ghost?.observe(ghost, { kind: "crash", node: ids.indexOf(n) }, (i) => replicas.get(ids[i]!)!.state, same) ?? ghost
+    ghost = model.ghost?.observe(ghost, { kind: "crash", node: ids.indexOf(n), before }, (i) => replicas.get(ids[i]!)!.state, same) ?? ghost
   }
 
   /** The abstract state after a step, checked against the previous one; an error message if it is no step of Next. */
@@ -178,7 +179,7 @@ export const validateTrace = <P extends Protocol, G>(r: Refinement<P, G>, lines:
     ghost =
       model.ghost?.observe(
         ghost,
-        restart ? { kind: "restart", node: index, after: state } : { kind: "step", node: index, input, before, after: state },
+        restart ? { kind: "restart", node: index, after: state, outputs: out } : { kind: "step", node: index, input, before, after: state, outputs: out },
         (i) => replicas.get(ids[i]!)!.state,
         same,
       ) ?? ghost
