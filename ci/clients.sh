@@ -68,7 +68,7 @@ for _ in $(seq 1 300); do
   sleep 0.2
 done
 grep -q '^AWS_SECRET_ACCESS_KEY=' "$WORK/node.log" || fail "no credentials printed within 60 s"
-ENDPOINT=$(sed -n 's/^S3 endpoint: \(http[^ ]*\).*/\1/p' "$WORK/node.log" | head -1)
+ENDPOINT=$(sed -n 's/^ *aws --endpoint-url \(http[^ ]*\) .*/\1/p' "$WORK/node.log" | head -1)
 KEY_ID=$(sed -n 's/^AWS_ACCESS_KEY_ID=//p' "$WORK/node.log" | head -1)
 SECRET=$(sed -n 's/^AWS_SECRET_ACCESS_KEY=//p' "$WORK/node.log" | head -1)
 [ -n "$ENDPOINT" ] && [ -n "$KEY_ID" ] && [ -n "$SECRET" ] || fail "cannot read the endpoint and credentials from the node's output"
