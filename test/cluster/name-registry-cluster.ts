@@ -29,6 +29,7 @@ export interface TestCluster {
 export const startCluster = async (
   dir: string,
   nameDeadlineMs: number,
+  nameRepairIntervalMs = 0,
   beforeLayout: (nodes: ClusterService[]) => Promise<void> = async () => {},
 ): Promise<TestCluster> => {
   const secret = randomBytes(32)
@@ -48,6 +49,7 @@ export const startCluster = async (
       downAfterMs: 600,
       commitTimeoutMs: 3_000,
       nameDeadlineMs,
+      nameRepairIntervalMs,
       dir: join(dir, `n${i}`),
       log: (l) => logs.push(`n${i}: ${l}`),
     })

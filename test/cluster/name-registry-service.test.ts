@@ -50,7 +50,7 @@ describe("name registry service", () => {
   const SEED = 20261127
   it(`two nodes race for each of 100 names; exactly one wins, every node agrees (seed ${SEED})`, async () => {
     let early: ClaimOutcome | undefined
-    const c = await startCluster(join(dir, "race"), 10_000, async (nodes) => {
+    const c = await startCluster(join(dir, "race"), 10_000, 0, async (nodes) => {
       // Before the first layout the voters are not fixed yet: names are refused.
       early = await nodes[0]!.names.claim("too-early", "b-early", "r-early")
     })
@@ -181,4 +181,31 @@ describe("name registry service", () => {
       expect(resumed).toBeGreaterThan(0)
     })
   }, 90_000)
+
+  it("a value a majority accepted without a decision (its proposer died) is completed by the voters' repair read", async () => {
+    const c = await startCluster(join(dir, "repair"), 2_000, 200)
+    await withLogs(c, async () => {
+      const decisions: NameDecision[] = []
+      c.node(0).names.onDecision((d) => decisions.push(d))
+      // Play a proposer that gets bound1(orphan) accepted by voters 1 and 2, then vanishes
+      // before anyone learns the decision: no Decided, no rows anywhere.
+      const b = { cfg: 1, round: 1_000, node: c.node(0).self }
+      const val = { _tag: "Bound", gen: 1, bucketId: "orphan", reqId: "gone", ownerKey: "k", initParams: { quotaBytes: null } }
+      for (const j of [1, 2]) {
+        await c.node(0).rpc.call(c.node(j).self, "reducer/name-registry", { _tag: "Prepare", name: "half-done", b })
+        await c.node(0).rpc.call(c.node(j).self, "reducer/name-registry", { _tag: "Accept", name: "half-done", b, val })
+      }
+      await until(() => [1, 2].every((j) => c.node(j).names.state.acc["half-done"]?.accVal?._tag === "Bound"), "voters 1 and 2 accept")
+      expect([0, 1, 2].map((j) => c.node(j).names.lookupLocal("half-done"))).toEqual([undefined, undefined, undefined])
+      const t0 = Date.now()
+      await until(() => [0, 1, 2].every((j) => c.node(j).names.lookupLocal("half-done") === "orphan"), "every node gets the rows", 10_000)
+      console.log(`repair projected the half-done claim everywhere after ${Date.now() - t0} ms (scan every 200 ms)`)
+      expect(c.logs.some((l) => l.includes("has an accepted value but no decision here"))).toBe(true)
+      expect(decisions.find((d) => d.name === "half-done")?.buckets).toEqual([
+        { id: "orphan", row: { name: "half-done", ownerKey: "k", initParams: { quotaBytes: null }, deleted: false } },
+      ])
+      // A claim of the name now sees the completed binding.
+      expect(await c.node(0).names.claim("half-done", "late", "r-late")).toEqual({ kind: "exists", bucketId: "orphan" })
+    })
+  }, 60_000)
 })

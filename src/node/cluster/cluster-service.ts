@@ -33,6 +33,8 @@ export interface ClusterOptions {
   readonly commitTimeoutMs?: number
   /** How long a bucket-name claim, release or lookup waits for a voter majority (default 10 s). */
   readonly nameDeadlineMs?: number
+  /** Period of the name registry's repair scan (default 5 s; 0 = off). */
+  readonly nameRepairIntervalMs?: number
   /** Directory for the cluster's LMDB environments. */
   readonly dir: string
   readonly log: (line: string) => void
@@ -84,6 +86,7 @@ export class ClusterService {
       layout: this.layout,
       log: options.log,
       ...(options.nameDeadlineMs !== undefined ? { deadlineMs: options.nameDeadlineMs } : {}),
+      ...(options.nameRepairIntervalMs !== undefined ? { repairIntervalMs: options.nameRepairIntervalMs } : {}),
     })
   }
 
