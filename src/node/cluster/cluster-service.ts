@@ -1,6 +1,8 @@
 // The cluster on one node: the RPC endpoint (ClusterRpc), membership (the pure reducer in
 // src/core/membership, hosted with LMDB), and the layout manager with its Placement. Status
 // gossip carries the layout digest; a differing digest makes the node pull the peer's layout.
+// The name registry (global bucket names) runs on the same hosted reducers, voted on by the
+// layout voters.
 import { mkdirSync } from "node:fs"
 import { hostname } from "node:os"
 import { join } from "node:path"
@@ -15,6 +17,7 @@ import { NodeRpc } from "./cluster-rpc.ts"
 import { HostedReducers } from "./hosted.ts"
 import { LayoutManager } from "./layout-manager.ts"
 import { LayoutPlacement } from "./layout-placement.ts"
+import { NameRegistryService } from "./name-registry-service.ts"
 
 export interface ClusterOptions {
   readonly identity: NodeIdentity
@@ -28,6 +31,10 @@ export interface ClusterOptions {
   readonly downAfterMs: number
   /** How long `layout apply` waits for a majority of the layout voters (default 10 s). */
   readonly commitTimeoutMs?: number
+  /** How long a bucket-name claim, release or lookup waits for a voter majority (default 10 s). */
+  readonly nameDeadlineMs?: number
+  /** Period of the name registry's repair scan (default 5 s; 0 = off). */
+  readonly nameRepairIntervalMs?: number
   /** Directory for the cluster's LMDB environments. */
   readonly dir: string
   readonly log: (line: string) => void
@@ -46,6 +53,8 @@ export class ClusterService {
   readonly rpc: NodeRpc
   readonly layout: LayoutManager
   readonly placement: LayoutPlacement
+  /** Global bucket names (BucketNames), agreed by the layout voters. */
+  readonly names: NameRegistryService
   private readonly reducers: HostedReducers
   private membership!: ReducerHost<Membership>
   private addr = ""
@@ -71,6 +80,14 @@ export class ClusterService {
       ...(options.commitTimeoutMs !== undefined ? { commitTimeoutMs: options.commitTimeoutMs } : {}),
     })
     this.placement = new LayoutPlacement(this.layout)
+    this.names = new NameRegistryService({
+      self: options.identity.id,
+      reducers: this.reducers,
+      layout: this.layout,
+      log: options.log,
+      ...(options.nameDeadlineMs !== undefined ? { deadlineMs: options.nameDeadlineMs } : {}),
+      ...(options.nameRepairIntervalMs !== undefined ? { repairIntervalMs: options.nameRepairIntervalMs } : {}),
+    })
   }
 
   static async start(options: ClusterOptions): Promise<ClusterService> {
@@ -78,6 +95,7 @@ export class ClusterService {
     try {
       await service.listen()
     } catch (error) {
+      await service.names.close()
       await service.layout.close()
       await service.reducers.close()
       await service.rpc.close()
@@ -124,6 +142,7 @@ export class ClusterService {
 
   async close(): Promise<void> {
     await this.rpc.close()
+    await this.names.close()
     await this.layout.close()
     await this.reducers.close()
   }
