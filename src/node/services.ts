@@ -57,6 +57,11 @@ export const hostReducer = <P extends Protocol>(
     const priority = priorityOf(machine.name)
     return yield* Effect.acquireRelease(
       Effect.sync(() => {
+        // Served before the host exists: recovery may send to this very node, and that message
+        // must wait for the host rather than find no endpoint.
+        let ready: ReducerHost<P> | undefined
+        const early: [NodeId, unknown][] = []
+        const unserve = transport.serve(machine.name, (from, raw) => (ready === undefined ? early.push([from, raw]) : ready.receive(from, raw)))
         const host = new ReducerHost<P>({
           machine,
           self,
@@ -69,7 +74,8 @@ export const hostReducer = <P extends Protocol>(
           ...(options.onStep !== undefined ? { onStep: options.onStep } : {}),
           ...(options.tickOnReceive !== undefined ? { tickOnReceive: options.tickOnReceive } : {}),
         })
-        const unserve = transport.serve(machine.name, (from, raw) => host.receive(from, raw))
+        ready = host
+        for (const [from, raw] of early.splice(0)) queueMicrotask(() => host.receive(from, raw))
         return { host, unserve }
       }),
       ({ host, unserve }) =>
