@@ -125,7 +125,7 @@ const snapshot = async (label: string, gc = false) => {
   const values = await Promise.all(nodes.map((n) => memoryOf(n, gc)))
   memRows.push({ label, values, load: load() })
   console.log(
-    `${label.padEnd(36)} RSS ${values.map((m) => `${mib(m.vmRss)}`).join(" / ")} MiB  (heap used ${values.map((m) => mib(m.heapUsed)).join(" / ")}, external ${values.map((m) => mib(m.external)).join(" / ")})  load ${load()}`,
+    `${label.padEnd(36)} RSS ${values.map((m) => `${mib(m.vmRss)}`).join(" / ")} MiB  (anon ${values.map((m) => mib(m.rssAnon)).join(" / ")}, file ${values.map((m) => mib(m.rssFile)).join(" / ")}; heap used ${values.map((m) => mib(m.heapUsed)).join(" / ")}, external ${values.map((m) => mib(m.external)).join(" / ")})  load ${load()}`,
   )
 }
 
@@ -238,11 +238,12 @@ await snapshot("after load, after a full GC", true)
 console.log("\n| phase | ops | ops/s | MiB/s | p50 ms | p99 ms | load (1 min) |\n|---|---|---|---|---|---|---|")
 for (const r of results)
   console.log(`| ${r.label} | ${r.ops} | ${(r.ops / r.secs).toFixed(0)} | ${(r.bytes / MiB / r.secs).toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.load} |`)
-console.log("\n| storage node RSS, MiB | node 0 | node 1 | node 2 | load (1 min) |\n|---|---|---|---|---|")
-for (const row of memRows.slice(0, 1)) console.log(`| ${row.label} | ${row.values.map((m) => mib(m.vmRss)).join(" | ")} | ${row.load} |`)
+const cell = (m: Memory) => `${mib(m.vmRss)} (${mib(m.rssAnon)} + ${mib(m.rssFile)})`
+console.log("\n| storage node RSS, MiB (anonymous + file-backed) | node 0 | node 1 | node 2 | load (1 min) |\n|---|---|---|---|---|")
+for (const row of memRows.slice(0, 1)) console.log(`| ${row.label} | ${row.values.map(cell).join(" | ")} | ${row.load} |`)
 console.log(`| peak under load (sampled) | ${nodes.map((n) => mib(n.peakRss)).join(" | ")} | |`)
 console.log(`| peak, VmHWM (includes start) | ${hwm.map((m) => mib(m?.hwm ?? NaN)).join(" | ")} | |`)
-for (const row of memRows.slice(1)) console.log(`| ${row.label} | ${row.values.map((m) => mib(m.vmRss)).join(" | ")} | ${row.load} |`)
+for (const row of memRows.slice(1)) console.log(`| ${row.label} | ${row.values.map(cell).join(" | ")} | ${row.load} |`)
 
 stopping = true
 await gateway.close()

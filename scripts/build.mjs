@@ -12,7 +12,8 @@
 // bundle. Packages stay external (resolved from node_modules at run time). Every
 // `import.meta.url` in the sources is replaced by the source file's own URL, so files found
 // relative to a module (the TLA+ grammar, spec/*.tla, the checker's worker boot file) are
-// found where they are in the checkout.
+// found where they are in the checkout. No source maps (they doubled the build time): to
+// debug with TypeScript line numbers, run POLLEN_TSX=1 ./bin/pollen ….
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs"
 import { readFile } from "node:fs/promises"
 import { dirname, join, relative, resolve } from "node:path"
@@ -39,6 +40,14 @@ const freshEntry = (name) => {
   }
   const entry = join(root, "dist", name, current.id, current.entry)
   return existsSync(entry) ? entry : undefined
+}
+
+/** Every dependency except effect (and their subpaths). */
+const externals = () => {
+  const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"))
+  return Object.keys({ ...pkg.dependencies, ...pkg.devDependencies })
+    .filter((name) => name !== "effect")
+    .flatMap((name) => [name, `${name}/*`])
 }
 
 const sourceUrlPlugin = {
@@ -70,16 +79,20 @@ export const ensureBuilt = async (name, entry) => {
     format: "esm",
     platform: "node",
     target: "node20",
-    packages: "external",
+    // Packages load from node_modules at run time, except effect: its index imports every
+    // module of the library (about 30 MiB resident for `import { Schema } from "effect"`);
+    // bundled, only what Pollen uses is included.
+    external: externals(),
     keepNames: true,
-    sourcemap: "linked",
+    sourcemap: false,
     outdir,
     metafile: true,
     logLevel: "silent",
     plugins: [sourceUrlPlugin],
   })
   const inputs = {}
-  for (const file of [...Object.keys(result.metafile.inputs).map((f) => resolve(root, f)), self]) {
+  const sources = Object.keys(result.metafile.inputs).filter((f) => !f.startsWith("node_modules/"))
+  for (const file of [...sources.map((f) => resolve(root, f)), self, join(root, "package.json"), join(root, "package-lock.json")]) {
     const s = statSync(file)
     // A file changed while it was being bundled may not be in this build: never call it fresh.
     inputs[relative(root, file)] = [s.mtimeMs >= started ? -1 : s.mtimeMs, s.size]

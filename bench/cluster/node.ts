@@ -35,7 +35,7 @@ process.on("message", (m: ToNode) => {
         const p = await procMemory("self")
         send({
           type: "memory",
-          memory: { vmRss: p?.rss ?? u.rss, vmHwm: p?.hwm ?? NaN, heapTotal: u.heapTotal, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers },
+          memory: { vmRss: p?.rss ?? u.rss, rssAnon: p?.anon ?? NaN, rssFile: p?.file ?? NaN, vmHwm: p?.hwm ?? NaN, heapTotal: u.heapTotal, heapUsed: u.heapUsed, external: u.external, arrayBuffers: u.arrayBuffers },
         })
         break
       }
