@@ -142,7 +142,10 @@ interface PhaseResult {
   p50: number
   p99: number
   load: string
+  /** Per storage node, the largest RSS sampled during the phase. */
+  peakRss: number[]
 }
+const overallPeak = [0, 0, 0]
 const results: PhaseResult[] = []
 const pct = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 
@@ -157,6 +160,7 @@ const sampler = setInterval(() => {
 const phase = async (label: string, count: number, bytesPerOp: number, op: (i: number) => Promise<void>): Promise<number> => {
   const latencies: number[] = []
   let next = 0
+  for (const n of nodes) n.peakRss = 0
   const t0 = performance.now()
   const deadline = t0 + PHASE_SECS * 1000
   await Promise.all(
@@ -171,11 +175,22 @@ const phase = async (label: string, count: number, bytesPerOp: number, op: (i: n
   )
   const secs = (performance.now() - t0) / 1000
   latencies.sort((a, b) => a - b)
-  const r = { label, ops: latencies.length, secs, bytes: latencies.length * bytesPerOp, p50: pct(latencies, 50), p99: pct(latencies, 99), load: load() }
+  const r = {
+    label,
+    ops: latencies.length,
+    secs,
+    bytes: latencies.length * bytesPerOp,
+    p50: pct(latencies, 50),
+    p99: pct(latencies, 99),
+    load: load(),
+    peakRss: nodes.map((n) => n.peakRss),
+  }
   results.push(r)
+  for (const n of nodes) overallPeak[nodes.indexOf(n)] = Math.max(overallPeak[nodes.indexOf(n)]!, n.peakRss)
   console.log(
-    `${label.padEnd(36)} ${String(r.ops).padStart(5)} ops in ${secs.toFixed(1)} s  ${(r.ops / secs).toFixed(0).padStart(5)} ops/s  ${(r.bytes / MiB / secs).toFixed(1).padStart(6)} MiB/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  load ${r.load}`,
+    `${label.padEnd(36)} ${String(r.ops).padStart(5)} ops in ${secs.toFixed(1)} s  ${(r.ops / secs).toFixed(0).padStart(5)} ops/s  ${(r.bytes / MiB / secs).toFixed(1).padStart(6)} MiB/s  p50 ${r.p50.toFixed(1)} ms  p99 ${r.p99.toFixed(1)} ms  load ${r.load}; peak RSS ${r.peakRss.map(mib).join(" / ")} MiB`,
   )
+  await snapshot(`  after ${label.split(" (")[0]}`)
   return r.ops
 }
 
@@ -228,22 +243,23 @@ clearInterval(sampler)
 // ---- memory after the load -------------------------------------------------------------------
 
 const hwm = await Promise.all(nodes.map((n) => procMemory(n.proc.pid!)))
-console.log(`${"peak under load (50 ms samples)".padEnd(36)} RSS ${nodes.map((n) => mib(n.peakRss)).join(" / ")} MiB; VmHWM ${hwm.map((m) => mib(m?.hwm ?? NaN)).join(" / ")} MiB`)
+console.log(`${"peak under load (50 ms samples)".padEnd(36)} RSS ${overallPeak.map(mib).join(" / ")} MiB; VmHWM ${hwm.map((m) => mib(m?.hwm ?? NaN)).join(" / ")} MiB`)
 await sleep(SETTLE_SECS * 1000)
 await snapshot(`after load, settled ${SETTLE_SECS} s`)
 await snapshot("after load, after a full GC", true)
 
 // ---- summary -------------------------------------------------------------------------------
 
-console.log("\n| phase | ops | ops/s | MiB/s | p50 ms | p99 ms | load (1 min) |\n|---|---|---|---|---|---|---|")
+console.log("\n| phase | ops | ops/s | MiB/s | p50 ms | p99 ms | peak RSS per node, MiB | load (1 min) |\n|---|---|---|---|---|---|---|---|")
 for (const r of results)
-  console.log(`| ${r.label} | ${r.ops} | ${(r.ops / r.secs).toFixed(0)} | ${(r.bytes / MiB / r.secs).toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.load} |`)
+  console.log(
+    `| ${r.label} | ${r.ops} | ${(r.ops / r.secs).toFixed(0)} | ${(r.bytes / MiB / r.secs).toFixed(1)} | ${r.p50.toFixed(1)} | ${r.p99.toFixed(1)} | ${r.peakRss.map(mib).join(" / ")} | ${r.load} |`,
+  )
 const cell = (m: Memory) => `${mib(m.vmRss)} (${mib(m.rssAnon)} + ${mib(m.rssFile)})`
 console.log("\n| storage node RSS, MiB (anonymous + file-backed) | node 0 | node 1 | node 2 | load (1 min) |\n|---|---|---|---|---|")
-for (const row of memRows.slice(0, 1)) console.log(`| ${row.label} | ${row.values.map(cell).join(" | ")} | ${row.load} |`)
-console.log(`| peak under load (sampled) | ${nodes.map((n) => mib(n.peakRss)).join(" | ")} | |`)
+for (const row of memRows) console.log(`| ${row.label.trim()} | ${row.values.map(cell).join(" | ")} | ${row.load} |`)
+console.log(`| peak under load (sampled every 50 ms) | ${overallPeak.map(mib).join(" | ")} | |`)
 console.log(`| peak, VmHWM (includes start) | ${hwm.map((m) => mib(m?.hwm ?? NaN)).join(" | ")} | |`)
-for (const row of memRows.slice(1)) console.log(`| ${row.label} | ${row.values.map(cell).join(" | ")} | ${row.load} |`)
 
 stopping = true
 await gateway.close()
