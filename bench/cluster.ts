@@ -13,7 +13,7 @@
 // every 50 ms, plus the kernel's VmHWM), after the load settles, and after a full GC; the
 // 1-minute load average at each step. The storage nodes run the esbuild bundle of
 // bench/cluster/node.ts (as bin/pollen runs the CLI); BENCH_CLUSTER_TSX=1 runs them through
-// tsx's loader instead, for comparison.
+// tsx's loader instead, for comparison; BENCH_NODE_ARGS adds node flags to the storage nodes.
 import { fork, type ChildProcess } from "node:child_process"
 import { randomBytes, randomUUID } from "node:crypto"
 import { mkdtempSync, rmSync } from "node:fs"
@@ -35,6 +35,8 @@ const PHASE_SECS = Number(process.env.BENCH_PHASE_SECS ?? 60)
 const IDLE_SECS = Number(process.env.BENCH_IDLE_SECS ?? 10)
 const SETTLE_SECS = Number(process.env.BENCH_SETTLE_SECS ?? 15)
 const TSX = process.env.BENCH_CLUSTER_TSX === "1"
+/** Extra node flags for the storage nodes, e.g. BENCH_NODE_ARGS="--max-semi-space-size=2". */
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? "").split(" ").filter((a) => a !== "")
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 const load = () => loadavg()[0]!.toFixed(2)
@@ -59,7 +61,7 @@ const nodeEntry = TSX ? join(import.meta.dirname, "cluster/node.ts") : await ens
 const spawnNode = (i: number): StorageNode => {
   const dir = join(root, `node${i}`)
   const proc = fork(nodeEntry, [], {
-    execArgv: ["--expose-gc", ...(TSX ? ["--import", "tsx"] : [])],
+    execArgv: ["--expose-gc", ...NODE_ARGS, ...(TSX ? ["--import", "tsx"] : [])],
     env: { ...process.env, BENCH_NODE_DIR: dir, BENCH_SECRET: secret.toString("hex") },
     stdio: ["ignore", "inherit", "inherit", "ipc"],
   })
@@ -95,7 +97,7 @@ const memoryOf = async (n: StorageNode, gc: boolean): Promise<Memory> => {
 
 // ---- start ---------------------------------------------------------------------------------
 
-console.log(`bench:cluster: 3 storage node processes (${TSX ? "tsx loader" : "esbuild bundle"}, node ${process.version}), rf 3, gateway in the driver; load average ${load()}`)
+console.log(`bench:cluster: 3 storage node processes (${TSX ? "tsx loader" : "esbuild bundle"}, node ${process.version}), rf 3, gateway in the driver${NODE_ARGS.length > 0 ? `, node flags ${NODE_ARGS.join(" ")}` : ""}; load average ${load()}`)
 const nodes = [0, 1, 2].map(spawnNode)
 await Promise.all(
   nodes.map(async (n) => {
@@ -125,7 +127,7 @@ const snapshot = async (label: string, gc = false) => {
   const values = await Promise.all(nodes.map((n) => memoryOf(n, gc)))
   memRows.push({ label, values, load: load() })
   console.log(
-    `${label.padEnd(36)} RSS ${values.map((m) => `${mib(m.vmRss)}`).join(" / ")} MiB  (anon ${values.map((m) => mib(m.rssAnon)).join(" / ")}, file ${values.map((m) => mib(m.rssFile)).join(" / ")}; heap used ${values.map((m) => mib(m.heapUsed)).join(" / ")}, external ${values.map((m) => mib(m.external)).join(" / ")})  load ${load()}`,
+    `${label.padEnd(36)} RSS ${values.map((m) => `${mib(m.vmRss)}`).join(" / ")} MiB  (anon ${values.map((m) => mib(m.rssAnon)).join(" / ")}, file ${values.map((m) => mib(m.rssFile)).join(" / ")}; heap total ${values.map((m) => mib(m.heapTotal)).join(" / ")}, used ${values.map((m) => mib(m.heapUsed)).join(" / ")}, external ${values.map((m) => mib(m.external)).join(" / ")})  load ${load()}`,
   )
 }
 

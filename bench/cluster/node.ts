@@ -2,7 +2,9 @@
 // like bin/pollen, so its memory is what a `pollen server` node's would be): listens for RPC,
 // reports its address, then hosts the table and block layers once the driver has sent every
 // node's address, and answers memory queries until told to stop.
-// Environment: BENCH_NODE_DIR (data directory), BENCH_SECRET (RPC secret, hex).
+// Environment: BENCH_NODE_DIR (data directory), BENCH_SECRET (RPC secret, hex);
+// BENCH_HEAPSNAPSHOT_DIR: write a heap snapshot there after the driver's full GC.
+import { join } from "node:path"
 import { fixedPlacement } from "../../src/node/cluster/interfaces.ts"
 import type { PeerAddress } from "../../src/node/table/static-cluster-rpc.ts"
 import { host, listen, type Hosted } from "./host.ts"
@@ -31,6 +33,10 @@ process.on("message", (m: ToNode) => {
       }
       case "memory": {
         if (m.gc) (globalThis as { gc?: () => void }).gc?.()
+        if (m.gc && process.env.BENCH_HEAPSNAPSHOT_DIR !== undefined) {
+          const { writeHeapSnapshot } = await import("node:v8")
+          console.error(`heap snapshot: ${writeHeapSnapshot(join(process.env.BENCH_HEAPSNAPSHOT_DIR, `node-${process.pid}.heapsnapshot`))}`)
+        }
         const u = process.memoryUsage()
         const p = await procMemory("self")
         send({
