@@ -1,7 +1,7 @@
 // Bundles a TypeScript entry point with esbuild into dist/<name>/ and says where it is,
 // rebuilding only when one of the bundle's inputs changed. bin/pollen runs the CLI this way
-// (plain `node` on the bundle instead of tsx's loader: about 100 MiB less resident memory
-// per node and a faster start; docs/benchmarks.md, "Node memory").
+// (plain `node` on the bundle instead of tsx's loader: idle `pollen server` 60 MiB resident
+// instead of 130-175 MiB, and a faster start; docs/benchmarks.md, "Node memory").
 //
 //   node scripts/build.mjs            builds the CLI now (what bin/pollen does when needed)
 //
@@ -9,7 +9,8 @@
 // only when it runs), dist/<name>/current.json names the current build and the inputs it was
 // made from with their mtime and size. A build is written under a fresh id and published by
 // renaming current.json, so concurrent starts (tests spawn several) never see a half-written
-// bundle. Packages stay external (resolved from node_modules at run time). Every
+// bundle. Packages stay external (resolved from node_modules at run time) except effect,
+// which is bundled (see `externals`); package.json and package-lock.json count as inputs. Every
 // `import.meta.url` in the sources is replaced by the source file's own URL, so files found
 // relative to a module (the TLA+ grammar, spec/*.tla, the checker's worker boot file) are
 // found where they are in the checkout. No source maps (they doubled the build time): to
