@@ -6,13 +6,13 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs"
-import { createServer } from "node:net"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { promisify } from "node:util"
 import { afterAll, describe, expect, it, vi } from "vitest"
 import { commands } from "../../src/cli/commands.ts"
 import { loadOrCreateIdentity } from "../../src/node/identity.ts"
+import { freePort } from "../support/net.ts"
 
 const run = promisify(execFile)
 const dir = mkdtempSync(join(tmpdir(), "pollen-cluster-cli-"))
@@ -24,14 +24,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer()
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address() as { port: number }
-      s.close(() => resolve(a.port))
-    })
-  })
 
 const until = async (check: () => Promise<boolean> | boolean, what: string, ms = 60_000, rethrowExit = false) => {
   const end = Date.now() + ms

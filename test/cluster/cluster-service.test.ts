@@ -9,19 +9,11 @@ import { afterAll, describe, expect, it } from "vitest"
 import { current, readVersion, trackerOf } from "../../src/core/layout/history.ts"
 import { ClusterService } from "../../src/node/cluster/cluster-service.ts"
 import { generateIdentity, type NodeIdentity } from "../../src/node/identity.ts"
-import { createServer } from "node:net"
+import { freePort } from "../support/net.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "pollen-cluster-service-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const s = createServer()
-    s.listen(0, "127.0.0.1", () => {
-      const a = s.address() as { port: number }
-      s.close(() => resolve(a.port))
-    })
-  })
 
 const until = async (check: () => boolean, what: string, ms = 15_000) => {
   const end = Date.now() + ms
