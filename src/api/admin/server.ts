@@ -2,6 +2,7 @@
 // /v2/<Endpoint> routes named after Garage's v2 admin API.
 import { timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { StoreUnavailableError } from "../../node/object-store.ts"
 import { AdminError } from "./admin-error.ts"
 import {
   addBucketAlias,
@@ -106,8 +107,13 @@ export const createAdminServer = (services: AdminServices, log: (line: string) =
       const result = await route.handler({ query: url.searchParams, body, services })
       send(res, result.status ?? 200, result.json)
     } catch (error) {
-      const e = error instanceof AdminError ? error : new AdminError(500, "InternalError", "Internal error")
-      if (!(error instanceof AdminError)) log(`admin: ${endpoint}: ${error instanceof Error ? error.message : String(error)}`)
+      const e =
+        error instanceof AdminError
+          ? error
+          : error instanceof StoreUnavailableError
+            ? new AdminError(503, "ServiceUnavailable", `Please retry: ${error.message}`)
+            : new AdminError(500, "InternalError", "Internal error")
+      if (!(error instanceof AdminError) && !(error instanceof StoreUnavailableError)) log(`admin: ${endpoint}: ${error instanceof Error ? error.message : String(error)}`)
       if (!req.complete) req.resume()
       send(res, e.status, { code: e.code, message: e.message, region: services.node.region, path: url.pathname })
     }
