@@ -29,6 +29,7 @@ import { WriteQuorumError } from "./blocks/replicated-write.ts"
 import type { BucketNames } from "./cluster/bucket-names.ts"
 import type { Placement } from "./cluster/interfaces.ts"
 import type { HlcClock } from "./hlc-clock.ts"
+import { KeyLocks } from "./key-locks.ts"
 import {
   StoreUnavailableError,
   type Bucket,
@@ -164,6 +165,7 @@ export class ClusterObjectStore implements ObjectStore {
   private readonly blocks: BlockManager
   private readonly names: BucketNames
   private readonly clock: HlcClock
+  private readonly locks = new KeyLocks()
 
   constructor(private readonly options: ClusterObjectStoreOptions) {
     this.buckets = tableOf(options.tables, "bucket")
@@ -380,9 +382,10 @@ export class ClusterObjectStore implements ObjectStore {
   }
 
   /**
-   * NOT atomic: the guard sees a quorum read of the current version, then the write
-   * follows. A concurrent write of the same key between the two is not detected (a cluster
-   * cannot do better without consensus on the key; docs/s3-api.md).
+   * NOT atomic cluster-wide: the guard sees a quorum read of the current version, then the
+   * write follows. Writes of the key through this node wait for each other (KeyLocks); a
+   * concurrent write through another node between the read and the write is not detected
+   * (that needs consensus on the key; docs/s3-api.md).
    */
   private async checkGuard(bucketId: string, key: string, guard: WriteGuard | undefined): Promise<void> {
     if (guard === undefined) return
@@ -391,10 +394,12 @@ export class ClusterObjectStore implements ObjectStore {
   }
 
   async putObject(bucketId: string, meta: ObjectMeta, guard?: WriteGuard): Promise<void> {
-    await this.run(async () => {
-      await this.checkGuard(bucketId, meta.key, guard)
-      await this.commit(bucketId, meta, "blocks" in meta.data ? blockMap(0, meta.data) : undefined)
-    })
+    await this.run(() =>
+      this.locks.with(`${bucketId}/${meta.key}`, async () => {
+        await this.checkGuard(bucketId, meta.key, guard)
+        await this.commit(bucketId, meta, "blocks" in meta.data ? blockMap(0, meta.data) : undefined)
+      }),
+    )
   }
 
   /** Makes `meta` the key's current version; `blocks` (block list keyed by blockKey) unless inline. */
@@ -425,7 +430,7 @@ export class ClusterObjectStore implements ObjectStore {
 
   async deleteObject(bucketId: string, key: string): Promise<boolean> {
     if (bytesOf(key) > MAX_KEY_BYTES) return false
-    return this.run(async () => {
+    return this.run(() => this.locks.with(`${bucketId}/${key}`, async () => {
       const row = await this.objects.get(bucketId, key)
       const v = row === undefined ? undefined : currentVersion(row)
       if (v === undefined) return false
@@ -433,7 +438,7 @@ export class ClusterObjectStore implements ObjectStore {
       const marker = { _tag: "Complete" as const, data: { _tag: "DeleteMarker" as const } }
       await this.objects.insert({ bucketId, key, versions: [{ uuid: newId(), ts: this.clock.now(), state: marker }] })
       return true
-    })
+    }))
   }
 
   listObjects(bucketId: string, from: ListFrom): AsyncIterable<ObjectMeta> {
@@ -647,7 +652,7 @@ export class ClusterObjectStore implements ObjectStore {
   }
 
   async completeUpload(upload: MultipartUpload, meta: ObjectMeta, parts: readonly Part[], guard?: WriteGuard): Promise<void> {
-    await this.run(async () => {
+    await this.run(() => this.locks.with(`${upload.bucketId}/${meta.key}`, async () => {
       await this.checkGuard(upload.bucketId, meta.key, guard)
       // A version of its own (not the upload id): the upload's entry in the object row may
       // already have been dropped by a newer write of the key, which deletes that id's row.
@@ -655,7 +660,7 @@ export class ClusterObjectStore implements ObjectStore {
       for (const p of parts) blockMap(p.partNumber, p.data, blocks)
       await this.commit(upload.bucketId, meta, blocks)
       await this.dropUpload(upload)
-    })
+    }))
   }
 
   async abortUpload(upload: MultipartUpload): Promise<void> {

@@ -1,0 +1,50 @@
+// The layout manager's per-node "sync" step (docs/cluster.md): a fresh anti-entropy round
+// of every table, then the block layer's resync of what this node now holds or must hand
+// over. The sync tracker may advance only when both finished with no failure; otherwise
+// the step is retried with backoff until it succeeds or the node stops.
+import type { BlockManager } from "./blocks/block-manager.ts"
+import type { TableService } from "./table/table-service.ts"
+
+const FIRST_RETRY_MS = 1_000
+const MAX_RETRY_MS = 60_000
+
+export const layoutSyncDriver = (
+  tables: TableService,
+  blocks: BlockManager,
+  log: (line: string) => void,
+): { driver: (target: number) => Promise<void>; stop(): void } => {
+  let stopped = false
+  let wakeUp: (() => void) | undefined
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, ms)
+      t.unref()
+      wakeUp = () => {
+        clearTimeout(t)
+        resolve()
+      }
+    })
+  const once = async (): Promise<string | undefined> => {
+    const report = await tables.syncAll({ fresh: true })
+    if (report.failures > 0) return `${report.failures} table partition sync(s) failed`
+    await blocks.settle()
+    const errored = blocks.queue.errored
+    return errored > 0 ? `${errored} block(s) could not be resynced yet` : undefined
+  }
+  const driver = async (target: number): Promise<void> => {
+    for (let wait = FIRST_RETRY_MS; ; wait = Math.min(MAX_RETRY_MS, wait * 2)) {
+      if (stopped) throw new Error("the node is stopping")
+      const problem = await once().catch((e: unknown) => (e as Error).message)
+      if (problem === undefined) return
+      log(`layout: sync for version ${target} not complete (${problem}); retrying in ${Math.round(wait / 1000)} s`)
+      await sleep(wait)
+    }
+  }
+  return {
+    driver,
+    stop: () => {
+      stopped = true
+      wakeUp?.()
+    },
+  }
+}
