@@ -25,6 +25,7 @@ import { loadOrCreateIdentity } from "./identity.ts"
 import type { ObjectStore } from "./object-store.ts"
 import { TableAccessKeyStore } from "./table-access-keys.ts"
 import { layoutSyncDriver } from "./layout-sync.ts"
+import { syncOnReconnect } from "./sync-on-reconnect.ts"
 import { TableService } from "./table/table-service.ts"
 import type { Table } from "./table/table.ts"
 
@@ -144,6 +145,7 @@ export const startNode = async (
   tables.start()
   const sync = layoutSyncDriver(tables, blocks, log)
   cluster.layout.setSyncDriver(sync.driver)
+  const stopReconnectSync = syncOnReconnect(cluster, tables, log)
   const store = new ClusterObjectStore({
     tables,
     blocks,
@@ -156,6 +158,7 @@ export const startNode = async (
   const keys = new TableAccessKeyStore(table<KeyRow>("key"), cluster.placement, clock, db)
   const stopLayers = async () => {
     sync.stop()
+    stopReconnectSync()
     tables.stop()
     await cluster.close()
     await blocks.close()
