@@ -1,18 +1,20 @@
 // The layout manager's per-node "sync" step (docs/cluster.md): a fresh anti-entropy round
 // of every table, then the block layer's resync of what this node now holds or must hand
 // over. The sync tracker may advance only when both finished with no failure; otherwise
-// the step is retried with backoff until it succeeds or the node stops.
+// the step is retried with backoff until it succeeds or the node stops, and at once when a
+// peer comes up (`nudge`, called by sync-on-reconnect.ts): a failed round mostly means a
+// holder was unreachable.
 import type { BlockManager } from "./blocks/block-manager.ts"
 import type { TableService } from "./table/table-service.ts"
 
 const FIRST_RETRY_MS = 1_000
-const MAX_RETRY_MS = 60_000
+const MAX_RETRY_MS = 15_000
 
 export const layoutSyncDriver = (
   tables: TableService,
   blocks: BlockManager,
   log: (line: string) => void,
-): { driver: (target: number) => Promise<void>; stop(): void } => {
+): { driver: (target: number) => Promise<void>; nudge(): void; stop(): void } => {
   let stopped = false
   let wakeUp: (() => void) | undefined
   const sleep = (ms: number) =>
@@ -42,6 +44,7 @@ export const layoutSyncDriver = (
   }
   return {
     driver,
+    nudge: () => wakeUp?.(),
     stop: () => {
       stopped = true
       wakeUp?.()

@@ -145,7 +145,7 @@ export const startNode = async (
   tables.start()
   const sync = layoutSyncDriver(tables, blocks, log)
   cluster.layout.setSyncDriver(sync.driver)
-  const stopReconnectSync = syncOnReconnect(cluster, tables, log)
+  const stopReconnectSync = syncOnReconnect(cluster, tables, log, () => sync.nudge())
   const store = new ClusterObjectStore({
     tables,
     blocks,

@@ -13,6 +13,7 @@ export const syncOnReconnect = (
   cluster: ClusterService,
   tables: TableService,
   log: (line: string) => void,
+  onPeerUp: () => void = () => {},
   checkEveryMs = 500,
 ): (() => void) => {
   const round = (): void => {
@@ -33,6 +34,7 @@ export const syncOnReconnect = (
     const back = [...now].filter((id) => !up.has(id))
     up = now
     if (back.length === 0) return
+    onPeerUp()
     round()
     for (const peer of back)
       cluster.rpc
