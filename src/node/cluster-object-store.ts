@@ -26,6 +26,7 @@ import type { ChecksumAlgorithm } from "../api/s3/checksums.ts"
 import { BlockUnavailableError } from "./blocks/hedged-fetch.ts"
 import type { BlockManager } from "./blocks/block-manager.ts"
 import { WriteQuorumError } from "./blocks/replicated-write.ts"
+import type { BucketCounters } from "./bucket-counters.ts"
 import type { BucketNames } from "./cluster/bucket-names.ts"
 import type { Placement } from "./cluster/interfaces.ts"
 import type { HlcClock } from "./hlc-clock.ts"
@@ -56,6 +57,7 @@ export interface ClusterObjectStoreOptions {
   readonly clock: HlcClock
   readonly blockSize: number
   readonly inlineThreshold: number
+  readonly counters: BucketCounters
 }
 
 type Fields = Extract<Extract<ObjectVersion["state"], { _tag: "Complete" }>["data"], { _tag: "Blocks" }>["meta"]
@@ -332,15 +334,15 @@ export class ClusterObjectStore implements ObjectStore {
     await this.buckets.insert({ id, state: present(change(row.state.value)) })
   }
 
-  /** Exact, by listing the bucket: costs one pass over its objects and uploads. */
+  /**
+   * Approximate (bucket-counters.ts): the counter table's estimate, after publishing this
+   * node's pending counts so that writes made through this node are included.
+   */
   async bucketStats(id: string): Promise<BucketStats> {
-    let objects = 0
-    let bytes = 0
-    for await (const meta of this.listObjects_(id, { prefix: "" }, false)) {
-      objects++
-      bytes += meta.size
-    }
-    return { objects, bytes, uploads: (await this.listUploads(id)).length }
+    return this.run(async () => {
+      await this.options.counters.flush()
+      return this.options.counters.read(id)
+    })
   }
 
   /** Rows this node holds (its replicas, tombstones included), not cluster-wide figures. */
@@ -441,12 +443,8 @@ export class ClusterObjectStore implements ObjectStore {
     }))
   }
 
-  listObjects(bucketId: string, from: ListFrom): AsyncIterable<ObjectMeta> {
-    return this.listObjects_(bucketId, from, true)
-  }
-
-  /** `withData` false: block lists are not fetched (`data` is then an empty block list). */
-  private async *listObjects_(bucketId: string, from: ListFrom, withData: boolean): AsyncIterable<ObjectMeta> {
+  /** Each object with a block list costs a read of its version row (FETCH_WINDOW at once). */
+  async *listObjects(bucketId: string, from: ListFrom): AsyncIterable<ObjectMeta> {
     this.assertLayout()
     const { prefix } = from
     if (bytesOf(prefix) > MAX_KEY_BYTES) return
@@ -474,7 +472,6 @@ export class ClusterObjectStore implements ObjectStore {
         mapWindowed(rows, FETCH_WINDOW, async (row): Promise<ObjectMeta | undefined> => {
           const v = currentVersion(row)
           if (v === undefined || v.state._tag !== "Complete") return undefined
-          if (!withData && v.state.data._tag === "Blocks") return toMeta(row.key, v.ts, v.state.data.meta, { blocks: [] })
           // A version replaced meanwhile: its row is gone; the object's newest version is read.
           return (await this.metaOf(row.key, v)) ?? (await this.getObject(bucketId, row.key))
         }),

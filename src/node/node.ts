@@ -9,7 +9,8 @@ import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { createAdminServer } from "../api/admin/server.ts"
 import { createS3Server } from "../api/s3/server.ts"
-import { pollenTables, type BlockRefRow, type BucketAliasRow, type KeyRow } from "../core/table/pollen/index.ts"
+import { pollenTables, type BlockRefRow, type BucketAliasRow, type CounterRow, type KeyRow, type ObjectRow } from "../core/table/pollen/index.ts"
+import { BucketCounters } from "./bucket-counters.ts"
 import type { AccessKey, AccessKeyStore } from "./access-keys.ts"
 import { countBlockReferences } from "./block-ref-counting.ts"
 import { BlockStore } from "./block-store.ts"
@@ -146,6 +147,7 @@ export const startNode = async (
   const sync = layoutSyncDriver(tables, blocks, log)
   cluster.layout.setSyncDriver(sync.driver)
   const stopReconnectSync = syncOnReconnect(cluster, tables, log, () => sync.nudge())
+  const counters = new BucketCounters(table<ObjectRow>("object"), table<CounterRow>("counter"), cluster.placement, clock, cluster.self, db, log)
   const store = new ClusterObjectStore({
     tables,
     blocks,
@@ -154,11 +156,13 @@ export const startNode = async (
     clock,
     blockSize: config.blockSize,
     inlineThreshold: config.inlineThreshold,
+    counters,
   })
   const keys = new TableAccessKeyStore(table<KeyRow>("key"), cluster.placement, clock, db)
   const stopLayers = async () => {
     sync.stop()
     stopReconnectSync()
+    counters.close()
     tables.stop()
     await cluster.close()
     await blocks.close()

@@ -158,6 +158,15 @@ describe("S3 on a three-node cluster", () => {
     expect(keys).toEqual(["dir/big.bin", "multi"])
   })
 
+  it("bucket statistics come from the counter table (each node counts its replicas)", async () => {
+    const bucket = await nodes[1]!.store.bucketByName("shared")
+    const multi = (await clientOf(1).send(new ListObjectsV2Command({ Bucket: "shared", Prefix: "multi" }))).Contents![0]!.Size!
+    await vi.waitFor(
+      async () => expect(await nodes[1]!.store.bucketStats(bucket!.id)).toEqual({ objects: 2, bytes: big.length + multi, uploads: 0 }),
+      { timeout: 10_000, interval: 100 },
+    )
+  })
+
   it("with node 2 stopped, puts and gets succeed (2 of 3); restarted, node 2 catches up", async () => {
     await stop(2)
     const late = randomBytes(3 * 1024 * 1024 + 5)
