@@ -612,10 +612,10 @@ export class ClusterObjectStore implements ObjectStore {
   async putPart(uploadId: string, part: Part): Promise<void> {
     await this.run(async () => {
       const upload = await this.uploads.get(uploadId, "")
+      if (upload === undefined || upload.deleted) return // aborted or completed meanwhile: nothing refers to the part
       const data: ObjectData = "inline" in part.data ? { blocks: [{ hash: await this.blocks.put(part.data.inline), size: part.data.inline.length }] } : part.data
       const versionId = newId()
       const backlink = { _tag: "Upload" as const, uploadId }
-      if (upload === undefined || upload.deleted) return // aborted or completed meanwhile: nothing refers to the part
       await this.writeVersion({ id: versionId, deleted: false, blocks: blockMap(part.partNumber, data), backlink })
       const ts = this.clock.now(part.lastModified)
       const entry = { versionId, etag: part.etag, size: part.size, checksum: part.checksum === undefined ? null : JSON.stringify(part.checksum) }

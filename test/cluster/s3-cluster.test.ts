@@ -193,4 +193,13 @@ describe("S3 on a three-node cluster", () => {
     )
     expect(sha(await body(clientOf(2), "shared", "while-down"))).toBe(sha(late))
   }, 60_000)
+
+  it("with two of three nodes stopped, writes and reads answer 503 ServiceUnavailable", async () => {
+    await stop(1)
+    await stop(2)
+    const unavailable = { name: "ServiceUnavailable", $metadata: expect.objectContaining({ httpStatusCode: 503 }) }
+    await expect(clientOf(0).send(new PutObjectCommand({ Bucket: "shared", Key: "no-quorum", Body: "x" }))).rejects.toMatchObject(unavailable)
+    await expect(clientOf(0).send(new PutObjectCommand({ Bucket: "shared", Key: "no-quorum-big", Body: randomBytes(2 << 20) }))).rejects.toMatchObject(unavailable)
+    await expect(clientOf(0).send(new GetObjectCommand({ Bucket: "shared", Key: "dir/big.bin" }))).rejects.toMatchObject(unavailable)
+  }, 60_000)
 })
