@@ -78,6 +78,7 @@ beforeAll(async () => {
           data_dir: join(dir, `n${i}`),
           metadata_fsync: false,
           data_fsync: false,
+          block_delete_delay_secs: 1,
           rpc_bind_addr: `127.0.0.1:${ports[i]}`,
           rpc_secret: secret,
           bootstrap_peers: ids.flatMap((id, j) => (j === i ? [] : [`${id}@127.0.0.1:${ports[j]}`])),
@@ -129,7 +130,9 @@ describe("S3 on a three-node cluster", () => {
       expect(delimited.CommonPrefixes!.map((p) => p.Prefix)).toEqual(["dir/"])
     }
     // The big object is in blocks, and every node holds each of them (rf 3 on 3 nodes).
-    for (const n of nodes) for (const h of blockHashes(big)) expect(await n!.blocks.hasLocal(h)).toBe(true)
+    await vi.waitFor(async () => {
+      for (const n of nodes) for (const h of blockHashes(big)) expect(await n!.blocks.hasLocal(h)).toBe(true)
+    })
   })
 
   it("a multipart upload made through node 1 is read through node 2", async () => {
@@ -151,7 +154,20 @@ describe("S3 on a three-node cluster", () => {
     expect((await clientOf(1).send(new ListMultipartUploadsCommand({ Bucket: "shared" }))).Uploads ?? []).toEqual([])
   })
 
-  it("a delete through node 2 is seen through node 0", async () => {
+  it("a delete through node 2 is seen through node 0, and frees the blocks on every node", async () => {
+    const doomed = randomBytes(2 * 1024 * 1024 + 1)
+    await clientOf(0).send(new PutObjectCommand({ Bucket: "shared", Key: "doomed", Body: doomed }))
+    // The put returned once 2 of 3 holders had each block; the third copy follows.
+    await vi.waitFor(async () => {
+      for (const n of nodes) for (const h of blockHashes(doomed)) expect(await n!.blocks.hasLocal(h)).toBe(true)
+    })
+    await clientOf(2).send(new DeleteObjectCommand({ Bucket: "shared", Key: "doomed" }))
+    await vi.waitFor(
+      async () => {
+        for (const n of nodes) for (const h of blockHashes(doomed)) expect(await n!.blocks.hasLocal(h)).toBe(false)
+      },
+      { timeout: 15_000, interval: 200 },
+    )
     await clientOf(2).send(new DeleteObjectCommand({ Bucket: "shared", Key: "small.txt" }))
     await expect(clientOf(0).send(new GetObjectCommand({ Bucket: "shared", Key: "small.txt" }))).rejects.toMatchObject({ name: "NoSuchKey" })
     const keys = (await clientOf(0).send(new ListObjectsV2Command({ Bucket: "shared" }))).Contents!.map((c) => c.Key)
