@@ -82,6 +82,15 @@ export class Table<E> {
   /** Resolves once every partition touched has W acks in each of its write sets. */
   async insertMany(entries: ReadonlyArray<E>): Promise<void> {
     if (entries.length === 0) return
+    const lock = this.placement.lockWrite?.()
+    try {
+      await this.insertPlanned(entries)
+    } finally {
+      lock?.release()
+    }
+  }
+
+  private async insertPlanned(entries: ReadonlyArray<E>): Promise<void> {
     const byPartition = new Map<number, Uint8Array[]>()
     for (const e of entries) {
       const p = this.store.partitionOf(e)
