@@ -16,15 +16,24 @@ export const layoutSyncDriver = (
   log: (line: string) => void,
 ): { driver: (target: number) => Promise<void>; nudge(): void; stop(): void } => {
   let stopped = false
+  // A nudge that comes while a round runs must still cut the next wait short.
+  let nudged = false
   let wakeUp: (() => void) | undefined
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
-      const t = setTimeout(resolve, ms)
+      if (nudged || stopped) {
+        nudged = false
+        return resolve()
+      }
+      const t = setTimeout(done, ms)
       t.unref()
-      wakeUp = () => {
+      function done() {
         clearTimeout(t)
+        wakeUp = undefined
+        nudged = false
         resolve()
       }
+      wakeUp = done
     })
   const once = async (): Promise<string | undefined> => {
     const report = await tables.syncAll({ fresh: true })
@@ -44,7 +53,10 @@ export const layoutSyncDriver = (
   }
   return {
     driver,
-    nudge: () => wakeUp?.(),
+    nudge: () => {
+      nudged = true
+      wakeUp?.()
+    },
     stop: () => {
       stopped = true
       wakeUp?.()

@@ -20,6 +20,7 @@ import { AliasTableBucketNames } from "../../src/node/cluster/bucket-names.ts"
 import { fixedPlacement } from "../../src/node/cluster/interfaces.ts"
 import { HlcClock } from "../../src/node/hlc-clock.ts"
 import { KeyLocks } from "../../src/node/key-locks.ts"
+import { layoutSyncDriver } from "../../src/node/layout-sync.ts"
 import { openMetadataDb, type MetadataDb } from "../../src/node/metadata-db.ts"
 import { StoreUnavailableError } from "../../src/node/object-store.ts"
 import { TableAccessKeyStore } from "../../src/node/table-access-keys.ts"
@@ -159,5 +160,39 @@ describe("KeyLocks", () => {
     }
     await Promise.allSettled([locks.with("k", step("a", 20, true)), locks.with("k", step("b", 1)), locks.with("other", step("c", 5))])
     expect(events).toEqual(["a+", "c+", "c-", "a-", "b+", "b-"])
+  })
+})
+
+describe("the layout sync step", () => {
+  it("completes only after a table round with no failure and no block left in error; a nudge retries at once", async () => {
+    const rounds: Array<{ failures: number; errored: number }> = [
+      { failures: 2, errored: 0 },
+      { failures: 0, errored: 3 },
+      { failures: 0, errored: 0 },
+    ]
+    let calls = 0
+    let errored = 0
+    const tables = {
+      syncAll: async (o: { fresh?: boolean }) => {
+        expect(o.fresh).toBe(true)
+        const r = rounds[Math.min(calls++, rounds.length - 1)]!
+        errored = r.errored
+        return { partitions: 1, rowsSent: 0, offloaded: 0, failures: r.failures }
+      },
+    }
+    const blocks = { settle: async () => {}, queue: { get errored() { return errored } } }
+    const sync = layoutSyncDriver(tables as unknown as TableService, blocks as unknown as BlockManager, () => undefined)
+    let done = false
+    const run = sync.driver(2).then(() => (done = true))
+    await vi.waitFor(() => expect(calls).toBe(1))
+    expect(done).toBe(false)
+    sync.nudge()
+    await vi.waitFor(() => expect(calls).toBe(2))
+    expect(done).toBe(false)
+    sync.nudge()
+    await run
+    expect(calls).toBe(3)
+    sync.stop()
+    await expect(sync.driver(3)).rejects.toThrow(/stopping/)
   })
 })
