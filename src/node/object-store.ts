@@ -1,7 +1,6 @@
 // The storage the S3 API sits on: buckets and their names, object metadata, object data
-// (content-addressed blocks or inline bytes) and multipart uploads. The single-node LMDB
-// implementation (lmdb-object-store.ts) is the embedded default; the clustered tables of
-// DESIGN §5.2/§5.5 implement the same interface (cluster-object-store.ts).
+// (content-addressed blocks or inline bytes) and multipart uploads. The node implements it
+// over the cluster's tables and blocks (cluster-object-store.ts).
 import type { ChecksumAlgorithm } from "../api/s3/checksums.ts"
 
 export interface BlockRef {

@@ -86,10 +86,10 @@ export const createAdminServer = (services: AdminServices, log: (line: string) =
           throw new AdminError(403, "Forbidden", "Invalid metrics token")
         const figures = await services.store.storeStats()
         const stats = [
-          "# HELP pollen_buckets Buckets in the store.", "# TYPE pollen_buckets gauge", `pollen_buckets ${figures.buckets}`,
-          "# HELP pollen_objects Objects in the store.", "# TYPE pollen_objects gauge", `pollen_objects ${figures.objects}`,
-          "# HELP pollen_blocks Distinct referenced data blocks.", "# TYPE pollen_blocks gauge", `pollen_blocks ${figures.blocks}`,
-          "# HELP pollen_multipart_uploads Unfinished multipart uploads.", "# TYPE pollen_multipart_uploads gauge", `pollen_multipart_uploads ${figures.uploads}`,
+          "# HELP pollen_buckets Bucket rows this node holds (full copy; deleted ones until collected).", "# TYPE pollen_buckets gauge", `pollen_buckets ${figures.buckets}`,
+          "# HELP pollen_objects Object rows this node holds (its replicas; tombstones until collected).", "# TYPE pollen_objects gauge", `pollen_objects ${figures.objects}`,
+          "# HELP pollen_blocks Block reference rows this node holds (one per block and version).", "# TYPE pollen_blocks gauge", `pollen_blocks ${figures.blocks}`,
+          "# HELP pollen_multipart_uploads Multipart upload rows this node holds (finished ones until collected).", "# TYPE pollen_multipart_uploads gauge", `pollen_multipart_uploads ${figures.uploads}`,
           "# HELP pollen_access_keys Access keys.", "# TYPE pollen_access_keys gauge", `pollen_access_keys ${services.keys.list().length}`,
         ]
         const body = services.metrics.render(stats)
