@@ -2,6 +2,7 @@
 // CASPaxos name registry (DESIGN §5.4, name-registry-service.ts) can replace the stand-in
 // below without touching the object store. The store writes the bucket and alias rows only
 // after `claim` answered `created`, so a losing creator never leaves a bucket row behind.
+// startNode (node.ts) chooses the implementation: the registry replaces the stand-in there.
 import { cancelingSome, cancelingUnset, lww } from "../../core/crdt/index.ts"
 import type { BucketAliasRow } from "../../core/table/pollen/index.ts"
 import type { HlcClock } from "../hlc-clock.ts"
