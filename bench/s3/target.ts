@@ -29,6 +29,9 @@ const pollen = async (dir: string, fsync: boolean): Promise<Started> => {
     admin: { api_bind_addr: "127.0.0.1:0" },
   }, dir)
   const node = await startNode(config, { log: (line) => process.stderr.write(`${line}\n`) })
+  // A one-node layout, as `npm start` applies on a fresh node: the S3 API needs one.
+  const { applyInitialLayout } = await import("../../src/cli/commands/local-cluster.ts")
+  await applyInitialLayout([node], 1e9)
   const key = await node.developmentKey()
   return { url: node.s3Url, accessKeyId: key.id, secret: key.secret, close: () => node.close() }
 }

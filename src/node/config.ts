@@ -4,6 +4,9 @@
 import { readFileSync } from "node:fs"
 import { resolve } from "node:path"
 import { parse, TomlError } from "smol-toml"
+import type { ConsistencyMode } from "../core/table/quorum.ts"
+
+const isConsistencyMode = (s: string): s is ConsistencyMode => s === "consistent" || s === "degraded" || s === "dangerous"
 
 export interface Config {
   readonly dataDir: string
@@ -29,6 +32,8 @@ export interface ClusterConfig {
   readonly replicationFactor: number
   readonly pingIntervalMs: number
   readonly nodeDownAfterMs: number
+  /** Table quorums (docs/tables.md): consistent R = ceil(n/2), W = n + 1 - R; degraded R = 1; dangerous R = W = 1. */
+  readonly consistencyMode: ConsistencyMode
 }
 
 export class ConfigError extends Error {}
@@ -51,6 +56,7 @@ const fields: Record<string, Record<string, "string" | "integer" | "boolean" | "
     replication_factor: "integer",
     ping_interval_msecs: "integer",
     node_down_after_msecs: "integer",
+    consistency_mode: "string",
   },
   s3_api: { api_bind_addr: "string", s3_region: "string", root_domain: "string" },
   admin: { api_bind_addr: "string", admin_token: "string", metrics_token: "string" },
@@ -132,7 +138,9 @@ const clusterFrom = (file: string, doc: Table): ClusterConfig => {
   if (pingIntervalMs < 10 || pingIntervalMs > 60_000) throw new ConfigError(`${file}: field 'ping_interval_msecs' must be between 10 and 60000`)
   const nodeDownAfterMs = int(doc, "node_down_after_msecs") ?? 5000
   if (nodeDownAfterMs <= pingIntervalMs || nodeDownAfterMs > 600_000) throw new ConfigError(`${file}: field 'node_down_after_msecs' must be above ping_interval_msecs and at most 600000`)
-  return { rpcBindAddr, rpcPublicAddr, rpcSecret: rpcSecret?.toLowerCase(), bootstrapPeers, replicationFactor, pingIntervalMs, nodeDownAfterMs }
+  const consistencyMode = str(doc, "consistency_mode") ?? "consistent"
+  if (!isConsistencyMode(consistencyMode)) throw new ConfigError(`${file}: field 'consistency_mode' must be consistent, degraded or dangerous, got '${consistencyMode.slice(0, 40)}'`)
+  return { rpcBindAddr, rpcPublicAddr, rpcSecret: rpcSecret?.toLowerCase(), bootstrapPeers, replicationFactor, pingIntervalMs, nodeDownAfterMs, consistencyMode }
 }
 
 /** Reads a config file; `undefined` path means all defaults relative to the current directory. */

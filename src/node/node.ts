@@ -1,5 +1,7 @@
-// A single Pollen node: LMDB metadata, block files, the S3 API and the admin API. The
-// clustered node will keep this shape and swap the stores for quorum tables.
+// A Pollen node: the cluster service (RPC, membership, layout), the table layer (pollen
+// tables on LMDB, quorum reads and writes, anti-entropy) and the block layer on top of it,
+// the S3 API served from them (ClusterObjectStore) and the admin API. A node of a
+// one-node layout is the single-node case: same code path, quorums of one.
 import { randomBytes } from "node:crypto"
 import { mkdir, readFile, writeFile } from "node:fs/promises"
 import type { Server } from "node:http"
@@ -7,15 +9,26 @@ import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { createAdminServer } from "../api/admin/server.ts"
 import { createS3Server } from "../api/s3/server.ts"
-import { LmdbAccessKeyStore, type AccessKey, type AccessKeyStore } from "./access-keys.ts"
+import { pollenTables, type BlockRefRow, type BucketAliasRow, type CounterRow, type KeyRow, type ObjectRow } from "../core/table/pollen/index.ts"
+import { BucketCounters } from "./bucket-counters.ts"
+import type { AccessKey, AccessKeyStore } from "./access-keys.ts"
+import { countBlockReferences } from "./block-ref-counting.ts"
 import { BlockStore } from "./block-store.ts"
+import { BlockManager } from "./blocks/block-manager.ts"
+import { AliasTableBucketNames } from "./cluster/bucket-names.ts"
+import { ClusterObjectStore } from "./cluster-object-store.ts"
 import { parseBind, type Config } from "./config.ts"
-import { LmdbObjectStore } from "./lmdb-object-store.ts"
+import { HlcClock } from "./hlc-clock.ts"
 import { openMetadataDb } from "./metadata-db.ts"
 import { RequestMetrics } from "./metrics.ts"
 import { ClusterService } from "./cluster/cluster-service.ts"
 import { loadOrCreateIdentity } from "./identity.ts"
 import type { ObjectStore } from "./object-store.ts"
+import { TableAccessKeyStore } from "./table-access-keys.ts"
+import { layoutSyncDriver } from "./layout-sync.ts"
+import { syncOnReconnect } from "./sync-on-reconnect.ts"
+import { TableService } from "./table/table-service.ts"
+import type { Table } from "./table/table.ts"
 
 export interface RunningNode {
   readonly s3Url: string
@@ -23,8 +36,10 @@ export interface RunningNode {
   readonly adminToken: string
   readonly store: ObjectStore
   readonly keys: AccessKeyStore
-  /** Membership, layout and the RPC endpoint (the S3 stores above are still this node's own). */
+  /** Membership, layout and the RPC endpoint the tables and blocks below run on. */
   readonly cluster: ClusterService
+  readonly tables: TableService
+  readonly blocks: BlockManager
   /** Creates (first start) or returns the persisted development key. */
   developmentKey(): Promise<AccessKey>
   close(): Promise<void>
@@ -83,14 +98,8 @@ export const startNode = async (
 ): Promise<RunningNode> => {
   await mkdir(config.metadataDir, { recursive: true })
   const db = openMetadataDb(config.metadataDir, config.metadataFsync)
-  const blocks = new BlockStore(config.blocksDir, config.dataFsync)
-  await blocks.init()
-  const store = new LmdbObjectStore(db, blocks, {
-    blockSize: config.blockSize,
-    inlineThreshold: config.inlineThreshold,
-    blockDeleteDelayMs: config.blockDeleteDelaySecs * 1000,
-  })
-  const keys = new LmdbAccessKeyStore(db)
+  const blockFiles = new BlockStore(config.blocksDir, config.dataFsync)
+  await blockFiles.init()
   const metrics = new RequestMetrics()
   const adminToken = await adminTokenFor(config)
   const log = options.log ?? ((line: string) => console.error(line))
@@ -111,9 +120,54 @@ export const startNode = async (
       log,
     })
   } catch (error) {
-    await store.close()
     await db.close()
     throw error
+  }
+  // The table and block layers on the cluster's RPC and placement (docs/tables.md, docs/blocks.md).
+  const clock = new HlcClock()
+  const tables = new TableService({
+    rpc: cluster.rpc,
+    placement: cluster.placement,
+    root: db.root,
+    consistencyMode: config.cluster.consistencyMode,
+    log,
+  })
+  for (const t of pollenTables) tables.add(t as never)
+  const table = <E>(name: string): Table<E> => tables.table<E>(name)!
+  const blocks = new BlockManager({
+    rpc: cluster.rpc,
+    placement: cluster.placement,
+    store: blockFiles,
+    db,
+    log,
+    deleteDelayMs: config.blockDeleteDelaySecs * 1000,
+  })
+  countBlockReferences(table<BlockRefRow>("block_ref"), blocks, log)
+  tables.start()
+  const sync = layoutSyncDriver(tables, blocks, log)
+  cluster.layout.setSyncDriver(sync.driver)
+  const stopReconnectSync = syncOnReconnect(cluster, tables, log, () => sync.nudge())
+  const counters = new BucketCounters(table<ObjectRow>("object"), table<CounterRow>("counter"), cluster.placement, clock, cluster.self, db, log)
+  const store = new ClusterObjectStore({
+    tables,
+    blocks,
+    names: new AliasTableBucketNames(table<BucketAliasRow>("bucket_alias"), clock),
+    placement: cluster.placement,
+    clock,
+    blockSize: config.blockSize,
+    inlineThreshold: config.inlineThreshold,
+    counters,
+  })
+  const keys = new TableAccessKeyStore(table<KeyRow>("key"), cluster.placement, clock, db)
+  const stopLayers = async () => {
+    sync.stop()
+    stopReconnectSync()
+    counters.close()
+    tables.stop()
+    await cluster.close()
+    await blocks.close()
+    await store.close()
+    await db.close()
   }
   const s3 = createS3Server({
     services: { store, keys, settings: { region: config.s3.region, rootDomain: config.s3.rootDomain } },
@@ -125,9 +179,7 @@ export const startNode = async (
   try {
     s3Url = await listen(s3, config.s3.bindAddr)
   } catch (error) {
-    await cluster.close()
-    await store.close()
-    await db.close()
+    await stopLayers()
     throw error
   }
   const admin = createAdminServer(
@@ -147,9 +199,7 @@ export const startNode = async (
     adminUrl = await listen(admin, config.admin.bindAddr)
   } catch (error) {
     await closeServer(s3)
-    await cluster.close()
-    await store.close()
-    await db.close()
+    await stopLayers()
     throw error
   }
   let closed = false
@@ -160,6 +210,8 @@ export const startNode = async (
     store,
     keys,
     cluster,
+    tables,
+    blocks,
     developmentKey: async () => {
       const id = keys.setting("development_key")
       const existing = id === undefined ? undefined : keys.get(id)
@@ -172,9 +224,7 @@ export const startNode = async (
       if (closed) return
       closed = true
       await Promise.all([closeServer(s3), closeServer(admin)])
-      await cluster.close()
-      await store.close()
-      await db.close()
+      await stopLayers()
     },
   }
 }

@@ -1,7 +1,6 @@
 // The storage the S3 API sits on: buckets and their names, object metadata, object data
-// (content-addressed blocks or inline bytes) and multipart uploads. The single-node LMDB
-// implementation (lmdb-object-store.ts) is the embedded default; the clustered tables of
-// DESIGN §5.2/§5.5 will implement the same interface.
+// (content-addressed blocks or inline bytes) and multipart uploads. The node implements it
+// over the cluster's tables and blocks (cluster-object-store.ts).
 import type { ChecksumAlgorithm } from "../api/s3/checksums.ts"
 
 export interface BlockRef {
@@ -81,6 +80,15 @@ export interface StagedData {
   readonly data: ObjectData
   readonly size: number
   release(): Promise<void>
+}
+
+/**
+ * The store cannot answer now (no quorum of replicas reachable, no layout applied, the
+ * bucket-name registry cut off from its majority). Clients should retry: S3 answers
+ * 503 ServiceUnavailable.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = "StoreUnavailableError"
 }
 
 /** A precondition on the current version of a key, checked in the same step as a write. */

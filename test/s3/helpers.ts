@@ -7,6 +7,7 @@ import { join } from "node:path"
 import type { AccessKey } from "../../src/node/access-keys.ts"
 import { configFrom } from "../../src/node/config.ts"
 import { startNode, type RunningNode } from "../../src/node/node.ts"
+import { applyInitialLayout } from "../../src/cli/commands/local-cluster.ts"
 
 export interface TestNode {
   readonly node: RunningNode
@@ -33,6 +34,8 @@ export const startTestNode = async (options: { now?: () => number; rootDomain?: 
     dir,
   )
   const node = await startNode(config, { log: () => undefined, ...(options.now !== undefined ? { now: options.now } : {}) })
+  // A one-node layout, as `npm start` applies on a fresh node: the S3 API needs one.
+  await applyInitialLayout([node], 1e9)
   const key = await node.developmentKey()
   const clients: S3Client[] = []
   const clientFor = (accessKeyId: string, secretAccessKey: string, extra: Record<string, unknown> = {}): S3Client => {

@@ -8,6 +8,7 @@ import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { configFrom } from "../../src/node/config.ts"
 import { startNode } from "../../src/node/node.ts"
+import { applyInitialLayout } from "../../src/cli/commands/local-cluster.ts"
 
 const countBlocks = async (dir: string): Promise<number> => {
   let n = 0
@@ -22,6 +23,7 @@ describe("persistence", () => {
     const data = randomBytes(1536 * 1024)
     try {
       const first = await startNode(config, { log: () => undefined })
+      await applyInitialLayout([first], 1e9)
       const key = await first.developmentKey()
       const c1 = new S3Client({ endpoint: first.s3Url, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: key.id, secretAccessKey: key.secret } })
       await c1.send(new CreateBucketCommand({ Bucket: "durable" }))
@@ -48,6 +50,7 @@ describe("persistence", () => {
     const dir = await mkdtemp(join(tmpdir(), "pollen-gc-"))
     const config = configFrom("test", { data_dir: dir, block_delete_delay_secs: 1, rpc_bind_addr: "127.0.0.1:0", s3_api: { api_bind_addr: "127.0.0.1:0" }, admin: { api_bind_addr: "127.0.0.1:0" } }, dir)
     const node = await startNode(config, { log: () => undefined })
+    await applyInitialLayout([node], 1e9)
     try {
       const key = await node.developmentKey()
       const c = new S3Client({ endpoint: node.s3Url, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: key.id, secretAccessKey: key.secret } })

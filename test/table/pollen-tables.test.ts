@@ -18,6 +18,7 @@ import {
   pollenTables,
   versionTable,
   type MultipartUploadRow,
+  type UploadInfo,
   type ObjectRow,
   type ObjectVersion,
   type VersionRow,
@@ -57,8 +58,9 @@ const uploadArb: fc.Arbitrary<MultipartUploadRow> = fc
       fc.record({ versionId: fc.constantFrom("v1", "v2"), etag: fc.constantFrom(null, "a", "b"), size: fc.constantFrom(null, 1), checksum: fc.constant(null) }),
       { maxKeys: 2 },
     ),
+    fc.constantFrom<UploadInfo | null>(null, { initiated: 1, contentType: "a", headers: {}, userMeta: {}, checksumAlgorithm: null }, { initiated: 2, contentType: "b", headers: { x: "y" }, userMeta: {}, checksumAlgorithm: "CRC32" }),
   )
-  .map(([deleted, parts]) => ({ id: "m", bucketId: "b", key: "k", deleted, parts: deleted ? {} : Object.fromEntries(Object.entries(parts).sort(([x], [y]) => (x < y ? -1 : 1))) }))
+  .map(([deleted, parts, info]) => ({ id: "m", bucketId: "b", key: "k", deleted, info, parts: deleted ? {} : Object.fromEntries(Object.entries(parts).sort(([x], [y]) => (x < y ? -1 : 1))) }))
 
 const objectLeq = (a: ObjectRow, b: ObjectRow) => bytesEq(mergeObjectRow(a, b), b)
 

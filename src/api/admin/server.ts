@@ -2,6 +2,7 @@
 // /v2/<Endpoint> routes named after Garage's v2 admin API.
 import { timingSafeEqual } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
+import { StoreUnavailableError } from "../../node/object-store.ts"
 import { AdminError } from "./admin-error.ts"
 import {
   addBucketAlias,
@@ -85,10 +86,10 @@ export const createAdminServer = (services: AdminServices, log: (line: string) =
           throw new AdminError(403, "Forbidden", "Invalid metrics token")
         const figures = await services.store.storeStats()
         const stats = [
-          "# HELP pollen_buckets Buckets in the store.", "# TYPE pollen_buckets gauge", `pollen_buckets ${figures.buckets}`,
-          "# HELP pollen_objects Objects in the store.", "# TYPE pollen_objects gauge", `pollen_objects ${figures.objects}`,
-          "# HELP pollen_blocks Distinct referenced data blocks.", "# TYPE pollen_blocks gauge", `pollen_blocks ${figures.blocks}`,
-          "# HELP pollen_multipart_uploads Unfinished multipart uploads.", "# TYPE pollen_multipart_uploads gauge", `pollen_multipart_uploads ${figures.uploads}`,
+          "# HELP pollen_buckets Bucket rows this node holds (full copy; deleted ones until collected).", "# TYPE pollen_buckets gauge", `pollen_buckets ${figures.buckets}`,
+          "# HELP pollen_objects Object rows this node holds (its replicas; tombstones until collected).", "# TYPE pollen_objects gauge", `pollen_objects ${figures.objects}`,
+          "# HELP pollen_blocks Block reference rows this node holds (one per block and version).", "# TYPE pollen_blocks gauge", `pollen_blocks ${figures.blocks}`,
+          "# HELP pollen_multipart_uploads Multipart upload rows this node holds (finished ones until collected).", "# TYPE pollen_multipart_uploads gauge", `pollen_multipart_uploads ${figures.uploads}`,
           "# HELP pollen_access_keys Access keys.", "# TYPE pollen_access_keys gauge", `pollen_access_keys ${services.keys.list().length}`,
         ]
         const body = services.metrics.render(stats)
@@ -106,8 +107,13 @@ export const createAdminServer = (services: AdminServices, log: (line: string) =
       const result = await route.handler({ query: url.searchParams, body, services })
       send(res, result.status ?? 200, result.json)
     } catch (error) {
-      const e = error instanceof AdminError ? error : new AdminError(500, "InternalError", "Internal error")
-      if (!(error instanceof AdminError)) log(`admin: ${endpoint}: ${error instanceof Error ? error.message : String(error)}`)
+      const e =
+        error instanceof AdminError
+          ? error
+          : error instanceof StoreUnavailableError
+            ? new AdminError(503, "ServiceUnavailable", `Please retry: ${error.message}`)
+            : new AdminError(500, "InternalError", "Internal error")
+      if (!(error instanceof AdminError) && !(error instanceof StoreUnavailableError)) log(`admin: ${endpoint}: ${error instanceof Error ? error.message : String(error)}`)
       if (!req.complete) req.resume()
       send(res, e.status, { code: e.code, message: e.message, region: services.node.region, path: url.pathname })
     }

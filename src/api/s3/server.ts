@@ -6,7 +6,7 @@ import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { permissionOf } from "../../node/access-keys.ts"
 import type { RequestMetrics } from "../../node/metrics.ts"
-import type { Bucket } from "../../node/object-store.ts"
+import { StoreUnavailableError, type Bucket } from "../../node/object-store.ts"
 import { requestBody } from "./body.ts"
 import type { S3Request, S3Response, S3Services } from "./context.ts"
 import { corsHeaders, matchRule } from "./cors.ts"
@@ -125,6 +125,8 @@ export const createS3Server = (options: S3ServerOptions): Server => {
       const e =
         error instanceof S3Error
           ? error
+          : error instanceof StoreUnavailableError
+            ? s3Error("ServiceUnavailable", `Please retry: ${error.message}`)
           : aborted
             ? s3Error("IncompleteBody", "The request body ended before Content-Length bytes arrived.")
             : (() => {

@@ -2,8 +2,8 @@
 // configured S3 port + 10·i, RPC on the RPC port + 10·i and admin on the admin port + 10·i;
 // node 0 keeps the configured data directory (so the CLI's defaults reach it), node i > 0
 // lives in <data_dir>/node<i>. All share one RPC secret and list each other as bootstrap
-// peers. Each node's S3 API still serves that node's own single-node store: the table and
-// block layers will make it one cluster-wide store.
+// peers. Every node's S3 API serves the cluster-wide store (tables and blocks replicated
+// over the nodes).
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
 import { type Config, parseBind } from "../../node/config.ts"

@@ -15,5 +15,7 @@ export const run = async (args: readonly string[]): Promise<number> => {
     console.log(`Admin API: ${node.adminUrl}`)
     console.log(`Node:      ${node.cluster.self}@${node.cluster.publicAddr}`)
     console.log(`Data:      ${config.dataDir}`)
+    if (node.cluster.placement.currentVersion() === 0)
+      console.log("Layout:    none applied yet; S3 answers 503 until `pollen layout assign` and `pollen layout apply` (docs/cluster.md)")
   })
 }

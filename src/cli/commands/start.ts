@@ -33,13 +33,20 @@ export const run = async (args: readonly string[]): Promise<number> => {
     } catch (error) {
       layoutLine = `Layout: not applied (${(error as Error).message}); run \`pollen layout assign\` and \`pollen layout apply\``
     }
-    const key = await nodes[0]!.developmentKey()
+    let key
+    try {
+      key = await nodes[0]!.developmentKey()
+    } catch (error) {
+      // Keys live in the cluster's key table: without a layout there is nowhere to write one.
+      console.log([...nodes.map((n, i) => `Node ${i}: S3 ${n.s3Url}  admin ${n.adminUrl}  RPC ${n.cluster.publicAddr}`), layoutLine, `No development key yet (${(error as Error).message}).`].join("\n"))
+      return
+    }
     const node = nodes[0]!
     const lines = [
       count === 1 ? "Pollen is running (single-node cluster)." : `Pollen is running: ${count} nodes in this process.`,
       ...nodes.map((n, i) => `Node ${i}: S3 ${n.s3Url}  admin ${n.adminUrl}  RPC ${n.cluster.publicAddr}  id ${n.cluster.self.slice(0, 16)}  data ${configs[i]!.dataDir}`),
       layoutLine,
-      ...(count > 1 ? ["Each node's S3 API still serves its own store (the cluster-wide table and block layers are not wired in yet)."] : []),
+      ...(count > 1 ? ["Every node serves the same buckets and objects; the development key works on each."] : []),
       `Admin token: ${base.admin.adminToken !== undefined ? "the config's admin_token" : `in <metadata_dir>/admin_token of each node (node 0: ${base.metadataDir}/admin_token)`}`,
       "",
       "Development key (kept across restarts):",

@@ -17,10 +17,16 @@ export const partitionOfHash = (hash: Uint8Array, partitionCount: number): numbe
   return top >>> (32 - Math.log2(partitionCount))
 }
 
-/** The partition a row lives in. */
-export const partitionOfRow = (shardBy: ShardBy, pk: string, sk: string, partitionCount: number): number =>
+/** The partition a row lives in (`partitionBytes`: the schema's override, see TableSchema). */
+export const partitionOfRow = (
+  shardBy: ShardBy,
+  pk: string,
+  sk: string,
+  partitionCount: number,
+  partitionBytes?: (pk: string) => Uint8Array,
+): number =>
   partitionOfHash(
-    shardBy === "partitionKey" ? sha256(pk) : sha256(`${pk.length}:${pk}${sk}`),
+    shardBy === "partitionKey" ? sha256(partitionBytes === undefined ? pk : partitionBytes(pk)) : sha256(`${pk.length}:${pk}${sk}`),
     partitionCount,
   )
 

@@ -30,6 +30,12 @@ export interface TableSchema<E> {
   readonly entry: Schema.Codec<E, unknown>
   readonly partitionKey: (e: E) => string
   readonly sortKey: (e: E) => string
+  /**
+   * The bytes whose hash picks the partition of a partition key (default: its UTF-8). The
+   * block-reference table hashes the block hash's bytes, as the block layer does, so that
+   * its rows live on the nodes that hold the block.
+   */
+  readonly partitionBytes?: (pk: string) => Uint8Array
   /** The CRDT merge: commutative, associative, idempotent; returns `a` itself when unchanged. */
   readonly merge: Merge<E>
   /** A tombstone may be collected once every holder has it (tombstone GC). */

@@ -140,8 +140,14 @@ export class BlockManager {
       lease.shrinkTo(data.length)
     }
     const hash = sha256Hex(data)
+    // The ack lock from planning the write sets until the quorum answered (Placement.lockWrite).
+    const ackLock = this.placement.lockWrite?.()
     const write = replicatedWrite(hash, this.placement.writeSets(this.partitionOf(hash)), (node) =>
       node === this.self ? this.storeLocal(hash, data) : this.sendBlock(node, hash, data, Priority.normal),
+    )
+    void write.quorum.then(
+      () => ackLock?.release(),
+      () => ackLock?.release(),
     )
     const rest = write.settled
       .then(async (failed) => {

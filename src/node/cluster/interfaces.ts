@@ -44,6 +44,12 @@ export interface Placement {
   allNodes(): ReadonlyArray<NodeId>
   /** Called after every change of the history (new version, tracker update, pruning). */
   subscribe(listener: () => void): () => void
+  /**
+   * The ack lock (reference/garage.md §3.4): held by a write from the moment it reads the
+   * write sets until its quorum answered, so this node does not ack a newer version while
+   * a write planned on an older one is in flight. Optional: fixed placements need none.
+   */
+  lockWrite?(): { readonly version: number; release(): void }
 }
 
 /** Partition of a key: the top bits of SHA-256(key), as Garage does with Blake2. */

@@ -272,7 +272,9 @@ export class LayoutManager {
         const n = (this.locked.get(version) ?? 1) - 1
         if (n <= 0) this.locked.delete(version)
         else this.locked.set(version, n)
-        this.update({ ...this.layout, history: refresh(this.layout.history, this.self, this.lockedVersions()) })
+        // Every table and block write takes this lock: persist and notify only on a change.
+        const history = refresh(this.layout.history, this.self, this.lockedVersions())
+        if (history !== this.layout.history) this.update({ ...this.layout, history })
       },
     }
   }

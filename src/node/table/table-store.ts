@@ -48,6 +48,7 @@ export class TableStore<E> {
   private readonly rows: BinDb
   private readonly merkle: BinDb
   private readonly gcTodo: BinDb
+  private readonly listeners: Array<(old: E | undefined, next: E) => void> = []
 
   constructor(
     private readonly root: RootDatabase,
@@ -63,7 +64,7 @@ export class TableStore<E> {
   }
 
   partitionOf(e: E): number {
-    return partitionOfRow(this.schema.shardBy, this.schema.partitionKey(e), this.schema.sortKey(e), this.partitionCount)
+    return partitionOfRow(this.schema.shardBy, this.schema.partitionKey(e), this.schema.sortKey(e), this.partitionCount, this.schema.partitionBytes)
   }
 
   keyOf(e: E): Uint8Array {
@@ -79,13 +80,34 @@ export class TableStore<E> {
    */
   async merge(entries: ReadonlyArray<E>): Promise<number> {
     if (entries.length === 0) return 0
-    const changed = await this.root.transaction(() => {
-      let n = 0
-      for (const e of entries) if (this.mergeOne(e)) n++
-      return n
+    const changes = await this.root.transaction(() => {
+      const out: Array<{ old: E | undefined; next: E }> = []
+      for (const e of entries) {
+        const change = this.mergeOne(e)
+        if (change !== undefined) out.push(change)
+      }
+      return out
     })
     this.queue.announce()
-    return changed
+    for (const { old, next } of changes) {
+      for (const l of this.listeners) {
+        try {
+          l(old, next)
+        } catch {
+          // A listener's failure must not fail the write that is already committed.
+        }
+      }
+    }
+    return changes.length
+  }
+
+  /**
+   * Called after each committed change of a row on this node (Garage's `updated` hook):
+   * the block-reference table counts references on the block's holders with it. It runs
+   * after the commit, so a crash in between loses the call (see docs/tables.md).
+   */
+  onChange(listener: (old: E | undefined, next: E) => void): void {
+    this.listeners.push(listener)
   }
 
   /** Decodes rows from a peer (all or nothing: one bad row refuses the batch) and merges them. */
@@ -99,7 +121,7 @@ export class TableStore<E> {
     return this.merge(entries)
   }
 
-  private mergeOne(incoming: E): boolean {
+  private mergeOne(incoming: E): { old: E | undefined; next: E } | undefined {
     const key = this.keyOf(incoming)
     const oldBytes = this.rows.get(buf(key))
     let old: E | undefined
@@ -109,9 +131,9 @@ export class TableStore<E> {
       old = r.value
     }
     const next = old === undefined ? incoming : this.schema.merge(old, incoming)
-    if (old !== undefined && next === old) return false
+    if (old !== undefined && next === old) return undefined
     const bytes = this.codec.encode(next)
-    if (oldBytes !== undefined && Buffer.compare(oldBytes, buf(bytes)) === 0) return false
+    if (oldBytes !== undefined && Buffer.compare(oldBytes, buf(bytes)) === 0) return undefined
     this.rows.putSync(buf(key), buf(bytes))
     const hash = valueHash(bytes)
     merkleUpdate(this.merkleStore(partitionOfKey(key)), key, hash)
@@ -121,7 +143,7 @@ export class TableStore<E> {
       this.gcTodo.removeSync(buf(key))
     }
     for (const insert of this.schema.cascade?.(old, next) ?? []) this.queue.enqueueInTransaction(insert)
-    return true
+    return { old, next }
   }
 
   /** Removes the row only if its bytes still hash to `hash`; in one transaction with its trie. */
@@ -147,7 +169,7 @@ export class TableStore<E> {
   }
 
   get(pk: string, sk: string): E | undefined {
-    const partition = partitionOfRow(this.schema.shardBy, pk, sk, this.partitionCount)
+    const partition = partitionOfRow(this.schema.shardBy, pk, sk, this.partitionCount, this.schema.partitionBytes)
     const bytes = this.getBytes(rowKey(partition, pk, sk))
     if (bytes === undefined) return undefined
     const r = this.codec.decode(bytes)

@@ -82,6 +82,15 @@ export class Table<E> {
   /** Resolves once every partition touched has W acks in each of its write sets. */
   async insertMany(entries: ReadonlyArray<E>): Promise<void> {
     if (entries.length === 0) return
+    const lock = this.placement.lockWrite?.()
+    try {
+      await this.insertPlanned(entries)
+    } finally {
+      lock?.release()
+    }
+  }
+
+  private async insertPlanned(entries: ReadonlyArray<E>): Promise<void> {
     const byPartition = new Map<number, Uint8Array[]>()
     for (const e of entries) {
       const p = this.store.partitionOf(e)
@@ -120,7 +129,7 @@ export class Table<E> {
 
   /** The merged entry (tombstones included: check `schema.isTombstone`), or undefined. */
   async get(pk: string, sk: string): Promise<E | undefined> {
-    const p = partitionOfRow(this.store.schema.shardBy, pk, sk, this.placement.partitionCount)
+    const p = partitionOfRow(this.store.schema.shardBy, pk, sk, this.placement.partitionCount, this.store.schema.partitionBytes)
     const readers = this.readSet(p)
     const r = readQuorum(this.mode(), readers.length)
     let replies
@@ -158,7 +167,7 @@ export class Table<E> {
     if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`${this.name}: range limit must be a positive integer`)
     const partitions =
       this.store.schema.shardBy === "partitionKey"
-        ? [partitionOfRow("partitionKey", pk, "", this.placement.partitionCount)]
+        ? [partitionOfRow("partitionKey", pk, "", this.placement.partitionCount, this.store.schema.partitionBytes)]
         : Array.from({ length: this.placement.partitionCount }, (_, p) => p)
     const mode = this.mode()
     const readers = new Map(partitions.map((p) => [p, this.readSet(p)] as const))

@@ -5,6 +5,7 @@ import { Schema } from "effect"
 import { mergeLwwMap } from "../../crdt/index.ts"
 import { defineTable } from "../schema.ts"
 import { LwwMap } from "./crdt-schemas.ts"
+import { currentVersion, type ObjectRow } from "./object.ts"
 
 export const CounterRow = Schema.Struct({ scope: Schema.String, name: Schema.String, perNode: LwwMap(Schema.Number) })
 export type CounterRow = typeof CounterRow.Type
@@ -26,3 +27,15 @@ export const counterTable = defineTable<CounterRow>({
   },
   isTombstone: () => false,
 })
+
+/** The counter rows of a bucket that the object table maintains (scope = bucket id). */
+export const BUCKET_COUNTERS = ["objects", "bytes", "uploads"] as const
+export type BucketCounts = Record<(typeof BUCKET_COUNTERS)[number], number>
+
+/** What one object row adds to its bucket's counts: its current object and open uploads. */
+export const bucketCountsOf = (row: ObjectRow | undefined): BucketCounts => {
+  const cur = row === undefined ? undefined : currentVersion(row)
+  const size = cur?.state._tag === "Complete" && cur.state.data._tag !== "DeleteMarker" ? cur.state.data.meta.size : 0
+  const uploads = row === undefined ? 0 : row.versions.filter((v) => v.state._tag === "Uploading" && v.state.multipart).length
+  return { objects: cur === undefined ? 0 : 1, bytes: size, uploads }
+}

@@ -15,11 +15,23 @@ export const UploadPart = Schema.Struct({
 })
 export type UploadPart = typeof UploadPart.Type
 
+/** What CreateMultipartUpload was given: the headers the completed object gets. Written once. */
+export const UploadInfo = Schema.Struct({
+  initiated: Schema.Number,
+  contentType: Schema.String,
+  headers: Schema.Record(Schema.String, Schema.String),
+  userMeta: Schema.Record(Schema.String, Schema.String),
+  checksumAlgorithm: Schema.NullOr(Schema.String),
+})
+export type UploadInfo = typeof UploadInfo.Type
+
 export const MultipartUploadRow = Schema.Struct({
   id: Schema.String,
   bucketId: Schema.String,
   key: Schema.String,
   deleted: Schema.Boolean,
+  /** null in a row that only carries parts (written before the creation reached this replica). */
+  info: Schema.NullOr(UploadInfo),
   /** partKey(partNumber, ts) -> part: a re-uploaded part is a new entry. */
   parts: Schema.Record(Schema.String, UploadPart),
 })
@@ -54,6 +66,7 @@ export const multipartUploadTable = defineTable<MultipartUploadRow>({
       bucketId: mergeByOrder(a.bucketId, b.bucketId),
       key: mergeByOrder(a.key, b.key),
       deleted,
+      info: field(a.info, b.info),
       parts: deleted ? (Object.keys(a.parts).length === 0 ? a.parts : mapEmpty) : mergeMap(a.parts, b.parts, mergePart),
     })
   },
