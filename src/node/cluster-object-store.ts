@@ -148,7 +148,8 @@ const toBucket = (row: BucketRow | undefined): Bucket | undefined => {
   return { id: row.id, aliases, createdAt: p.createdAt, cors }
 }
 
-const freshBucketParams = (name: string, ts: Hlc, createdAt: number): BucketParams => ({
+/** A new bucket's parameters; `ts` stamps its LWW fields (any later change wins over them). */
+export const freshBucketParams = (name: string, ts: Hlc, createdAt: number): BucketParams => ({
   createdAt,
   authorizedKeys: {},
   aliases: { [name]: lww(ts, true) },
@@ -159,7 +160,6 @@ const freshBucketParams = (name: string, ts: Hlc, createdAt: number): BucketPara
 
 export class ClusterObjectStore implements ObjectStore {
   private readonly buckets: Table<BucketRow>
-  private readonly aliases: Table<BucketAliasRow>
   private readonly objects: Table<ObjectRow>
   private readonly versions: Table<VersionRow>
   private readonly uploads: Table<MultipartUploadRow>
@@ -171,7 +171,6 @@ export class ClusterObjectStore implements ObjectStore {
 
   constructor(private readonly options: ClusterObjectStoreOptions) {
     this.buckets = tableOf(options.tables, "bucket")
-    this.aliases = tableOf(options.tables, "bucket_alias")
     this.objects = tableOf(options.tables, "object")
     this.versions = tableOf(options.tables, "version")
     this.uploads = tableOf(options.tables, "multipart_upload")
@@ -246,11 +245,11 @@ export class ClusterObjectStore implements ObjectStore {
     })
   }
 
-  /** Writes the bucket and alias rows of a decided binding (only after a claim: no orphan rows). */
+  /** Writes the bucket row of a decided binding (only after a claim: no orphan rows); the alias row is the names' own. */
   private async project(name: string, id: string): Promise<Bucket> {
     const ts = this.clock.now()
     const row: BucketRow = { id, state: present(freshBucketParams(name, ts, ts.l)) }
-    await Promise.all([this.buckets.insert(row), this.aliases.insert({ name, bucket: lww(ts, cancelingSome(id)) })])
+    await this.buckets.insert(row)
     return toBucket(row)!
   }
 
@@ -263,7 +262,6 @@ export class ClusterObjectStore implements ObjectStore {
       for (const name of bucket.aliases) {
         const r = await this.names.release(name, id, newId())
         if (r === "unavailable") throw new StoreUnavailableError("the bucket name registry cannot reach a majority")
-        if (r === "released") await this.aliases.insert({ name, bucket: lww(this.clock.now(), cancelingUnset) })
       }
       await this.buckets.insert({ id, state: { _tag: "Deleted" } })
       return "deleted"
@@ -282,10 +280,7 @@ export class ClusterObjectStore implements ObjectStore {
       if (outcome.kind === "unavailable") throw new StoreUnavailableError("the bucket name registry cannot reach a majority")
       if (outcome.bucketId !== id) return "taken"
       const ts = this.clock.now()
-      await Promise.all([
-        this.updateBucket(id, (p) => ({ ...p, aliases: lwwMapSet(p.aliases, name, ts, true) })),
-        this.aliases.insert({ name, bucket: lww(ts, cancelingSome(id)) }),
-      ])
+      await this.updateBucket(id, (p) => ({ ...p, aliases: lwwMapSet(p.aliases, name, ts, true) }))
       return "added"
     })
   }
@@ -299,10 +294,7 @@ export class ClusterObjectStore implements ObjectStore {
       if (r === "unavailable") throw new StoreUnavailableError("the bucket name registry cannot reach a majority")
       if (r === "not-bound") return "no-such-alias"
       const ts = this.clock.now()
-      await Promise.all([
-        this.updateBucket(id, (p) => ({ ...p, aliases: lwwMapSet(p.aliases, name, ts, false) })),
-        this.aliases.insert({ name, bucket: lww(ts, cancelingUnset) }),
-      ])
+      await this.updateBucket(id, (p) => ({ ...p, aliases: lwwMapSet(p.aliases, name, ts, false) }))
       return "removed"
     })
   }

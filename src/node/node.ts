@@ -9,13 +9,13 @@ import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { createAdminServer } from "../api/admin/server.ts"
 import { createS3Server } from "../api/s3/server.ts"
-import { pollenTables, type BlockRefRow, type BucketAliasRow, type CounterRow, type KeyRow, type ObjectRow } from "../core/table/pollen/index.ts"
+import { pollenTables, type BlockRefRow, type BucketAliasRow, type BucketRow, type CounterRow, type KeyRow, type ObjectRow } from "../core/table/pollen/index.ts"
 import { BucketCounters } from "./bucket-counters.ts"
 import type { AccessKey, AccessKeyStore } from "./access-keys.ts"
 import { countBlockReferences } from "./block-ref-counting.ts"
 import { BlockStore } from "./block-store.ts"
 import { BlockManager } from "./blocks/block-manager.ts"
-import { AliasTableBucketNames } from "./cluster/bucket-names.ts"
+import { RegistryBucketNames } from "./cluster/registry-bucket-names.ts"
 import { ClusterObjectStore } from "./cluster-object-store.ts"
 import { parseBind, type Config } from "./config.ts"
 import { HlcClock } from "./hlc-clock.ts"
@@ -148,10 +148,12 @@ export const startNode = async (
   cluster.layout.setSyncDriver(sync.driver)
   const stopReconnectSync = syncOnReconnect(cluster, tables, log, () => sync.nudge())
   const counters = new BucketCounters(table<ObjectRow>("object"), table<CounterRow>("counter"), cluster.placement, clock, cluster.self, db, log)
+  // Atomic bucket names: the CASPaxos registry decides, its decisions are projected into tables.
+  const names = new RegistryBucketNames(cluster.names, table<BucketAliasRow>("bucket_alias"), table<BucketRow>("bucket"), Date.now, log)
   const store = new ClusterObjectStore({
     tables,
     blocks,
-    names: new AliasTableBucketNames(table<BucketAliasRow>("bucket_alias"), clock),
+    names,
     placement: cluster.placement,
     clock,
     blockSize: config.blockSize,
@@ -163,6 +165,7 @@ export const startNode = async (
     sync.stop()
     stopReconnectSync()
     counters.close()
+    names.close()
     tables.stop()
     await cluster.close()
     await blocks.close()

@@ -62,15 +62,19 @@ export class AliasTableBucketNames implements BucketNames {
     }
   }
 
-  /** This node's copy first (full-copy table); on a miss a quorum read, which sees every acknowledged claim. */
-  async lookup(name: string): Promise<string | undefined> {
-    const local = aliasTarget(this.aliases.store.get("", name))
-    if (local !== undefined) return local
-    try {
-      return aliasTarget(await this.aliases.get("", name))
-    } catch (e) {
-      if (e instanceof QuorumError) throw new StoreUnavailableError(`bucket name lookup: ${e.message}`)
-      throw e
-    }
+  lookup(name: string): Promise<string | undefined> {
+    return lookupAlias(this.aliases, name)
+  }
+}
+
+/** This node's copy first (full-copy table); on a miss a quorum read, which sees every acknowledged claim. */
+export const lookupAlias = async (aliases: Table<BucketAliasRow>, name: string): Promise<string | undefined> => {
+  const local = aliasTarget(aliases.store.get("", name))
+  if (local !== undefined) return local
+  try {
+    return aliasTarget(await aliases.get("", name))
+  } catch (e) {
+    if (e instanceof QuorumError) throw new StoreUnavailableError(`bucket name lookup: ${e.message}`)
+    throw e
   }
 }

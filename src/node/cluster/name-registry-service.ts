@@ -161,6 +161,14 @@ export class NameRegistryService implements BucketNames {
     return row?.kind === "bound" ? (row.bucketId ?? undefined) : undefined
   }
 
+  /** The rows of the latest decision about `name` this node has learned (e.g. right after its own claim). */
+  decisionOf(name: string): NameDecision | undefined {
+    const alias = this.rows.alias[name]
+    if (alias === undefined) return undefined
+    const buckets = Object.entries(this.rows.buckets).flatMap(([id, row]) => (row.name === name ? [{ id, row }] : []))
+    return { name, alias, buckets }
+  }
+
   /**
    * Calls `listener` with every decision this node learns from now on (with `replay`, first
    * with the rows of every decision it already knows, e.g. after a restart). Listeners must
