@@ -26,6 +26,8 @@ export const newSecret = (): string => randomBytes(32).toString("hex")
 
 export interface AccessKeyStore {
   get(id: string): AccessKey | undefined
+  /** Makes `get(id)` answer for a key this node may hold no copy of (called before authenticating). */
+  prefetch?(id: string): Promise<void>
   list(): readonly AccessKey[]
   create(name: string, allowCreateBucket?: boolean): Promise<AccessKey>
   /** Stores a key with a given id and secret (e.g. the development key). */

@@ -25,8 +25,13 @@ const toKey = (row: KeyRow | undefined): AccessKey | undefined => {
 
 const samePermission = (a: Permission, b: Permission): boolean => a.read === b.read && a.write === b.write && a.owner === b.owner
 
+/** How long a key read from peers (this node holds no copy: a gateway) answers locally. */
+const REMOTE_TTL_MS = 5_000
+
 export class TableAccessKeyStore implements AccessKeyStore {
   private readonly settings
+  /** Keys this node does not hold, as last read from a quorum (undefined: no such key). */
+  private readonly remote = new Map<string, { readonly row: KeyRow | undefined; readonly at: number }>()
 
   constructor(
     private readonly keys: Table<KeyRow>,
@@ -39,7 +44,27 @@ export class TableAccessKeyStore implements AccessKeyStore {
 
   get(id: string): AccessKey | undefined {
     if (id.length === 0 || id.length > 128) return undefined
-    return toKey(this.keys.store.get("", id))
+    return toKey(this.keys.store.get("", id) ?? this.remote.get(id)?.row)
+  }
+
+  /** A key this node holds no copy of (a gateway, or a write that has not reached it) is read from a quorum. */
+  async prefetch(id: string): Promise<void> {
+    if (id.length === 0 || id.length > 128 || this.keys.store.get("", id) !== undefined) return
+    const cached = this.remote.get(id)
+    if (cached !== undefined && Date.now() - cached.at < REMOTE_TTL_MS) return
+    await this.readRemote(id)
+  }
+
+  private async readRemote(id: string): Promise<KeyRow | undefined> {
+    let row: KeyRow | undefined
+    try {
+      row = await this.keys.get("", id)
+    } catch (e) {
+      throw e instanceof QuorumError ? new StoreUnavailableError(e.message) : e
+    }
+    if (this.remote.size > 10_000) this.remote.clear()
+    this.remote.set(id, { row, at: Date.now() })
+    return row
   }
 
   list(): readonly AccessKey[] {
@@ -82,7 +107,8 @@ export class TableAccessKeyStore implements AccessKeyStore {
   }
 
   async update(id: string, change: (key: AccessKey) => AccessKey): Promise<AccessKey | undefined> {
-    const row = this.keys.store.get("", id)
+    const local = this.keys.store.get("", id)
+    const row = local ?? (await this.readRemote(id))
     const before = toKey(row)
     if (before === undefined || row?.state._tag !== "Present") return undefined
     const after = change(before)
@@ -101,7 +127,9 @@ export class TableAccessKeyStore implements AccessKeyStore {
       allowCreateBucket: after.allowCreateBucket === before.allowCreateBucket ? p.allowCreateBucket : lww(ts, after.allowCreateBucket),
       authorizedBuckets,
     }
-    await this.write({ id, state: present(params) })
+    const next: KeyRow = { id, state: present(params) }
+    await this.write(next)
+    if (local === undefined) this.remote.set(id, { row: next, at: Date.now() })
     return toKey(this.keys.store.get("", id)) ?? after
   }
 

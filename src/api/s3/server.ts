@@ -15,7 +15,7 @@ import { handlers } from "./handlers/index.ts"
 import { parseTarget } from "./request-target.ts"
 import { route } from "./router.ts"
 import { headerValues } from "./sigv4-canonical.ts"
-import { authenticate } from "./sigv4.ts"
+import { authenticate, claimedAccessKeyId } from "./sigv4.ts"
 import { refuseUnsupportedHeaders } from "./unsupported-headers.ts"
 import { toXml } from "./xml.ts"
 
@@ -73,6 +73,8 @@ export const createS3Server = (options: S3ServerOptions): Server => {
         endpoint = "Options"
         response = await preflight(services, target.bucket, headers)
       } else {
+        const claimedKey = claimedAccessKeyId(headers, target.query)
+        if (claimedKey !== undefined) await services.keys.prefetch?.(claimedKey)
         const auth = authenticate(
           { method, path: target.path, query: target.query, headers },
           { region: services.settings.region, now: now(), secretOf: (id) => services.keys.get(id)?.secret },

@@ -258,3 +258,12 @@ export const authenticate = (req: SignedRequest, opts: SigV4Options): Authentica
     throw s3Error("InvalidRequest", "The authorization mechanism you have provided is not supported. Please use AWS4-HMAC-SHA256 (Signature Version 2 presigned URLs are not supported).")
   return undefined
 }
+
+/**
+ * The access key id a request claims, before anything is verified (so that a node can fetch
+ * a key it holds no copy of); undefined when there is none to read.
+ */
+export const claimedAccessKeyId = (headers: { get(name: string): string | undefined }, query: ReadonlyArray<readonly [string, string]>): string | undefined => {
+  const credential = /Credential=([^/,\s]{1,128})\//.exec(headers.get("authorization") ?? "")?.[1] ?? query.find(([k]) => k === "X-Amz-Credential")?.[1]?.split("/")[0]
+  return credential === undefined || credential.length === 0 || credential.length > 128 ? undefined : credential
+}
