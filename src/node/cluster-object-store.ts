@@ -182,13 +182,22 @@ export class ClusterObjectStore implements ObjectStore {
 
   /** Runs a store operation; quorum failures (tables or blocks) become StoreUnavailableError. */
   private async run<T>(f: () => Promise<T>): Promise<T> {
+    if (this.closing !== undefined) throw new StoreUnavailableError("the node is shutting down")
     this.assertLayout()
+    const op = f()
+    this.inFlight.add(op)
     try {
-      return await f()
+      return await op
     } catch (e) {
       throw unavailable(e)
+    } finally {
+      this.inFlight.delete(op)
     }
   }
+
+  /** Operations started through `run`: close waits for them, so none writes after LMDB closed. */
+  private readonly inFlight = new Set<Promise<unknown>>()
+  private closing: Promise<void> | undefined
 
   private assertLayout(): void {
     if (this.options.placement.currentVersion() === 0)
@@ -680,7 +689,10 @@ export class ClusterObjectStore implements ObjectStore {
     })
   }
 
-  async close(): Promise<void> {}
+  close(): Promise<void> {
+    this.closing ??= Promise.all([...this.inFlight].map((p) => p.catch(() => undefined))).then(() => undefined)
+    return this.closing
+  }
 }
 
 /** Quorum failures of the table and block layers, as the store's "retry later" error. */

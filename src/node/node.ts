@@ -168,8 +168,10 @@ export const startNode = async (
     names.close()
     tables.stop()
     await cluster.close()
-    await blocks.close()
+    // Requests and background rounds fail fast once the RPC is closed; LMDB must outlive them.
     await store.close()
+    await tables.close()
+    await blocks.close()
     await db.close()
   }
   const s3 = createS3Server({

@@ -40,6 +40,7 @@ export class TableService {
   /** Anti-entropy rounds started so far. */
   private syncRuns = 0
   private draining: Promise<number> | undefined
+  private collecting: Promise<unknown> | undefined
   private stopped = false
   private unsubscribe: (() => void) | undefined
 
@@ -96,6 +97,12 @@ export class TableService {
     this.unsubscribe?.()
   }
 
+  /** Stops, then waits for a running sync round, GC pass and queue drain: none may touch LMDB after it closes. */
+  async close(): Promise<void> {
+    this.stop()
+    await Promise.all([this.syncing, this.draining, this.collecting].map((p) => p?.catch(() => undefined)))
+  }
+
   /**
    * One anti-entropy round over every table; rounds never overlap. With `fresh`, the
    * round starts after this call (a running one is awaited first): what the layout's sync
@@ -132,11 +139,20 @@ export class TableService {
     }
   }
 
-  async collectTombstones(): Promise<{ collected: number; failures: number }> {
+  collectTombstones(): Promise<{ collected: number; failures: number }> {
+    const run = this.collectAll()
+    this.collecting = run
+    return run.finally(() => {
+      if (this.collecting === run) this.collecting = undefined
+    })
+  }
+
+  private async collectAll(): Promise<{ collected: number; failures: number }> {
     const now = (this.options.now ?? Date.now)()
     let collected = 0
     let failures = 0
     for (const t of this.tables.values()) {
+      if (this.stopped) break
       const r = await collectTombstones(this.net, t, now, this.options.gcDelayMs ?? 24 * 3600_000)
       collected += r.collected
       failures += r.failures
