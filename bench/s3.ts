@@ -62,13 +62,16 @@ const stopChild = (child: ChildProcess): Promise<void> =>
     child.kill("SIGTERM")
   })
 const stopAll = () => Promise.all([...live].map(stopChild))
+let currentDir: string | undefined // the running target's data, removed on SIGINT/SIGTERM too
 process.once("exit", () => {
   for (const c of live) c.kill("SIGKILL")
 })
 for (const signal of ["SIGINT", "SIGTERM"] as const)
   process.once(signal, () => {
     console.error(`bench:s3: ${signal}, stopping the servers`)
-    stopAll().finally(() => process.exit(130))
+    stopAll()
+      .then(() => (currentDir === undefined ? undefined : rm(currentDir, { recursive: true, force: true })))
+      .finally(() => process.exit(130))
   })
 
 interface Target {
@@ -194,6 +197,7 @@ const main = async () => {
   const results = new Map<string, TargetResult>()
   for (const kind of TARGETS) {
     const dir = await mkdtemp(join(tmpdir(), `pollen-bench-${kind}-`))
+    currentDir = dir
     try {
       const { endpoints } = await startTarget(kind, dir)
       const r = await measure(endpoints, smallBodies, large)
