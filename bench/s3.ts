@@ -1,11 +1,13 @@
 // npm run bench:s3 — S3 throughput and latency of Pollen against two baselines, in one run:
 // the npm package s3rver (a Node.js single-node S3 server) and a bare Node HTTP server that
-// only writes request bodies to files (the machine's limit for this shape of work). Each
-// server runs in its own child process (bench/s3/target.ts); this process is the client.
+// only writes request bodies to files (the machine's limit for this shape of work). Pollen
+// runs as 1 and as 3 `pollen server` processes (bench/s3/pollen.ts: real nodes, a layout
+// and a key applied through the admin API); each baseline in its own child process
+// (bench/s3/target.ts); this process is the client and stops every child at the end.
 //   4 KiB objects, concurrency 16: PUT and GET ops/s, p50 and p99 latency.
 //   64 MiB objects, one at a time: PUT and GET MiB/s.
 // Requests are SigV4-signed (UNSIGNED-PAYLOAD) the same way for every server.
-// Usage: npm run bench:s3 [-- --small-ops=2000 --large-objects=3 --targets=pollen,s3rver,bare]
+// Usage: npm run bench:s3 [-- --small-ops=2000 --large-objects=3 --targets=pollen-3,s3rver,bare --endpoints=all|one]
 // Profile the servers: BENCH_TARGET_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:s3
 import { spawn, type ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
@@ -16,10 +18,11 @@ import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { canonicalRequest, sign, signingKey, stringToSign } from "../src/api/s3/sigv4-canonical.ts"
+import { startPollen, type Endpoint } from "./s3/pollen.ts"
 
-// Targets, in run order. Pollen with 3 nodes (rf 3) joins here once the cluster lands: add a
-// kind "pollen-3" to bench/s3/target.ts that starts three nodes and prints node 0's endpoint.
-const ALL_TARGETS = ["pollen", "pollen-nofsync", "s3rver", "bare"] as const
+// Targets, in run order: Pollen with one node and with three (replication factor 3), each
+// with fsync on (the default configuration) and off (what the baselines do), then the baselines.
+const ALL_TARGETS = ["pollen", "pollen-nofsync", "pollen-3", "pollen-3-nofsync", "s3rver", "bare"] as const
 const BASELINES = ["s3rver", "bare"] as const
 
 const arg = (name: string, fallback: string): string =>
@@ -27,36 +30,74 @@ const arg = (name: string, fallback: string): string =>
 const SMALL_OPS = Number(arg("small-ops", "2000"))
 const LARGE_OBJECTS = Number(arg("large-objects", "3"))
 const TARGETS = arg("targets", ALL_TARGETS.join(",")).split(",")
+// How the client reaches a multi-node target: "all" spreads requests over every node's S3
+// endpoint round-robin (what clients of a cluster do, through DNS or their own lists), "one"
+// sends everything to node 0 (one endpoint behind a load balancer that never balances).
+const SPREAD = arg("endpoints", "all")
+if (SPREAD !== "all" && SPREAD !== "one") throw new Error("--endpoints must be all or one")
 const CONCURRENCY = 16
 const SMALL = 4096
 const LARGE = 64 * 1024 * 1024
 const BUCKET = "bench"
 
-interface Endpoint {
-  readonly url: string
-  readonly accessKeyId: string
-  readonly secret: string
+// ---- child processes: every one the bench starts is tracked and killed at the end, on errors
+// and on SIGINT/SIGTERM (SIGKILL for any still alive when this process exits).
+const live = new Set<ChildProcess>()
+// BENCH_TARGET_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the servers.
+const nodeArgs = (process.env["BENCH_TARGET_NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "")
+const spawnTracked = (args: readonly string[]): ChildProcess => {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+  live.add(child)
+  child.once("exit", () => live.delete(child))
+  return child
+}
+const stopChild = (child: ChildProcess): Promise<void> =>
+  new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve()
+    const force = setTimeout(() => child.kill("SIGKILL"), 20_000)
+    child.once("exit", () => {
+      clearTimeout(force)
+      resolve()
+    })
+    child.kill("SIGTERM")
+  })
+const stopAll = () => Promise.all([...live].map(stopChild))
+let currentDir: string | undefined // the running target's data, removed on SIGINT/SIGTERM too
+process.once("exit", () => {
+  for (const c of live) c.kill("SIGKILL")
+})
+for (const signal of ["SIGINT", "SIGTERM"] as const)
+  process.once(signal, () => {
+    console.error(`bench:s3: ${signal}, stopping the servers`)
+    stopAll()
+      .then(() => (currentDir === undefined ? undefined : rm(currentDir, { recursive: true, force: true })))
+      .finally(() => process.exit(130))
+  })
+
+interface Target {
+  readonly endpoints: readonly Endpoint[]
+  readonly children: readonly ChildProcess[]
 }
 
-const startTarget = async (kind: string, dir: string): Promise<{ endpoint: Endpoint; child: ChildProcess }> => {
+/** s3rver and bare: one child running bench/s3/target.ts, which prints its endpoint. */
+const startBaseline = async (kind: string, dir: string): Promise<Target> => {
   const script = fileURLToPath(new URL("./s3/target.ts", import.meta.url))
-  // BENCH_TARGET_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the servers.
-  const nodeArgs = (process.env["BENCH_TARGET_NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "")
-  const child = spawn(process.execPath, [...nodeArgs, "--import", "tsx", script, kind, dir], { stdio: ["ignore", "pipe", "inherit"] })
+  const child = spawnTracked(["--import", "tsx", script, kind, dir])
+  child.stderr!.pipe(process.stderr)
   const line = await new Promise<string>((resolve, reject) => {
     const rl = createInterface({ input: child.stdout! })
     rl.once("line", (l) => resolve(l))
     child.once("exit", (code) => reject(new Error(`${kind} exited with ${code} before it was ready`)))
   })
-  return { endpoint: JSON.parse(line) as Endpoint, child }
+  return { endpoints: [JSON.parse(line) as Endpoint], children: [child] }
 }
 
-const stopTarget = (child: ChildProcess): Promise<void> =>
-  new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve()
-    child.once("exit", () => resolve())
-    child.kill("SIGTERM")
-  })
+const startTarget = async (kind: string, dir: string): Promise<Target> => {
+  const m = /^pollen(?:-(\d+))?(-nofsync)?$/.exec(kind)
+  if (m === null) return startBaseline(kind, dir)
+  const { endpoints, procs } = await startPollen(spawnTracked, dir, Number(m[1] ?? "1"), m[2] === undefined)
+  return { endpoints: SPREAD === "all" ? endpoints : endpoints.slice(0, 1), children: procs }
+}
 
 // ---- a minimal SigV4 client ---------------------------------------------------------------
 const agent = new Agent({ keepAlive: true, maxSockets: CONCURRENCY })
@@ -128,34 +169,38 @@ const expectStatus = (what: string, got: { status: number; bytes: number }, stat
     throw new Error(`${what}: HTTP ${got.status}, ${got.bytes} bytes (expected ${status}${bytes === undefined ? "" : `, ${bytes} bytes`})`)
 }
 
-const measure = async (e: Endpoint, smallBodies: readonly Buffer[], large: Buffer): Promise<TargetResult> => {
-  expectStatus("create bucket", await call(e, "PUT", `/${BUCKET}`), 200)
+/** Request i goes to endpoint i mod n (one endpoint: all to it). */
+const measure = async (es: readonly Endpoint[], smallBodies: readonly Buffer[], large: Buffer): Promise<TargetResult> => {
+  const at = (i: number) => es[i % es.length]!
+  expectStatus("create bucket", await call(es[0]!, "PUT", `/${BUCKET}`), 200)
   // Warm-up (connections, JIT, first files), not measured.
-  await runConcurrent(200, async (i) => expectStatus("warm-up", await call(e, "PUT", `/${BUCKET}/warm/${i}`, smallBodies[i % smallBodies.length]), 200))
-  const smallPut = await runConcurrent(SMALL_OPS, async (i) => expectStatus("small PUT", await call(e, "PUT", `/${BUCKET}/small/${i}`, smallBodies[i]), 200))
-  const smallGet = await runConcurrent(SMALL_OPS, async (i) => expectStatus("small GET", await call(e, "GET", `/${BUCKET}/small/${i}`), 200, SMALL))
+  await runConcurrent(200, async (i) => expectStatus("warm-up", await call(at(i), "PUT", `/${BUCKET}/warm/${i}`, smallBodies[i % smallBodies.length]), 200))
+  const smallPut = await runConcurrent(SMALL_OPS, async (i) => expectStatus("small PUT", await call(at(i), "PUT", `/${BUCKET}/small/${i}`, smallBodies[i]), 200))
+  // GETs go round-robin too, shifted by one: each object is read through another node than the one it was written through.
+  const smallGet = await runConcurrent(SMALL_OPS, async (i) => expectStatus("small GET", await call(at(i + 1), "GET", `/${BUCKET}/small/${i}`), 200, SMALL))
   let t0 = process.hrtime.bigint()
   for (let i = 0; i < LARGE_OBJECTS; i++) {
     large.writeUInt32BE(i, 0) // distinct objects, so no store can deduplicate them
-    expectStatus("large PUT", await call(e, "PUT", `/${BUCKET}/large/${i}`, large), 200)
+    expectStatus("large PUT", await call(at(i), "PUT", `/${BUCKET}/large/${i}`, large), 200)
   }
   const largePutMiBs = (LARGE_OBJECTS * LARGE) / (1024 * 1024) / (Number(process.hrtime.bigint() - t0) / 1e9)
   t0 = process.hrtime.bigint()
-  for (let i = 0; i < LARGE_OBJECTS; i++) expectStatus("large GET", await call(e, "GET", `/${BUCKET}/large/${i}`), 200, LARGE)
+  for (let i = 0; i < LARGE_OBJECTS; i++) expectStatus("large GET", await call(at(i + 1), "GET", `/${BUCKET}/large/${i}`), 200, LARGE)
   const largeGetMiBs = (LARGE_OBJECTS * LARGE) / (1024 * 1024) / (Number(process.hrtime.bigint() - t0) / 1e9)
   return { smallPut, smallGet, largePutMiBs, largeGetMiBs }
 }
 
 const main = async () => {
-  console.log(`bench:s3 — 4 KiB × ${SMALL_OPS} at concurrency ${CONCURRENCY}; 64 MiB × ${LARGE_OBJECTS} sequential; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`)
+  console.log(`bench:s3 — 4 KiB × ${SMALL_OPS} at concurrency ${CONCURRENCY}; 64 MiB × ${LARGE_OBJECTS} sequential; multi-node targets: ${SPREAD === "all" ? "requests round-robin over every node" : "every request to node 0"}; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`)
   const smallBodies = Array.from({ length: SMALL_OPS }, () => randomBytes(SMALL))
   const large = randomBytes(LARGE)
   const results = new Map<string, TargetResult>()
   for (const kind of TARGETS) {
     const dir = await mkdtemp(join(tmpdir(), `pollen-bench-${kind}-`))
-    const { endpoint, child } = await startTarget(kind, dir)
+    currentDir = dir
     try {
-      const r = await measure(endpoint, smallBodies, large)
+      const { endpoints } = await startTarget(kind, dir)
+      const r = await measure(endpoints, smallBodies, large)
       results.set(kind, r)
       console.log(
         `${kind.padEnd(15)} small PUT ${r.smallPut.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallPut.p50.toFixed(2)} ms p99 ${r.smallPut.p99.toFixed(2)} ms | ` +
@@ -164,7 +209,7 @@ const main = async () => {
       )
     } finally {
       agent.destroy()
-      await stopTarget(child)
+      await stopAll()
       await rm(dir, { recursive: true, force: true })
     }
   }
@@ -182,7 +227,25 @@ const main = async () => {
       )
     }
   }
+  // The issue's targets: 3-node Pollen at least as fast as single-node s3rver on small PUT and
+  // GET; large-object throughput at least half of the bare server's.
+  const s3rver = results.get("s3rver")
+  const bare = results.get("bare")
+  for (const kind of TARGETS.filter((k) => k.startsWith("pollen-3"))) {
+    const p = results.get(kind)!
+    const met = (ok: boolean) => (ok ? "met" : "NOT met")
+    const parts: string[] = []
+    if (s3rver !== undefined)
+      parts.push(`small PUT ≥ s3rver ${met(p.smallPut.opsPerSec >= s3rver.smallPut.opsPerSec)}`, `small GET ≥ s3rver ${met(p.smallGet.opsPerSec >= s3rver.smallGet.opsPerSec)}`)
+    if (bare !== undefined)
+      parts.push(`64 MiB PUT ≥ bare/2 ${met(p.largePutMiBs >= bare.largePutMiBs / 2)}`, `64 MiB GET ≥ bare/2 ${met(p.largeGetMiBs >= bare.largeGetMiBs / 2)}`)
+    if (parts.length > 0) console.log(`targets, ${kind}: ${parts.join("; ")}`)
+  }
   console.log(`load average at the end: ${loadavg().map((l) => l.toFixed(2)).join(" ")}`)
 }
 
-await main()
+await main().catch(async (error: unknown) => {
+  console.error(error)
+  await stopAll()
+  process.exit(1)
+})

@@ -1,9 +1,9 @@
-// One server under test for `npm run bench:s3`, run as a child process so that the load
+// One baseline server for `npm run bench:s3`, run as a child process so that the load
 // generator does not share its event loop: `target.ts <kind> <dir>` starts it on 127.0.0.1
 // (port chosen by the OS) with its data in <dir> and prints one JSON line
-// {url, accessKeyId, secret}. Kinds: pollen (the default config: fsync on), pollen-nofsync,
-// s3rver (the npm package), bare (a plain HTTP server that writes request bodies to files and
-// streams them back). SIGTERM stops it.
+// {url, accessKeyId, secret}. Kinds: s3rver (the npm package), bare (a plain HTTP server that
+// writes request bodies to files and streams them back). SIGTERM stops it. The Pollen
+// targets are real `pollen server` processes (bench/s3/pollen.ts).
 import { createReadStream, createWriteStream } from "node:fs"
 import { mkdir, stat } from "node:fs/promises"
 import { createServer } from "node:http"
@@ -16,24 +16,6 @@ interface Started {
   readonly accessKeyId: string
   readonly secret: string
   close(): Promise<void>
-}
-
-const pollen = async (dir: string, fsync: boolean): Promise<Started> => {
-  const { configFrom } = await import("../../src/node/config.ts")
-  const { startNode } = await import("../../src/node/node.ts")
-  const config = configFrom("bench", {
-    data_dir: dir,
-    metadata_fsync: fsync,
-    data_fsync: fsync,
-    s3_api: { api_bind_addr: "127.0.0.1:0" },
-    admin: { api_bind_addr: "127.0.0.1:0" },
-  }, dir)
-  const node = await startNode(config, { log: (line) => process.stderr.write(`${line}\n`) })
-  // A one-node layout, as `npm start` applies on a fresh node: the S3 API needs one.
-  const { applyInitialLayout } = await import("../../src/cli/commands/local-cluster.ts")
-  await applyInitialLayout([node], 1e9)
-  const key = await node.developmentKey()
-  return { url: node.s3Url, accessKeyId: key.id, secret: key.secret, close: () => node.close() }
 }
 
 const s3rver = async (dir: string): Promise<Started> => {
@@ -75,11 +57,9 @@ const bare = async (dir: string): Promise<Started> => {
 }
 
 const [kind, dir] = process.argv.slice(2)
-if (kind === undefined || dir === undefined) throw new Error("usage: target.ts <pollen|pollen-nofsync|s3rver|bare> <dir>")
+if (kind === undefined || dir === undefined) throw new Error("usage: target.ts <s3rver|bare> <dir>")
 const started =
-  kind === "pollen" ? await pollen(dir, true)
-  : kind === "pollen-nofsync" ? await pollen(dir, false)
-  : kind === "s3rver" ? await s3rver(dir)
+  kind === "s3rver" ? await s3rver(dir)
   : kind === "bare" ? await bare(dir)
   : (() => { throw new Error(`unknown target ${kind}`) })()
 process.stdout.write(`${JSON.stringify({ url: started.url, accessKeyId: started.accessKeyId, secret: started.secret })}\n`)
