@@ -43,7 +43,10 @@ beforeAll(() => {
     const service = new TableService({ rpc: net.rpc(id), placement, root: db.root, consistencyMode: "consistent", log: () => undefined, syncIntervalMs: 0, gcIntervalMs: 0 })
     for (const t of pollenTables) service.add(t as never)
     // A stand-in for the BlockManager: records what the hook asks for.
-    const blocks = { incref: async (h: string) => void counted[i]!.push(["incref", h]), decref: (h: string) => void counted[i]!.push(["decref", h]) }
+    const blocks = {
+      countInTransaction: (h: string, delta: 1 | -1) => void counted[i]!.push([delta === 1 ? "incref" : "decref", h]),
+      afterCounted: async () => undefined,
+    }
     countBlockReferences(service.table<BlockRefRow>("block_ref")!, blocks as unknown as BlockManager, () => undefined)
     services.push(service)
   }

@@ -141,4 +141,23 @@ describe("table store", () => {
     await q.remove(items.map((i) => i.key))
     expect(q.size()).toBe(1)
   })
+
+  it("runs in-transaction listeners inside the row's transaction; a throwing listener does not fail the write", async () => {
+    const { root } = openRoot()
+    const store = new TableStore(root, testTable(), P, new InsertQueue(root))
+    const side = root.openDB<number, string>({ name: "side" })
+    let fail = false
+    store.onChangeInTransaction((_old, next) => {
+      // Inside the row's transaction: this put commits with the row.
+      side.putSync(next.sk, (side.get(next.sk) ?? 0) + 1)
+      if (fail) throw new Error("listener refuses")
+    })
+    await store.merge([testEntry("p1", "a", 1, "x"), testEntry("p1", "c", 1, "z")])
+    await store.merge([testEntry("p1", "a", 1, "x")]) // no change: no call
+    expect(store.get("p1", "a")?.reg.value).toBe("x")
+    expect([side.get("a"), side.get("c")]).toEqual([1, 1])
+    fail = true
+    await store.merge([testEntry("p1", "b", 1, "y")])
+    expect(store.get("p1", "b")?.reg.value).toBe("y")
+  })
 })

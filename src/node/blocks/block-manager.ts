@@ -196,6 +196,27 @@ export class BlockManager {
     if (before === 0 && !(await this.store.has(hash))) this.resync.schedule([hash], this.now())
   }
 
+  /**
+   * Counts a reference row's appearance (+1) or deletion (-1) inside the caller's LMDB write
+   * transaction (the block-reference table's), so the count commits with the row; then
+   * `afterCounted`, after the commit, does what needs no atomicity (fetch a missing block,
+   * schedule a deletion; a crash before it is repaired by the resync scans).
+   */
+  countInTransaction(hash: string, delta: 1 | -1): void {
+    // Never throw here: it would abort the reference table's whole transaction.
+    if (!isBlockHash(hash)) return
+    if (delta === 1) this.rc.increfInTransaction(hash)
+    else this.rc.decrefInTransaction(hash, this.now(), this.deleteDelayMs)
+  }
+
+  async afterCounted(hash: string, delta: 1 | -1): Promise<void> {
+    if (this.closed) return
+    this.assertHash(hash)
+    const rc = this.rc.get(hash)
+    if (delta === 1 && (rc?.count ?? 0) > 0 && !(await this.store.has(hash))) this.resync.schedule([hash], this.now())
+    if (delta === -1 && rc?.count === 0 && rc.deletableAt !== undefined) this.resync.schedule([hash], rc.deletableAt)
+  }
+
   /** One reference less; at zero the block is deleted after the delay unless referenced again. */
   decref(hash: string): void {
     this.assertHash(hash)

@@ -26,6 +26,20 @@ export class RefcountTable {
     return this.update(hash, (rc) => decref(rc, now, delayMs))
   }
 
+  /** `incref` inside a write transaction of the same environment that the caller runs (no transaction of its own). */
+  increfInTransaction(hash: string): BlockRc {
+    const next = incref(this.rc.get(hash))
+    this.rc.putSync(hash, next)
+    return next
+  }
+
+  /** `decref` inside the caller's write transaction. */
+  decrefInTransaction(hash: string, now: number, delayMs: number): BlockRc {
+    const next = decref(this.rc.get(hash), now, delayMs)
+    this.rc.putSync(hash, next)
+    return next
+  }
+
   /** A new write of the block: a pending deletion is postponed by the delay. */
   touch(hash: string, now: number, delayMs: number): void {
     if (this.rc.get(hash)?.count !== 0) return

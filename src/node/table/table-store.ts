@@ -49,6 +49,7 @@ export class TableStore<E> {
   private readonly merkle: BinDb
   private readonly gcTodo: BinDb
   private readonly listeners: Array<(old: E | undefined, next: E) => void> = []
+  private readonly txnListeners: Array<(old: E | undefined, next: E) => void> = []
 
   constructor(
     private readonly root: RootDatabase,
@@ -102,12 +103,22 @@ export class TableStore<E> {
   }
 
   /**
-   * Called after each committed change of a row on this node (Garage's `updated` hook):
-   * the block-reference table counts references on the block's holders with it. It runs
-   * after the commit, so a crash in between loses the call (see docs/tables.md).
+   * Called after each committed change of a row on this node (Garage's `updated` hook), for
+   * work that needs no atomicity: it runs after the commit, so a crash in between loses the
+   * call (see docs/tables.md; what must commit with the row uses onChangeInTransaction).
    */
   onChange(listener: (old: E | undefined, next: E) => void): void {
     this.listeners.push(listener)
+  }
+
+  /**
+   * Called inside the transaction that changes the row, so its writes (synchronous puts in
+   * this LMDB environment only) commit with the row or not at all: block reference counts
+   * can then never miss a reference row that is on disk. Listeners must not throw (a throw
+   * does not undo the writes already made in LMDB's asynchronous transaction).
+   */
+  onChangeInTransaction(listener: (old: E | undefined, next: E) => void): void {
+    this.txnListeners.push(listener)
   }
 
   /** Decodes rows from a peer (all or nothing: one bad row refuses the batch) and merges them. */
@@ -143,6 +154,14 @@ export class TableStore<E> {
       this.gcTodo.removeSync(buf(key))
     }
     for (const insert of this.schema.cascade?.(old, next) ?? []) this.queue.enqueueInTransaction(insert)
+    for (const l of this.txnListeners) {
+      try {
+        l(old, next)
+      } catch {
+        // LMDB keeps the writes made before a throw in an asynchronous transaction; the row
+        // stays written either way, so a listener's failure is its own.
+      }
+    }
     return { old, next }
   }
 
