@@ -17,17 +17,16 @@ import {
   UploadPartCommand,
 } from "@aws-sdk/client-s3"
 import { createHash, randomBytes } from "node:crypto"
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
 import { applyInitialLayout } from "../../src/cli/commands/local-cluster.ts"
 import { currentVersion, type ObjectRow } from "../../src/core/table/pollen/index.ts"
 import type { AccessKey } from "../../src/node/access-keys.ts"
-import { configFrom, type Config } from "../../src/node/config.ts"
-import { loadOrCreateIdentity } from "../../src/node/identity.ts"
+import type { Config } from "../../src/node/config.ts"
 import { startNode, type RunningNode } from "../../src/node/node.ts"
-import { freePort } from "../support/net.ts"
+import { nodeConfigs } from "./node-configs.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "pollen-s3-cluster-"))
 const configs: Config[] = []
@@ -64,34 +63,7 @@ const stop = async (i: number): Promise<void> => {
 }
 
 beforeAll(async () => {
-  const secret = randomBytes(32).toString("hex")
-  const ports = await Promise.all(Array.from({ length: 3 }, () => freePort()))
-  const ids = [0, 1, 2].map((i) => {
-    mkdirSync(join(dir, `n${i}`, "meta"), { recursive: true })
-    return loadOrCreateIdentity(join(dir, `n${i}`, "meta")).id
-  })
-  for (let i = 0; i < 3; i++) {
-    configs.push(
-      configFrom(
-        "test",
-        {
-          data_dir: join(dir, `n${i}`),
-          metadata_fsync: false,
-          data_fsync: false,
-          block_delete_delay_secs: 1,
-          rpc_bind_addr: `127.0.0.1:${ports[i]}`,
-          rpc_secret: secret,
-          bootstrap_peers: ids.flatMap((id, j) => (j === i ? [] : [`${id}@127.0.0.1:${ports[j]}`])),
-          replication_factor: 3,
-          ping_interval_msecs: 200,
-          node_down_after_msecs: 1500,
-          s3_api: { api_bind_addr: "127.0.0.1:0" },
-          admin: { api_bind_addr: "127.0.0.1:0", admin_token: "t" },
-        },
-        join(dir, `n${i}`),
-      ),
-    )
-  }
+  configs.push(...(await nodeConfigs(dir, 3, { block_delete_delay_secs: 1 })).configs)
   await Promise.all([0, 1, 2].map((i) => start(i)))
   await vi.waitFor(() => expect(nodes[0]!.cluster.peers().filter((p) => p.isUp)).toHaveLength(2), { timeout: 20_000, interval: 100 })
   await applyInitialLayout(nodes.map((n) => n!), 1e9)

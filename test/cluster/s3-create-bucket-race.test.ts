@@ -5,16 +5,14 @@
 // resolves each name to the winner's bucket.
 import { CreateBucketCommand, S3Client } from "@aws-sdk/client-s3"
 import { randomBytes } from "node:crypto"
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it, vi } from "vitest"
 import { applyInitialLayout } from "../../src/cli/commands/local-cluster.ts"
 import type { AccessKey } from "../../src/node/access-keys.ts"
-import { configFrom } from "../../src/node/config.ts"
-import { loadOrCreateIdentity } from "../../src/node/identity.ts"
 import { startNode, type RunningNode } from "../../src/node/node.ts"
-import { freePort } from "../support/net.ts"
+import { nodeConfigs } from "./node-configs.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "pollen-create-race-"))
 const nodes: RunningNode[] = []
@@ -50,32 +48,8 @@ const outcome = (p: Promise<unknown>): Promise<string> =>
 
 describe("CreateBucket races between two nodes", () => {
   it("100 races: exactly one creator wins, the other gets BucketAlreadyExists, no orphan bucket", async () => {
-    const secret = randomBytes(32).toString("hex")
-    const ports = await Promise.all([0, 1, 2].map(() => freePort()))
-    const ids = [0, 1, 2].map((i) => {
-      mkdirSync(join(dir, `n${i}`, "meta"), { recursive: true })
-      return loadOrCreateIdentity(join(dir, `n${i}`, "meta")).id
-    })
-    for (let i = 0; i < 3; i++) {
-      const config = configFrom(
-        "test",
-        {
-          data_dir: join(dir, `n${i}`),
-          metadata_fsync: false,
-          data_fsync: false,
-          rpc_bind_addr: `127.0.0.1:${ports[i]}`,
-          rpc_secret: secret,
-          bootstrap_peers: ids.flatMap((id, j) => (j === i ? [] : [`${id}@127.0.0.1:${ports[j]}`])),
-          replication_factor: 3,
-          ping_interval_msecs: 200,
-          node_down_after_msecs: 1500,
-          s3_api: { api_bind_addr: "127.0.0.1:0" },
-          admin: { api_bind_addr: "127.0.0.1:0", admin_token: "t" },
-        },
-        join(dir, `n${i}`),
-      )
-      nodes.push(await startNode(config, { log: () => undefined }))
-    }
+    const { configs } = await nodeConfigs(dir, 3)
+    for (const config of configs) nodes.push(await startNode(config, { log: () => undefined }))
     await vi.waitFor(() => expect(nodes[0]!.cluster.peers().filter((p) => p.isUp)).toHaveLength(2), { timeout: 30_000, interval: 100 })
     await applyInitialLayout(nodes, 1e9)
     await vi.waitFor(() => expect(nodes.map((n) => n.cluster.placement.currentVersion())).toEqual([1, 1, 1]), { timeout: 30_000, interval: 100 })

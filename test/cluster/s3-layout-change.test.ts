@@ -4,16 +4,14 @@
 // rows and blocks of its partitions and serves everything even with an old node stopped.
 import { CreateBucketCommand, GetObjectCommand, ListObjectsV2Command, PutObjectCommand, S3Client } from "@aws-sdk/client-s3"
 import { createHash, randomBytes } from "node:crypto"
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it, vi } from "vitest"
 import type { ObjectRow } from "../../src/core/table/pollen/index.ts"
 import { blockPartitionOf } from "../../src/node/blocks/block-messages.ts"
-import { configFrom } from "../../src/node/config.ts"
-import { loadOrCreateIdentity } from "../../src/node/identity.ts"
 import { startNode, type RunningNode } from "../../src/node/node.ts"
-import { freePort } from "../support/net.ts"
+import { nodeConfigs } from "./node-configs.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "pollen-s3-layout-"))
 const nodes: Array<RunningNode | undefined> = []
@@ -29,31 +27,7 @@ const sha = (b: Uint8Array) => createHash("sha256").update(b).digest("hex")
 
 describe("S3 data across a layout change", () => {
   it("a node added by layout version 2 receives its partitions' rows and blocks; version 1 is retired", async () => {
-    const secret = randomBytes(32).toString("hex")
-    const ports = await Promise.all([0, 1, 2, 3].map(() => freePort()))
-    const ids = [0, 1, 2, 3].map((i) => {
-      mkdirSync(join(dir, `n${i}`, "meta"), { recursive: true })
-      return loadOrCreateIdentity(join(dir, `n${i}`, "meta")).id
-    })
-    const configs = [0, 1, 2, 3].map((i) =>
-      configFrom(
-        "test",
-        {
-          data_dir: join(dir, `n${i}`),
-          metadata_fsync: false,
-          data_fsync: false,
-          rpc_bind_addr: `127.0.0.1:${ports[i]}`,
-          rpc_secret: secret,
-          bootstrap_peers: ids.flatMap((id, j) => (j === i ? [] : [`${id}@127.0.0.1:${ports[j]}`])),
-          replication_factor: 3,
-          ping_interval_msecs: 200,
-          node_down_after_msecs: 1500,
-          s3_api: { api_bind_addr: "127.0.0.1:0" },
-          admin: { api_bind_addr: "127.0.0.1:0", admin_token: "t" },
-        },
-        join(dir, `n${i}`),
-      ),
-    )
+    const { ids, configs } = await nodeConfigs(dir, 4)
     for (const c of configs) nodes.push(await startNode(c, { log: () => undefined }))
     const n = (i: number) => nodes[i]!
     await vi.waitFor(() => expect(n(0).cluster.peers().filter((p) => p.isUp)).toHaveLength(3), { timeout: 20_000, interval: 100 })

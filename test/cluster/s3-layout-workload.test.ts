@@ -6,18 +6,15 @@
 // each of its new holders, and node 0, which holds nothing any more, has released every
 // row and block file.
 import { GetObjectCommand, CreateBucketCommand, PutObjectCommand, S3Client, DeleteObjectCommand } from "@aws-sdk/client-s3"
-import { randomBytes } from "node:crypto"
-import { mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:fs"
+import { mkdtempSync, readdirSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { performance } from "node:perf_hooks"
 import { afterAll, describe, expect, it, vi } from "vitest"
 import { type HistoryOp, readAfterWriteViolations } from "../../src/check/read-after-write.ts"
 import type { ObjectRow } from "../../src/core/table/pollen/index.ts"
-import { configFrom } from "../../src/node/config.ts"
-import { loadOrCreateIdentity } from "../../src/node/identity.ts"
 import { startNode, type RunningNode } from "../../src/node/node.ts"
-import { freePort } from "../support/net.ts"
+import { nodeConfigs } from "./node-configs.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "pollen-layout-workload-"))
 const nodes: RunningNode[] = []
@@ -69,34 +66,8 @@ const retiredTo = (version: number) =>
 
 describe("a layout change 3 → 4 → 3 under an S3 workload", () => {
   it("keeps read-after-write, moves every block to its new holders and empties the node that left", async () => {
-    const secret = randomBytes(32).toString("hex")
-    const ports = await Promise.all([0, 1, 2, 3].map(() => freePort()))
-    const ids = [0, 1, 2, 3].map((i) => {
-      mkdirSync(join(dir, `n${i}`, "meta"), { recursive: true })
-      return loadOrCreateIdentity(join(dir, `n${i}`, "meta")).id
-    })
-    for (let i = 0; i < 4; i++) {
-      const config = configFrom(
-        "test",
-        {
-          data_dir: join(dir, `n${i}`),
-          metadata_fsync: false,
-          data_fsync: false,
-          block_size: BLOCK,
-          block_delete_delay_secs: 1,
-          rpc_bind_addr: `127.0.0.1:${ports[i]}`,
-          rpc_secret: secret,
-          bootstrap_peers: ids.flatMap((id, j) => (j === i ? [] : [`${id}@127.0.0.1:${ports[j]}`])),
-          replication_factor: 3,
-          ping_interval_msecs: 200,
-          node_down_after_msecs: 3000,
-          s3_api: { api_bind_addr: "127.0.0.1:0" },
-          admin: { api_bind_addr: "127.0.0.1:0", admin_token: "t" },
-        },
-        join(dir, `n${i}`),
-      )
-      nodes.push(await startNode(config, { log: () => undefined }))
-    }
+    const { ids, configs } = await nodeConfigs(dir, 4, { block_size: BLOCK, block_delete_delay_secs: 1, node_down_after_msecs: 3000 })
+    for (const config of configs) nodes.push(await startNode(config, { log: () => undefined }))
     await vi.waitFor(() => expect(nodes[0]!.cluster.peers().filter((p) => p.isUp)).toHaveLength(3), { timeout: 30_000, interval: 100 })
     const layout = nodes[0]!.cluster.layout
     for (const i of [0, 1, 2]) layout.stageRole(ids[i]!, { zone: "dc1", capacity: 1e9, tags: [] })
