@@ -114,7 +114,9 @@ describe("fuzzing with protected data", () => {
     )
     await fc.assert(
       fc.asyncProperty(mutatedQuery, async (query) => {
-        const same = new URLSearchParams(query)
+        // What reaches the server is the URL as http.request parses it (leading and trailing
+        // spaces dropped, for one): a mutation the parser undoes is no mutation.
+        const same = new URL(`${url.origin}${url.pathname}?${query}`).searchParams
         fc.pre(!(pairs.length === [...same.keys()].length && pairs.every(([k, v]) => same.getAll(k).length === 1 && same.get(k) === v)))
         const r = await send(`${url.origin}${url.pathname}?${query}`, "DELETE", {})
         expectS3Error(r)
