@@ -4,26 +4,17 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, describe, expect, it } from "vitest"
-import { nextRandom } from "../../src/core/consensus/prng.ts"
 import type { ClaimOutcome } from "../../src/node/cluster/bucket-names.ts"
 import type { NameDecision } from "../../src/node/cluster/name-decisions.ts"
 import { NamesUnavailable } from "../../src/node/cluster/name-registry-service.ts"
 import { startCluster, type TestCluster, until } from "./name-registry-cluster.ts"
+import { seededRandom } from "../support/random.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "pollen-names-"))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
-/** A seeded PRNG, so a failing schedule can be replayed (the seed is in the test title). */
-const prng = (seed: number) => {
-  let s = seed
-  return () => {
-    const r = nextRandom(s)
-    s = r.seed
-    return r.value
-  }
-}
 
 /** Exactly one `created`; the other `exists` naming the winner's bucket; returns the winner's id. */
 const oneWinner = (a: ClaimOutcome, b: ClaimOutcome, what: string): string => {
@@ -62,7 +53,7 @@ describe("name registry service", () => {
       await c.node(0).rpc.call(c.node(1).self, "reducer/name-registry", { _tag: "Promise", name: 7 })
       expect(c.logs.some((l) => l.startsWith("n1: name-registry: dropped a malformed message"))).toBe(true)
 
-      const rnd = prng(SEED)
+      const rnd = seededRandom(SEED)
       const winners = new Map<string, string>()
       const started = Date.now()
       let latencies = 0

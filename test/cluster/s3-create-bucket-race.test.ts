@@ -13,6 +13,7 @@ import { applyInitialLayout } from "../../src/cli/commands/local-cluster.ts"
 import type { AccessKey } from "../../src/node/access-keys.ts"
 import { startNode, type RunningNode } from "../../src/node/node.ts"
 import { nodeConfigs } from "./node-configs.ts"
+import { seededRandom } from "../support/random.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "pollen-create-race-"))
 const nodes: RunningNode[] = []
@@ -23,13 +24,6 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-/** mulberry32: the delays are reproducible from the seed printed on failure. */
-const prng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
 
 const clientFor = (node: RunningNode, key: AccessKey) =>
   new S3Client({
@@ -65,7 +59,7 @@ describe("CreateBucket races between two nodes", () => {
     clients.push(a, b)
 
     const seed = 20261127
-    const random = prng(seed)
+    const random = seededRandom(seed)
     const run = randomBytes(3).toString("hex")
     const names: string[] = []
     for (let i = 0; i < 100; i++) {

@@ -19,6 +19,7 @@ import { current, versionOf } from "../../src/core/layout/history.ts"
 import type { ObjectRow } from "../../src/core/table/pollen/index.ts"
 import { startNode, type RunningNode } from "../../src/node/node.ts"
 import { nodeConfigs } from "./node-configs.ts"
+import { seededRandom } from "../support/random.ts"
 
 const dir = mkdtempSync(join(tmpdir(), "pollen-layout-workload-"))
 const allNodes: RunningNode[] = []
@@ -33,13 +34,6 @@ const KEYS = 300
 const BLOCK = 64 * 1024
 const BUCKET = "workload"
 
-/** mulberry32, so that a failing schedule can be told apart from another by its seed. */
-const prng = (seed: number) => () => {
-  seed = (seed + 0x6d2b79f5) | 0
-  let t = Math.imul(seed ^ (seed >>> 15), 1 | seed)
-  t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t
-  return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-}
 
 /** A value that names itself in its first bytes, so a read tells which write it returns. */
 const valueBytes = (id: string, size: number): Buffer => {
@@ -147,7 +141,7 @@ const layoutChangeUnderWorkload = async (name: string, rf: number, readNewest: b
       }),
     )
   const seed = 4343
-  const workers = [0, 1, 2, 3].map((c) => worker(c, clientOf(c), prng(seed + c)))
+  const workers = [0, 1, 2, 3].map((c) => worker(c, clientOf(c), seededRandom(seed + c)))
   const initial = history.length
   const opsSoFar = () => history.length - initial
   await vi.waitFor(() => expect(opsSoFar()).toBeGreaterThan(300), { timeout: 120_000, interval: 100 })

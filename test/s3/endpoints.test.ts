@@ -24,7 +24,6 @@ import {
   PutBucketVersioningCommand,
   PutObjectAclCommand,
   PutObjectCommand,
-  S3ServiceException,
   UploadPartCommand,
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3"
@@ -32,7 +31,7 @@ import { getSignedUrl } from "@aws-sdk/s3-request-presigner"
 import { createHash } from "node:crypto"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { deterministicBytes } from "./deterministic-data.ts"
-import { startTestNode, type TestNode } from "./helpers.ts"
+import { errorOf, startTestNode, type TestNode } from "./helpers.ts"
 import { codeOf, send, signedRequest } from "./signing.ts"
 
 let t: TestNode
@@ -44,15 +43,6 @@ beforeAll(async () => {
 })
 afterAll(async () => t.stop())
 
-const errorOf = async (p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> => {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof S3ServiceException) return { name: e.name, status: e.$metadata.httpStatusCode }
-    throw e
-  }
-  throw new Error("expected an S3 error")
-}
 const put = (Key: string, Body: string | Uint8Array, extra: Record<string, unknown> = {}) => t.client.send(new PutObjectCommand({ Bucket: B, Key, Body, ...extra }))
 const getText = async (Key: string, extra: Record<string, unknown> = {}) => (await t.client.send(new GetObjectCommand({ Bucket: B, Key, ...extra }))).Body!.transformToString()
 const sha = (s: string | Buffer) => createHash("sha256").update(s).digest("hex")

@@ -1,6 +1,6 @@
 // Starts an in-process single node on OS-chosen ports with a temporary data directory, and an
 // S3 client signed with its development key.
-import { S3Client } from "@aws-sdk/client-s3"
+import { S3Client, S3ServiceException } from "@aws-sdk/client-s3"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -63,4 +63,15 @@ export const startTestNode = async (options: { now?: () => number; rootDomain?: 
       await rm(dir, { recursive: true, force: true })
     },
   }
+}
+
+/** The S3 error a request failed with (name and HTTP status); throws if it succeeded. */
+export const errorOf = async (p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> => {
+  try {
+    await p
+  } catch (e) {
+    if (e instanceof S3ServiceException) return { name: e.name, status: e.$metadata.httpStatusCode }
+    throw e
+  }
+  throw new Error("expected an S3 error")
 }

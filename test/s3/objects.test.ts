@@ -26,7 +26,7 @@ import { createHash, randomBytes } from "node:crypto"
 import { readdir } from "node:fs/promises"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest"
-import { startTestNode, type TestNode } from "./helpers.ts"
+import { errorOf, startTestNode, type TestNode } from "./helpers.ts"
 
 let t: TestNode
 beforeAll(async () => {
@@ -35,15 +35,6 @@ beforeAll(async () => {
 })
 afterAll(async () => t.stop())
 
-const errorOf = async (p: Promise<unknown>): Promise<{ name: string; status: number | undefined }> => {
-  try {
-    await p
-  } catch (e) {
-    if (e instanceof S3ServiceException) return { name: e.name, status: e.$metadata.httpStatusCode }
-    throw e
-  }
-  throw new Error("expected an S3 error")
-}
 
 const text = async (key: string, extra: Record<string, unknown> = {}) => {
   const r = await t.client.send(new GetObjectCommand({ Bucket: "objects", Key: key, ...extra }))
