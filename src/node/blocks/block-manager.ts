@@ -60,6 +60,9 @@ export interface BlockManagerOptions {
 
 export class BlockError extends Error {}
 
+/** How long a newly referenced block that is not here yet may take to arrive by its own put. */
+const FETCH_GRACE_MS = 1_000
+
 export class BlockManager {
   readonly self: NodeId
   readonly rc: RefcountTable
@@ -203,7 +206,7 @@ export class BlockManager {
    * schedule a deletion; a crash before it is repaired by the resync scans).
    */
   countInTransaction(hash: string, delta: 1 | -1): void {
-    // Never throw here: it would abort the reference table's whole transaction.
+    // Never throw here: the row commits regardless, and its count would be missing.
     if (!isBlockHash(hash)) return
     if (delta === 1) this.rc.increfInTransaction(hash)
     else this.rc.decrefInTransaction(hash, this.now(), this.deleteDelayMs)
@@ -213,7 +216,9 @@ export class BlockManager {
     if (this.closed) return
     this.assertHash(hash)
     const rc = this.rc.get(hash)
-    if (delta === 1 && (rc?.count ?? 0) > 0 && !(await this.store.has(hash))) this.resync.schedule([hash], this.now())
+    // A reference often arrives before the block itself on the replica the quorum did not
+    // wait for: give the put in flight a moment before the resync fetches a copy.
+    if (delta === 1 && (rc?.count ?? 0) > 0 && !(await this.store.has(hash))) this.resync.schedule([hash], this.now() + FETCH_GRACE_MS)
     if (delta === -1 && rc?.count === 0 && rc.deletableAt !== undefined) this.resync.schedule([hash], rc.deletableAt)
   }
 
