@@ -1,7 +1,6 @@
-// Test harness for the block layer: a loopback ClusterRpc over the real authenticated RPC
-// (src/node/rpc), a Placement that tests can change, and nodes that stop and restart on
-// the same data directories and port. The production ClusterRpc belongs to the cluster
-// layer; this one only maps node ids to 127.0.0.1 ports.
+// Test harness for the block layer: the table layer's StaticClusterRpc over 127.0.0.1
+// ports (the real authenticated RPC), a Placement that tests can change, and nodes that
+// stop and restart on the same data directories and port.
 import { randomBytes } from "node:crypto"
 import { mkdtemp, rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
@@ -9,44 +8,21 @@ import { join } from "node:path"
 import type { NodeId } from "../../src/core/machine.ts"
 import { BlockStore } from "../../src/node/block-store.ts"
 import { BlockManager, type BlockManagerOptions } from "../../src/node/blocks/block-manager.ts"
-import { type ClusterRpc, fixedPlacement, type Placement } from "../../src/node/cluster/interfaces.ts"
+import { fixedPlacement, type Placement } from "../../src/node/cluster/interfaces.ts"
 import { generateIdentity, type NodeIdentity } from "../../src/node/identity.ts"
 import { openMetadataDb, type MetadataDb } from "../../src/node/metadata-db.ts"
-import type { Priority, RpcConnection } from "../../src/node/rpc/rpc-connection.ts"
 import { RpcNode } from "../../src/node/rpc/rpc-node.ts"
+import { StaticClusterRpc } from "../../src/node/table/static-cluster-rpc.ts"
 
-export class LoopbackClusterRpc implements ClusterRpc {
-  private readonly connections = new Map<NodeId, Promise<RpcConnection>>()
-
-  constructor(
-    readonly self: NodeId,
-    private readonly node: RpcNode,
-    private readonly ports: ReadonlyMap<NodeId, number>,
-  ) {}
-
-  handle(endpoint: string, handler: (from: NodeId, payload: unknown, signal: AbortSignal) => Promise<unknown>): void {
-    this.node.handle(endpoint, (body, from, signal) => handler(from, body, signal))
-  }
-
-  async call(
-    to: NodeId,
-    endpoint: string,
-    payload: unknown,
-    options: { readonly timeoutMs?: number; readonly priority?: Priority; readonly signal?: AbortSignal } = {},
-  ): Promise<unknown> {
-    const port = this.ports.get(to)
-    if (port === undefined || to === this.self) throw new Error(`no address for ${to.slice(0, 8)}`)
-    let conn = this.connections.get(to)
-    if (conn === undefined) {
-      conn = this.node.connect("127.0.0.1", port)
-      this.connections.set(to, conn)
-      conn.then(
-        (c) => c.onClose(() => this.connections.delete(to)),
-        () => this.connections.delete(to),
-      )
+/** The table layer's StaticClusterRpc over 127.0.0.1 ports the test fills in as nodes listen. */
+export class LoopbackClusterRpc extends StaticClusterRpc {
+  constructor(self: NodeId, node: RpcNode, ports: ReadonlyMap<NodeId, number>) {
+    // Never to itself: the block layer serves its own node without the network.
+    const addressOf = (id: NodeId) => {
+      const port = id === self ? undefined : ports.get(id)
+      return port === undefined ? undefined : { host: "127.0.0.1", port }
     }
-    const c = await conn
-    return c.call(endpoint, payload, { timeoutMs: options.timeoutMs ?? 5_000, priority: options.priority, signal: options.signal })
+    super(self, node, addressOf, 5_000)
   }
 }
 

@@ -14,16 +14,16 @@ export interface PeerAddress {
 
 export class StaticClusterRpc implements ClusterRpc {
   private readonly connections = new Map<NodeId, Promise<RpcConnection>>()
+  private readonly addressOf: (id: NodeId) => PeerAddress | undefined
 
+  /** `addresses`: a map read at each dial (so it may be filled later), or a lookup. */
   constructor(
     readonly self: NodeId,
     private readonly node: RpcNode,
-    private readonly addresses: Map<NodeId, PeerAddress>,
-  ) {}
-
-  setAddress(id: NodeId, address: PeerAddress): void {
-    this.addresses.set(id, address)
-    this.connections.delete(id)
+    addresses: ReadonlyMap<NodeId, PeerAddress> | ((id: NodeId) => PeerAddress | undefined),
+    private readonly defaultTimeoutMs = 10_000,
+  ) {
+    this.addressOf = typeof addresses === "function" ? addresses : (id) => addresses.get(id)
   }
 
   handle(endpoint: string, handler: (from: NodeId, payload: unknown, signal: AbortSignal) => Promise<unknown>): void {
@@ -39,7 +39,7 @@ export class StaticClusterRpc implements ClusterRpc {
     const conn = await this.connection(to)
     return conn.call(endpoint, payload, {
       priority: options.priority ?? Priority.normal,
-      timeoutMs: options.timeoutMs ?? 10_000,
+      timeoutMs: options.timeoutMs ?? this.defaultTimeoutMs,
       ...(options.signal === undefined ? {} : { signal: options.signal }),
     })
   }
@@ -47,7 +47,7 @@ export class StaticClusterRpc implements ClusterRpc {
   private connection(to: NodeId): Promise<RpcConnection> {
     const existing = this.connections.get(to)
     if (existing !== undefined) return existing
-    const address = this.addresses.get(to)
+    const address = this.addressOf(to)
     if (address === undefined) return Promise.reject(new Error(`no address for node ${to.slice(0, 8)}`))
     const conn = this.node.connect(address.host, address.port).then((c) => {
       if (c.peerId !== to) {
