@@ -36,23 +36,29 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ kind: fc.constant("sync" as const), node }) },
 )
 
+/** Three table nodes holding every partition, on an in-memory network, each with its own LMDB. */
+const threeNodes = (consistencyMode: "consistent" | "degraded") => {
+  const net = new MemoryNetwork()
+  const ids = ["node-a", "node-b", "node-c"]
+  const placement = fixedPlacement(ids, 3, P)
+  const roots: RootDatabase[] = []
+  const services = ids.map((id) => {
+    const dir = mkdtempSync(join(tmpdir(), "pollen-raw-"))
+    dirs.push(dir)
+    const root = open({ path: dir, compression: false, maxDbs: 16, noSync: true })
+    roots.push(root)
+    const s = new TableService({ rpc: net.rpc(id), placement, root, consistencyMode, log: () => {}, syncIntervalMs: 0, gcIntervalMs: 0, queueRetryMs: 0 })
+    s.add(testTable("test"))
+    return s
+  })
+  return { net, ids, roots, services }
+}
+
 describe("read-after-write under random schedules", () => {
   it("holds with one node down at a time, and replicas converge after sync", async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(opArb, { minLength: 5, maxLength: 40 }), async (ops) => {
-        const net = new MemoryNetwork()
-        const ids = ["node-a", "node-b", "node-c"]
-        const placement = fixedPlacement(ids, 3, P)
-        const roots: RootDatabase[] = []
-        const services = ids.map((id) => {
-          const dir = mkdtempSync(join(tmpdir(), "pollen-raw-"))
-          dirs.push(dir)
-          const root = open({ path: dir, compression: false, maxDbs: 16, noSync: true })
-          roots.push(root)
-          const s = new TableService({ rpc: net.rpc(id), placement, root, consistencyMode: "consistent", log: () => {}, syncIntervalMs: 0, gcIntervalMs: 0, queueRetryMs: 0 })
-          s.add(testTable("test"))
-          return s
-        })
+        const { net, ids, roots, services } = threeNodes("consistent")
         const t = (i: number) => services[i]!.table<TestEntry>("test")!
         const acked = new Map<number, number>()
         let clock = 0
@@ -95,19 +101,7 @@ describe("read-after-write under random schedules", () => {
 describe("the same schedules in degraded mode (R = 1)", () => {
   it("break read-after-write, so the property can fail", async () => {
     // A write acknowledged by two nodes, then a read answered by the third alone.
-    const net = new MemoryNetwork()
-    const ids = ["node-a", "node-b", "node-c"]
-    const placement = fixedPlacement(ids, 3, P)
-    const roots: RootDatabase[] = []
-    const services = ids.map((id) => {
-      const dir = mkdtempSync(join(tmpdir(), "pollen-raw-"))
-      dirs.push(dir)
-      const root = open({ path: dir, compression: false, maxDbs: 16, noSync: true })
-      roots.push(root)
-      const s = new TableService({ rpc: net.rpc(id), placement, root, consistencyMode: "degraded", log: () => {}, syncIntervalMs: 0, gcIntervalMs: 0 })
-      s.add(testTable("test"))
-      return s
-    })
+    const { net, ids, roots, services } = threeNodes("degraded")
     net.down.add("node-c")
     await services[0]!.table<TestEntry>("test")!.insert(testEntry("pk", "k", 1, "v"))
     net.down.delete("node-c")
