@@ -131,7 +131,7 @@ const call = (e: Endpoint, method: string, path: string, body?: Buffer): Promise
     req.end(body)
   })
 
-const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
+const percentile = (sorted: readonly number[], p: number): number => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN
 
 interface SmallResult {
   readonly opsPerSec: number

@@ -95,6 +95,8 @@ const startServer = (spawn: Spawn, name: string, config: string): Promise<Node> 
     }
     proc.stdout!.on("data", keep)
     proc.stderr!.on("data", keep)
+    // BENCH_NODE_STDERR=1 passes the nodes' stderr through (traces while investigating).
+    if (process.env["BENCH_NODE_STDERR"] === "1") proc.stderr!.on("data", (b: Buffer) => process.stderr.write(b))
     proc.once("exit", (code, signal) => {
       if (!done) {
         done = true
@@ -130,6 +132,8 @@ export const startPollen = async (spawn: Spawn, dir: string, n: number, fsync: b
         `rpc_secret = "${secret}"`,
         `bootstrap_peers = [${ids.flatMap((id, j) => (j === i ? [] : [`"${id}@127.0.0.1:${rpcPorts[j]}"`])).join(", ")}]`,
         `replication_factor = ${n}`,
+        // Extra top-level settings for experiments, e.g. BENCH_POLLEN_TOML='inline_threshold = 0'.
+        ...(process.env["BENCH_POLLEN_TOML"] ?? "").split(";").filter((l) => l.trim() !== ""),
         "[s3_api]",
         'api_bind_addr = "127.0.0.1:0"',
         "[admin]",
