@@ -11,6 +11,7 @@
 // Profile the servers: BENCH_TARGET_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" npm run bench:s3
 import { spawn, type ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
+import { readFileSync } from "node:fs"
 import { mkdtemp, rm } from "node:fs/promises"
 import { Agent, request } from "node:http"
 import { loadavg, tmpdir } from "node:os"
@@ -137,12 +138,32 @@ interface SmallResult {
   readonly opsPerSec: number
   readonly p50: number
   readonly p99: number
+  /** CPU time (user + system) the target's processes spent per operation, ms. */
+  readonly cpuMsPerOp: number
 }
+
+// CPU seconds a process used so far (/proc/<pid>/stat utime + stime; Linux).
+const TICKS_PER_SECOND = 100
+const cpuSecondsOf = (pids: readonly number[]): number => {
+  let ticks = 0
+  for (const pid of pids) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
+      ticks += Number(fields[11]) + Number(fields[12])
+    } catch {
+      return Number.NaN
+    }
+  }
+  return ticks / TICKS_PER_SECOND
+}
+let targetPids: readonly number[] = []
 
 /** `ops` requests with at most CONCURRENCY in flight; latencies in ms. */
 const runConcurrent = async (ops: number, one: (i: number) => Promise<void>): Promise<SmallResult> => {
   const latencies: number[] = []
   let next = 0
+  const cpuBefore = cpuSecondsOf(targetPids)
   const started = process.hrtime.bigint()
   const worker = async () => {
     for (let i = next++; i < ops; i = next++) {
@@ -154,7 +175,8 @@ const runConcurrent = async (ops: number, one: (i: number) => Promise<void>): Pr
   await Promise.all(Array.from({ length: CONCURRENCY }, worker))
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   latencies.sort((a, b) => a - b)
-  return { opsPerSec: ops / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) }
+  const cpuMsPerOp = ((cpuSecondsOf(targetPids) - cpuBefore) * 1000) / ops
+  return { opsPerSec: ops / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMsPerOp }
 }
 
 interface TargetResult {
@@ -199,12 +221,13 @@ const main = async () => {
     const dir = await mkdtemp(join(tmpdir(), `pollen-bench-${kind}-`))
     currentDir = dir
     try {
-      const { endpoints } = await startTarget(kind, dir)
+      const { endpoints, children } = await startTarget(kind, dir)
+      targetPids = children.map((c) => c.pid ?? 0)
       const r = await measure(endpoints, smallBodies, large)
       results.set(kind, r)
       console.log(
-        `${kind.padEnd(15)} small PUT ${r.smallPut.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallPut.p50.toFixed(2)} ms p99 ${r.smallPut.p99.toFixed(2)} ms | ` +
-          `small GET ${r.smallGet.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallGet.p50.toFixed(2)} ms p99 ${r.smallGet.p99.toFixed(2)} ms | ` +
+        `${kind.padEnd(15)} small PUT ${r.smallPut.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallPut.p50.toFixed(2)} ms p99 ${r.smallPut.p99.toFixed(2)} ms cpu ${r.smallPut.cpuMsPerOp.toFixed(2)} ms/op | ` +
+          `small GET ${r.smallGet.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallGet.p50.toFixed(2)} ms p99 ${r.smallGet.p99.toFixed(2)} ms cpu ${r.smallGet.cpuMsPerOp.toFixed(2)} ms/op | ` +
           `64 MiB PUT ${r.largePutMiBs.toFixed(0)} MiB/s GET ${r.largeGetMiBs.toFixed(0)} MiB/s`,
       )
     } finally {

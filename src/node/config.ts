@@ -92,7 +92,7 @@ export const configFrom = (file: string, doc: Table, baseDir: string): Config =>
   const metadataDir = resolve(baseDir, str(doc, "metadata_dir") ?? resolve(dataDir, "meta"))
   const blockSize = int(doc, "block_size") ?? 1024 * 1024
   if (blockSize < 64 * 1024 || blockSize > 64 * 1024 * 1024) throw new ConfigError(`${file}: field 'block_size' must be between 65536 and 67108864`)
-  const inlineThreshold = int(doc, "inline_threshold") ?? 3072
+  const inlineThreshold = int(doc, "inline_threshold") ?? 8192
   if (inlineThreshold < 0 || inlineThreshold > 65536) throw new ConfigError(`${file}: field 'inline_threshold' must be between 0 and 65536`)
   const blockDeleteDelaySecs = int(doc, "block_delete_delay_secs") ?? 600
   if (blockDeleteDelaySecs < 0 || blockDeleteDelaySecs > 30 * 86400) throw new ConfigError(`${file}: field 'block_delete_delay_secs' must be between 0 and 2592000`)

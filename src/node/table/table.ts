@@ -46,6 +46,8 @@ export interface RangeResult<E> {
 }
 
 const UPDATE_BATCH = 256
+/** A read quorum is asked first; one more replica is asked after this long without an answer (and at once for each failure). */
+const READ_HEDGE_MS = 300
 
 const decodeUpdateRes = Schema.decodeUnknownSync(UpdateRes)
 const decodeReadRes = Schema.decodeUnknownSync(ReadRes)
@@ -135,9 +137,10 @@ export class Table<E> {
     let replies
     try {
       replies = await gather(
-        readers,
+        this.readOrder(readers),
         async (node) => decodeReadRes(await this.net.call(node, Endpoint.read, { table: this.name, pk, sk })).row,
         ({ ok }) => (ok.size >= r && r > 0 ? "done" : "wait"),
+        { initial: r, hedgeMs: READ_HEDGE_MS },
       )
     } catch (e) {
       throw new QuorumError(`${this.name}: read quorum not reached (${(e as Error).message})`)
@@ -219,6 +222,16 @@ export class Table<E> {
       next: merged.next,
     }
   }
+
+  /** This node first (no network), then the others from a rotating start so reads spread over them. */
+  private readOrder(readers: ReadonlyArray<NodeId>): NodeId[] {
+    const others = readers.filter((n) => n !== this.net.self)
+    const from = others.length === 0 ? 0 : this.rotation++ % others.length
+    const rotated = [...others.slice(from), ...others.slice(0, from)]
+    return readers.includes(this.net.self) ? [this.net.self, ...rotated] : rotated
+  }
+
+  private rotation = 0
 
   /** Read repair: fire and forget; anti-entropy covers a failure. */
   private repair(nodes: ReadonlyArray<NodeId>, rows: Uint8Array[]): void {

@@ -11,7 +11,9 @@
 // completed object. An aborted version's blocks are therefore freed only when a newer
 // Complete version drops it, never on abort (an abort could still be overtaken).
 import { Schema } from "effect"
-import { compareHlc, compareValues, type Json } from "../../crdt/index.ts"
+import { compareHlc } from "../../crdt/index.ts"
+import { compareBytes } from "../keys.ts"
+import { packCanonical } from "../row-codec.ts"
 import { defineTable, type QueuedInsert } from "../schema.ts"
 import { Hlc } from "./crdt-schemas.ts"
 import { deletedVersion } from "./version.ts"
@@ -55,21 +57,14 @@ export type ObjectRow = typeof ObjectRow.Type
 
 const rank = { Uploading: 0, Aborted: 1, Complete: 2 } as const
 
-// Bytes compare as their lists of numbers: a deterministic pick for two Complete states
-// with the same uuid (which a correct writer never produces).
-const comparable = (v: unknown): Json =>
-  v instanceof Uint8Array
-    ? Array.from(v)
-    : Array.isArray(v)
-      ? v.map(comparable)
-      : v !== null && typeof v === "object"
-        ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k, comparable(x)]))
-        : (v as Json)
-
+// Two Complete states with the same uuid (which a correct writer never produces, so they are
+// normally equal) are ordered by their canonical encodings: deterministic, and cheap for
+// inline bytes (comparing them as JSON lists of numbers cost an array per byte).
 const mergeState = (a: VersionState, b: VersionState): VersionState => {
   if (rank[a._tag] !== rank[b._tag]) return rank[a._tag] > rank[b._tag] ? a : b
   if (a._tag === "Uploading" && b._tag === "Uploading") return a.multipart || !b.multipart ? a : b
-  return compareValues(comparable(a), comparable(b)) >= 0 ? a : b
+  if (a === b) return a
+  return compareBytes(packCanonical(a), packCanonical(b)) >= 0 ? a : b
 }
 
 const mergeVersion = (a: ObjectVersion, b: ObjectVersion): ObjectVersion => {
