@@ -160,4 +160,26 @@ describe("table store", () => {
     await store.merge([testEntry("p1", "b", 1, "y")])
     expect(store.get("p1", "b")?.reg.value).toBe("y")
   })
+
+  it("never answers get with a row older than the last committed change (decoded-row cache)", async () => {
+    const { root } = openRoot()
+    const store = new TableStore(root, testTable(), P, new InsertQueue(root))
+    await store.merge([testEntry("p1", "a", 1, "x")])
+    expect(store.get("p1", "a")?.reg.value).toBe("x") // now cached
+    // A read while the change's transaction is in flight sees the committed row and caches it;
+    // once the change committed, get must not keep answering from that entry.
+    let done = false
+    const pending = store.merge([testEntry("p1", "a", 2, "y")]).finally(() => (done = true))
+    const seen = new Set<string | null | undefined>()
+    while (!done) {
+      seen.add(store.get("p1", "a")?.reg.value)
+      await new Promise((r) => setImmediate(r))
+    }
+    await pending
+    expect(seen.has("x")).toBe(true) // reads did land before the commit
+    expect(store.get("p1", "a")?.reg.value).toBe("y")
+    const bytes = store.getBytes(store.keyOf(testEntry("p1", "a", 2, "y")))!
+    await store.deleteIfEqual([{ key: store.keyOf(testEntry("p1", "a", 2, "y")), hash: valueHash(bytes) }])
+    expect(store.get("p1", "a")).toBeUndefined()
+  })
 })

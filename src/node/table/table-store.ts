@@ -34,6 +34,9 @@ type BinDb = Database<Buffer, Buffer>
 export const openBinaryDb = (root: RootDatabase, name: string): BinDb =>
   root.openDB<Buffer, Buffer>({ name, keyEncoding: "binary", encoding: "binary" }) as unknown as BinDb
 
+/** Decoded rows kept per table (oldest dropped first). */
+const DECODED_CACHE_ROWS = 4096
+
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 
 export interface GcTodo {
@@ -49,6 +52,13 @@ export class TableStore<E> {
   private readonly merkle: BinDb
   private readonly gcTodo: BinDb
   private readonly listeners: Array<(old: E | undefined, next: E) => void> = []
+  /**
+   * Decoded rows that `get` read lately (keys, buckets and aliases are read on every S3
+   * request): validating a row on each read cost more than the LMDB read. An entry goes
+   * when its row changes, in the transaction and again after the commit, so a read that
+   * raced the transaction (and saw the old committed row) cannot leave a stale entry.
+   */
+  private readonly decoded = new Map<string, E>()
   private readonly txnListeners: Array<(old: E | undefined, next: E) => void> = []
 
   constructor(
@@ -82,7 +92,7 @@ export class TableStore<E> {
   async merge(entries: ReadonlyArray<E>): Promise<number> {
     if (entries.length === 0) return 0
     const changes = await this.root.transaction(() => {
-      const out: Array<{ old: E | undefined; next: E }> = []
+      const out: Array<{ key: string; old: E | undefined; next: E }> = []
       for (const e of entries) {
         const change = this.mergeOne(e)
         if (change !== undefined) out.push(change)
@@ -90,6 +100,7 @@ export class TableStore<E> {
       return out
     })
     this.queue.announce()
+    for (const { key } of changes) this.decoded.delete(key)
     for (const { old, next } of changes) {
       for (const l of this.listeners) {
         try {
@@ -132,8 +143,9 @@ export class TableStore<E> {
     return this.merge(entries)
   }
 
-  private mergeOne(incoming: E): { old: E | undefined; next: E } | undefined {
+  private mergeOne(incoming: E): { key: string; old: E | undefined; next: E } | undefined {
     const key = this.keyOf(incoming)
+    const cacheKey = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1")
     const oldBytes = this.rows.get(buf(key))
     let old: E | undefined
     if (oldBytes !== undefined) {
@@ -146,6 +158,7 @@ export class TableStore<E> {
     const bytes = this.codec.encode(next)
     if (oldBytes !== undefined && Buffer.compare(oldBytes, buf(bytes)) === 0) return undefined
     this.rows.putSync(buf(key), buf(bytes))
+    this.decoded.delete(cacheKey)
     const hash = valueHash(bytes)
     merkleUpdate(this.merkleStore(partitionOfKey(key)), key, hash)
     if (this.schema.isTombstone(next)) {
@@ -162,13 +175,17 @@ export class TableStore<E> {
         // stays written either way, so a listener's failure is its own.
       }
     }
-    return { old, next }
+    return { key: cacheKey, old, next }
   }
 
   /** Removes the row only if its bytes still hash to `hash`; in one transaction with its trie. */
-  deleteIfEqual(items: ReadonlyArray<{ readonly key: Uint8Array; readonly hash: Uint8Array }>): Promise<number> {
-    if (items.length === 0) return Promise.resolve(0)
-    return this.root.transaction(() => {
+  async deleteIfEqual(items: ReadonlyArray<{ readonly key: Uint8Array; readonly hash: Uint8Array }>): Promise<number> {
+    if (items.length === 0) return 0
+    const forget = () => {
+      for (const { key } of items) this.decoded.delete(buf(key).toString("latin1"))
+    }
+    forget()
+    const deleted = await this.root.transaction(() => {
       let deleted = 0
       for (const { key, hash } of items) {
         if (key.length < 34) continue
@@ -181,18 +198,27 @@ export class TableStore<E> {
       }
       return deleted
     })
+    forget()
+    return deleted
   }
 
   getBytes(key: Uint8Array): Uint8Array | undefined {
     return this.rows.get(buf(key))
   }
 
+  /** The decoded row (shared: callers must not mutate it), or undefined. */
   get(pk: string, sk: string): E | undefined {
     const partition = partitionOfRow(this.schema.shardBy, pk, sk, this.partitionCount, this.schema.partitionBytes)
-    const bytes = this.getBytes(rowKey(partition, pk, sk))
+    const key = rowKey(partition, pk, sk)
+    const cacheKey = buf(key).toString("latin1")
+    const cached = this.decoded.get(cacheKey)
+    if (cached !== undefined) return cached
+    const bytes = this.getBytes(key)
     if (bytes === undefined) return undefined
     const r = this.codec.decode(bytes)
     if (!r.ok) throw new Error(`corrupt row on disk: ${r.error}`)
+    if (this.decoded.size >= DECODED_CACHE_ROWS) this.decoded.delete(this.decoded.keys().next().value!)
+    this.decoded.set(cacheKey, r.value)
     return r.value
   }
 
