@@ -53,8 +53,8 @@ const decodeUpdateRes = Schema.decodeUnknownSync(UpdateRes)
 const decodeReadRes = Schema.decodeUnknownSync(ReadRes)
 const decodeRangeRes = Schema.decodeUnknownSync(RangeRes)
 
-const sameBytes = (a: Uint8Array | undefined, b: Uint8Array): boolean =>
-  a !== undefined && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0
+const view = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+const sameBytes = (a: Uint8Array | undefined, b: Uint8Array): boolean => a !== undefined && view(a).equals(view(b))
 
 export class Table<E> {
   constructor(
@@ -144,6 +144,14 @@ export class Table<E> {
       )
     } catch (e) {
       throw new QuorumError(`${this.name}: read quorum not reached (${(e as Error).message})`)
+    }
+    // The common case: every replica answered the same bytes. One decode, nothing to repair.
+    const rows = [...replies.ok.values()]
+    const first = rows[0]
+    if (first != null && rows.every((row) => row != null && sameBytes(row, first))) {
+      const d = this.store.codec.decode(first)
+      if (!d.ok) throw new QuorumError(`${this.name}: bad row from a peer: ${d.error}`)
+      return d.value
     }
     let merged: E | undefined
     for (const row of replies.ok.values()) {
