@@ -43,9 +43,8 @@ export const tableHandlers = (storeOf: (name: string) => TableStore<unknown>): R
       Endpoint.read,
       async (payload) => {
         const req = read(payload)
-        const store = storeOf(req.table)
-        const e = store.get(req.pk, req.sk)
-        return { row: e === undefined ? null : store.codec.encode(e) }
+        // The stored bytes are the row's canonical encoding: sent as they are.
+        return { row: storeOf(req.table).getEncoded(req.pk, req.sk) ?? null }
       },
     ],
     [

@@ -206,6 +206,11 @@ export class TableStore<E> {
     return this.rows.get(buf(key))
   }
 
+  /** The stored (canonical) bytes of a row, or undefined. */
+  getEncoded(pk: string, sk: string): Uint8Array | undefined {
+    return this.getBytes(rowKey(partitionOfRow(this.schema.shardBy, pk, sk, this.partitionCount, this.schema.partitionBytes), pk, sk))
+  }
+
   /** The decoded row (shared: callers must not mutate it), or undefined. */
   get(pk: string, sk: string): E | undefined {
     const partition = partitionOfRow(this.schema.shardBy, pk, sk, this.partitionCount, this.schema.partitionBytes)
