@@ -1,8 +1,9 @@
 // Per-bucket object, byte and upload counts on the counter table (Garage's index counters).
 // Each node counts the object rows it stores, per bucket (object table change hook), keeps
 // its totals in its own LMDB, and publishes them as its entry of the bucket's counter rows;
-// a reader sums the entries and divides by the replication factor. APPROXIMATE: the hook
-// runs after the row's commit (a crash in between loses a change), rows a node hands over
+// a reader sums the entries and divides by the replication factor. The count changes in the
+// object row's own LMDB transaction (one commit, one fsync per write, and no change lost to
+// a crash between two commits). APPROXIMATE all the same: rows a node hands over
 // after a layout change are not subtracted, and during a transition more than rf nodes
 // count a partition.
 import { lww } from "../core/crdt/index.ts"
@@ -33,9 +34,10 @@ export class BucketCounters {
     private readonly log: (line: string) => void,
   ) {
     this.local = db.table<BucketCounts>("bucket_counts")
-    objects.store.onChange((old, next) => this.count(next.bucketId, old, next))
+    objects.store.onChangeInTransaction((old, next) => this.count(next.bucketId, old, next))
   }
 
+  /** Runs inside the object row's transaction: must not throw (the row commits regardless). */
   private count(bucketId: string, old: ObjectRow | undefined, next: ObjectRow): void {
     const a = bucketCountsOf(old)
     const b = bucketCountsOf(next)
@@ -43,7 +45,7 @@ export class BucketCounters {
     const cur = this.totals.get(bucketId) ?? this.local.get(bucketId) ?? { objects: 0, bytes: 0, uploads: 0 }
     const total = { objects: cur.objects + b.objects - a.objects, bytes: cur.bytes + b.bytes - a.bytes, uploads: cur.uploads + b.uploads - a.uploads }
     this.totals.set(bucketId, total)
-    this.local.put(bucketId, total).catch((e: unknown) => this.log(`counters: ${(e as Error).message}`))
+    this.local.putSync(bucketId, total) // inside the row's transaction
     this.dirty.add(bucketId)
     this.timer ??= setTimeout(() => void this.flush(), FLUSH_DELAY_MS)
   }
