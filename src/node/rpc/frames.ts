@@ -3,11 +3,22 @@
 // node allocate more than `maxFrameBytes`.
 export class FrameError extends Error {}
 
-export const encodeFrame = (payload: Uint8Array): Buffer => {
+/**
+ * A frame's payload as views of the socket chunks it spans: a large frame is decrypted
+ * piece by piece instead of being joined into one buffer first.
+ */
+export type Frame = readonly Buffer[]
+
+export const joinFrame = (frame: Frame): Buffer => (frame.length === 1 ? frame[0]! : Buffer.concat(frame))
+
+/** The 4-byte header of a frame whose payload is `length` bytes, for writing a payload in pieces. */
+export const frameHead = (length: number): Buffer => {
   const head = Buffer.allocUnsafe(4)
-  head.writeUInt32BE(payload.length, 0)
-  return Buffer.concat([head, payload])
+  head.writeUInt32BE(length, 0)
+  return head
 }
+
+export const encodeFrame = (payload: Uint8Array): Buffer => Buffer.concat([frameHead(payload.length), payload])
 
 export class FrameDecoder {
   private buffered: Buffer[] = []
@@ -16,25 +27,38 @@ export class FrameDecoder {
   constructor(private readonly maxFrameBytes: number) {}
 
   /** Feeds bytes from the socket; returns the complete frames, or throws FrameError. */
-  push(chunk: Buffer): Buffer[] {
+  push(chunk: Buffer): Frame[] {
     this.buffered.push(chunk)
     this.size += chunk.length
-    const frames: Buffer[] = []
+    const frames: Frame[] = []
     for (;;) {
       if (this.size < 4) return frames
-      if (this.buffered[0]!.length < 4) this.buffered = [Buffer.concat(this.buffered)]
+      if (this.buffered[0]!.length < 4) this.buffered = [Buffer.concat(this.buffered)] // a header split across chunks: rare
       const length = this.buffered[0]!.readUInt32BE(0)
       if (length > this.maxFrameBytes) {
         throw new FrameError(`frame of ${length} bytes exceeds the limit of ${this.maxFrameBytes}`)
       }
-      // Join the chunks only once the whole frame is there: joining on every chunk made a
-      // large frame cost quadratic copying.
       if (this.size < 4 + length) return frames
-      const all = this.buffered.length === 1 ? this.buffered[0]! : Buffer.concat(this.buffered, this.size)
-      frames.push(all.subarray(4, 4 + length))
-      const rest = all.subarray(4 + length)
-      this.buffered = rest.length > 0 ? [rest] : []
-      this.size = rest.length
+      this.take(4)
+      frames.push(this.take(length))
     }
+  }
+
+  /** Removes `n` buffered bytes from the front, as views of the chunks they lie in. */
+  private take(n: number): Buffer[] {
+    const pieces: Buffer[] = []
+    this.size -= n
+    while (n > 0) {
+      const first = this.buffered[0]!
+      if (first.length > n) {
+        pieces.push(first.subarray(0, n))
+        this.buffered[0] = first.subarray(n)
+        break
+      }
+      pieces.push(first)
+      this.buffered.shift()
+      n -= first.length
+    }
+    return pieces
   }
 }

@@ -7,7 +7,7 @@ import { createHmac, hkdfSync, sign, timingSafeEqual, verify } from "node:crypto
 import type { NodeIdentity } from "../identity.ts"
 import { publicKeyOf } from "../identity.ts"
 
-export const PROTOCOL_VERSION = 1
+export const PROTOCOL_VERSION = 2 // 2: several length-prefixed messages per sealed frame
 
 export interface Hello {
   readonly magic: "pollen-rpc"

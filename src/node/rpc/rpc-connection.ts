@@ -1,18 +1,22 @@
 // One authenticated, encrypted RPC connection over TCP: the handshake, then requests and
 // responses with timeouts and cancellation, sent in priority order (consensus and layout
-// traffic before block transfers). Anything malformed from the peer closes this
-// connection only, with one log line; nothing from an unauthenticated peer is decoded
-// beyond its Hello and its proof.
+// traffic before block transfers), several per sealed frame. Anything malformed from the
+// peer closes this connection only, with one log line; nothing from an unauthenticated
+// peer is decoded beyond its Hello and its proof.
 import { randomBytes } from "node:crypto"
 import type { Socket } from "node:net"
 import { Schema } from "effect"
-import { Packr } from "msgpackr"
+import { Packr, RESET_BUFFER_MODE } from "msgpackr"
 import type { NodeIdentity } from "../identity.ts"
-import { encodeFrame, FrameDecoder } from "./frames.ts"
+import { OutgoingBatch, PREFIX_BYTES, splitBatch } from "./batches.ts"
+import { encodeFrame, type Frame, FrameDecoder, joinFrame } from "./frames.ts"
 import { checkHello, checkProof, type Hello, makeProof, PROTOCOL_VERSION, type Role, sessionKeys } from "./handshake.ts"
-import { Opener, Sealer } from "./sealed-channel.ts"
+import { Opener, Sealer, TAG_BYTES } from "./sealed-channel.ts"
 
 const packr = new Packr({ useRecords: false, moreTypes: false })
+
+/** Plaintext bytes of a batch: enough to amortise a frame's costs, little enough not to hold consensus back long. */
+const BATCH_BYTES = 256 << 10
 
 /** Lower numbers go first. */
 export const Priority = { consensus: 0, layout: 1, normal: 2, background: 3 } as const
@@ -34,6 +38,7 @@ const Envelope = Schema.Union([
   Schema.Tuple([Schema.Literal(2), Schema.Int]), // cancel
 ])
 const decodeEnvelope = Schema.decodeUnknownExit(Envelope)
+type Message = typeof Envelope.Type
 
 export class RpcError extends Error {}
 
@@ -51,7 +56,11 @@ export class RpcConnection {
   private peer!: Hello
   private sealer?: Sealer
   private opener?: Opener
-  private readonly queues: Buffer[][] = [[], [], [], []]
+  private readonly queues: Message[][] = [[], [], [], []]
+  private flushScheduled = false
+  /** The most plaintext one frame may carry, so that no frame this node sends exceeds `maxFrameBytes`. */
+  private readonly framePlainBytes: number
+  private readonly batchBytes: number
   private nextId = 1
   private readonly pending = new Map<number, Pending>()
   private readonly serving = new Map<number, AbortController>()
@@ -66,6 +75,8 @@ export class RpcConnection {
     private readonly handlers: ReadonlyMap<string, Handler>,
   ) {
     this.decoder = new FrameDecoder(options.maxFrameBytes)
+    this.framePlainBytes = options.maxFrameBytes - TAG_BYTES
+    this.batchBytes = Math.min(BATCH_BYTES, this.framePlainBytes)
     this.ready = new Promise((resolve, reject) => (this.settleReady = { resolve, reject }))
     this.ready.catch(() => {})
     const handshakeTimer = setTimeout(() => this.fail("handshake timed out"), options.handshakeTimeoutMs)
@@ -90,7 +101,10 @@ export class RpcConnection {
     this.closeListeners.push(listener)
   }
 
-  /** Sends a request and waits for its response. Aborting `signal` cancels it at the peer. */
+  /**
+   * Sends a request and waits for its response. Aborting `signal` cancels it at the peer.
+   * `body` is encoded when its batch is sent, not now: it must not change after the call.
+   */
   call(
     endpoint: string,
     body: unknown,
@@ -102,16 +116,13 @@ export class RpcConnection {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.pending.delete(id)
-        this.enqueue(Priority.consensus, [2, id])
+        this.cancel(id, priority)
         reject(new RpcError(`${endpoint} to ${this.peerId.slice(0, 8)} timed out after ${opts.timeoutMs ?? 30_000} ms`))
       }, opts.timeoutMs ?? 30_000)
       this.pending.set(id, { resolve, reject, timer })
       opts.signal?.addEventListener("abort", () => {
-        const p = this.pending.get(id)
-        if (p === undefined) return
-        clearTimeout(p.timer)
-        this.pending.delete(id)
-        this.enqueue(Priority.consensus, [2, id])
+        if (this.takePending(id) === undefined) return
+        this.cancel(id, priority)
         reject(new RpcError(`${endpoint} cancelled`))
       })
       this.enqueue(priority, [0, id, priority, endpoint, body])
@@ -126,7 +137,7 @@ export class RpcConnection {
 
   private onData(chunk: Buffer): void {
     if (this.state === "closed") return
-    let frames: Buffer[]
+    let frames: Frame[]
     try {
       frames = this.decoder.push(chunk)
     } catch (e) {
@@ -142,10 +153,10 @@ export class RpcConnection {
     }
   }
 
-  private onFrame(frame: Buffer): void {
+  private onFrame(frame: Frame): void {
     switch (this.state) {
       case "hello": {
-        const hello = packr.unpack(frame) as unknown
+        const hello = packr.unpack(joinFrame(frame)) as unknown
         const problem = checkHello(hello)
         if (problem !== undefined) return this.fail(`refused: ${problem}`)
         this.peer = hello as Hello
@@ -155,7 +166,7 @@ export class RpcConnection {
       }
       case "proof": {
         const peerRole: Role = this.role === "initiator" ? "responder" : "initiator"
-        const problem = checkProof(this.options.secret, peerRole, this.peer, this.me, packr.unpack(frame) as unknown)
+        const problem = checkProof(this.options.secret, peerRole, this.peer, this.me, packr.unpack(joinFrame(frame)) as unknown)
         if (problem !== undefined) return this.fail(`refused: ${problem}`)
         const keys = sessionKeys(this.options.secret, this.role, this.me, this.peer)
         this.sealer = new Sealer(keys.send)
@@ -167,7 +178,11 @@ export class RpcConnection {
         return
       }
       case "open":
-        return this.onMessage(packr.unpack(this.opener!.open(frame)) as unknown)
+        for (const message of splitBatch(this.opener!.open(frame))) {
+          if (this.isClosed()) return // a handler of a message before this one closed the connection
+          this.onMessage(packr.unpack(message) as unknown)
+        }
+        return
       case "closed":
         return
     }
@@ -196,10 +211,8 @@ export class RpcConnection {
       }
       case 1: {
         const [, id, ok, value] = msg
-        const p = this.pending.get(id)
+        const p = this.takePending(id)
         if (p === undefined) return // a late response to a request that timed out
-        clearTimeout(p.timer)
-        this.pending.delete(id)
         return ok ? p.resolve(value) : p.reject(new RpcError(String(value)))
       }
       case 2:
@@ -209,22 +222,88 @@ export class RpcConnection {
     }
   }
 
-  // ---- sending ------------------------------------------------------------------------
-
-  private enqueue(priority: Priority, message: unknown): void {
-    this.queues[priority]!.push(Buffer.from(packr.pack(message)))
-    this.flush()
+  /** Takes a call out of the pending set, stopping its timer. */
+  private takePending(id: number): Pending | undefined {
+    const p = this.pending.get(id)
+    if (p === undefined) return undefined
+    clearTimeout(p.timer)
+    this.pending.delete(id)
+    return p
   }
 
-  /** Writes queued messages, most urgent first, until the socket asks to wait. */
+  // ---- sending ------------------------------------------------------------------------
+
+  /**
+   * Drops a request that has not left yet; otherwise tells the peer to stop serving it.
+   * (A cancel sent for a queued request would overtake it, consensus first.)
+   */
+  private cancel(id: number, priority: Priority): void {
+    const queue = this.queues[priority]!
+    const at = queue.findIndex((m) => m[0] === 0 && m[1] === id)
+    if (at >= 0) queue.splice(at, 1)
+    else this.enqueue(Priority.consensus, [2, id])
+  }
+
+  private enqueue(priority: Priority, message: Message): void {
+    this.queues[priority]!.push(message)
+    if (this.flushScheduled) return
+    // After the current I/O callbacks, so that everything they queue shares one batch.
+    this.flushScheduled = true
+    setImmediate(() => {
+      this.flushScheduled = false
+      this.flush()
+    })
+  }
+
+  /** Writes batches of queued messages until the queues are empty or the socket asks to wait. */
   private flush(): void {
-    if (this.state !== "open" || this.socket.writableNeedDrain) return
-    for (const queue of this.queues) {
-      while (queue.length > 0) {
-        const plain = queue.shift()!
-        if (!this.socket.write(encodeFrame(this.sealer!.seal(plain)))) return
+    while (this.state === "open" && !this.socket.writableNeedDrain && this.nextPriority() >= 0) this.writeBatch()
+  }
+
+  private nextPriority(): number {
+    return this.queues.findIndex((q) => q.length > 0)
+  }
+
+  /**
+   * Seals queued messages, most urgent first, into one frame of up to `batchBytes` of
+   * plaintext (a larger message goes alone) and writes it. A consensus message queued
+   * meanwhile waits behind this one frame at most.
+   */
+  private writeBatch(): void {
+    const batch = new OutgoingBatch(this.sealer!)
+    for (let p = this.nextPriority(); p >= 0 && batch.size < this.batchBytes; p = this.nextPriority()) {
+      const queue = this.queues[p]!
+      const message = queue.shift()!
+      const packed = this.pack(message, p as Priority)
+      if (packed === undefined) continue
+      if (batch.size > 0 && batch.size + PREFIX_BYTES + packed.length > this.batchBytes) {
+        queue.unshift(message) // first in the next batch, packed again: `packed` is only valid until the next pack
+        break
       }
+      batch.add(packed)
     }
+    batch.writeTo(this.socket)
+  }
+
+  /**
+   * The message packed: a view into msgpackr's buffer, which RESET_BUFFER_MODE has the next
+   * pack reuse (no fresh buffer per large message), so it is valid until then and is
+   * encrypted at once, without a copy. Undefined if it cannot be sent: a request then fails
+   * here and a response is replaced by an error, rather than the peer closing the
+   * connection over an oversized frame.
+   */
+  private pack(message: Message, priority: Priority): Buffer | undefined {
+    let problem: string
+    try {
+      const packed = packr.pack(message, RESET_BUFFER_MODE)
+      if (PREFIX_BYTES + packed.length <= this.framePlainBytes) return packed
+      problem = `is ${packed.length} bytes, above the frame limit of ${this.options.maxFrameBytes}`
+    } catch (e) {
+      problem = `cannot be encoded: ${(e as Error).message}`
+    }
+    if (message[0] === 0) this.takePending(message[1])?.reject(new RpcError(`${message[3]} request ${problem}`))
+    if (message[0] === 1) this.enqueue(priority, [1, message[1], false, `response ${problem}`])
+    return undefined
   }
 
   private isClosed(): boolean {
