@@ -55,10 +55,12 @@ export class TableStore<E> {
   /**
    * Decoded rows that `get` read lately (keys, buckets and aliases are read on every S3
    * request): validating a row on each read cost more than the LMDB read. An entry goes
-   * when its row changes, in the transaction and again after the commit, so a read that
-   * raced the transaction (and saw the old committed row) cannot leave a stale entry.
+   * when its row changes, and a row with a change in flight (from its transaction until
+   * the code after the commit ran) is read from LMDB, never from or into this map.
    */
   private readonly decoded = new Map<string, E>()
+  /** Row keys changed by a transaction whose post-commit step has not run yet (count per key). */
+  private readonly changing = new Map<string, number>()
   private readonly txnListeners: Array<(old: E | undefined, next: E) => void> = []
 
   constructor(
@@ -100,7 +102,7 @@ export class TableStore<E> {
       return out
     })
     this.queue.announce()
-    for (const { key } of changes) this.decoded.delete(key)
+    for (const { key } of changes) this.settled(key)
     for (const { old, next } of changes) {
       for (const l of this.listeners) {
         try {
@@ -158,7 +160,7 @@ export class TableStore<E> {
     const bytes = this.codec.encode(next)
     if (oldBytes !== undefined && Buffer.compare(oldBytes, buf(bytes)) === 0) return undefined
     this.rows.putSync(buf(key), buf(bytes))
-    this.decoded.delete(cacheKey)
+    this.changingNow(cacheKey)
     const hash = valueHash(bytes)
     merkleUpdate(this.merkleStore(partitionOfKey(key)), key, hash)
     if (this.schema.isTombstone(next)) {
@@ -181,10 +183,8 @@ export class TableStore<E> {
   /** Removes the row only if its bytes still hash to `hash`; in one transaction with its trie. */
   async deleteIfEqual(items: ReadonlyArray<{ readonly key: Uint8Array; readonly hash: Uint8Array }>): Promise<number> {
     if (items.length === 0) return 0
-    const forget = () => {
-      for (const { key } of items) this.decoded.delete(buf(key).toString("latin1"))
-    }
-    forget()
+    const keys = items.map(({ key }) => buf(key).toString("latin1"))
+    for (const k of keys) this.changingNow(k)
     const deleted = await this.root.transaction(() => {
       let deleted = 0
       for (const { key, hash } of items) {
@@ -198,8 +198,20 @@ export class TableStore<E> {
       }
       return deleted
     })
-    forget()
+    for (const k of keys) this.settled(k)
     return deleted
+  }
+
+  private changingNow(key: string): void {
+    this.decoded.delete(key)
+    this.changing.set(key, (this.changing.get(key) ?? 0) + 1)
+  }
+
+  private settled(key: string): void {
+    const n = (this.changing.get(key) ?? 1) - 1
+    if (n > 0) this.changing.set(key, n)
+    else this.changing.delete(key)
+    this.decoded.delete(key)
   }
 
   getBytes(key: Uint8Array): Uint8Array | undefined {
@@ -222,6 +234,7 @@ export class TableStore<E> {
     if (bytes === undefined) return undefined
     const r = this.codec.decode(bytes)
     if (!r.ok) throw new Error(`corrupt row on disk: ${r.error}`)
+    if (this.changing.has(cacheKey)) return r.value
     if (this.decoded.size >= DECODED_CACHE_ROWS) this.decoded.delete(this.decoded.keys().next().value!)
     this.decoded.set(cacheKey, r.value)
     return r.value
