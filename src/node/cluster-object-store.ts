@@ -8,6 +8,7 @@
 // version that the next write of the key drops; the drop cascades (object -> version ->
 // block_ref -> refcount on the block's holders) and frees its blocks.
 import { randomBytes } from "node:crypto"
+import { randomHex } from "./random-hex.ts"
 import { cancelingSome, cancelingUnset, lww, lwwMapSet, present, type Hlc } from "../core/crdt/index.ts"
 import {
   blockKey,
@@ -70,7 +71,7 @@ const WRITE_WINDOW = 4
 /** Version rows fetched at once while listing. */
 const FETCH_WINDOW = 32
 
-const newId = (): string => randomBytes(16).toString("hex")
+const newId = (): string => randomHex(16)
 const bytesOf = (s: string): number => Buffer.byteLength(s)
 const compareUtf8 = (a: string, b: string): number => Buffer.compare(Buffer.from(a), Buffer.from(b))
 

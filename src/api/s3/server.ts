@@ -1,9 +1,6 @@
 // The S3 HTTP server: parses the target, answers CORS preflights, authenticates (SigV4),
 // routes, checks permissions, runs the handler and writes the response or S3 error XML.
-import { randomBytes } from "node:crypto"
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import { Readable } from "node:stream"
-import { pipeline } from "node:stream/promises"
 import { permissionOf } from "../../node/access-keys.ts"
 import type { RequestMetrics } from "../../node/metrics.ts"
 import { StoreUnavailableError, type Bucket } from "../../node/object-store.ts"
@@ -18,6 +15,7 @@ import { headerValues } from "./sigv4-canonical.ts"
 import { authenticate, claimedAccessKeyId } from "./sigv4.ts"
 import { refuseUnsupportedHeaders } from "./unsupported-headers.ts"
 import { toXml } from "./xml.ts"
+import { randomHex } from "../../node/random-hex.ts"
 
 export interface S3ServerOptions {
   readonly services: S3Services
@@ -27,7 +25,7 @@ export interface S3ServerOptions {
   readonly now?: () => number
 }
 
-const newRequestId = (): string => randomBytes(8).toString("hex").toUpperCase()
+const newRequestId = (): string => randomHex(8).toUpperCase()
 
 const errorBody = (e: S3Error, resource: string, requestId: string): string =>
   toXml({ Error: { Code: e.code, Message: e.message, ...e.extra, Resource: resource, RequestId: requestId } })
@@ -210,5 +208,22 @@ const send = async (req: IncomingMessage, res: ServerResponse, response: S3Respo
     return
   }
   res.writeHead(response.status)
-  await pipeline(Readable.from(body), res)
+  // A plain loop, not stream.pipeline: pipeline's AbortController and Readable cost more than
+  // a small object's whole answer. A source error reaches handle(), which destroys the response.
+  for await (const chunk of body) {
+    if (res.destroyed) return // the client went away; leaving the loop stops the source
+    if (!res.write(chunk)) await drainedOrClosed(res)
+  }
+  res.end()
 }
+
+const drainedOrClosed = (res: ServerResponse): Promise<void> =>
+  new Promise((resolve) => {
+    const done = () => {
+      res.off("drain", done)
+      res.off("close", done)
+      resolve()
+    }
+    res.on("drain", done)
+    res.on("close", done)
+  })
