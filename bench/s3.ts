@@ -184,6 +184,9 @@ interface TargetResult {
   readonly smallGet: SmallResult
   readonly largePutMiBs: number
   readonly largeGetMiBs: number
+  /** CPU time of the target's processes per MiB moved, ms. */
+  readonly largePutCpuMsPerMiB: number
+  readonly largeGetCpuMsPerMiB: number
 }
 
 const expectStatus = (what: string, got: { status: number; bytes: number }, status: number, bytes?: number) => {
@@ -200,16 +203,21 @@ const measure = async (es: readonly Endpoint[], smallBodies: readonly Buffer[], 
   const smallPut = await runConcurrent(SMALL_OPS, async (i) => expectStatus("small PUT", await call(at(i), "PUT", `/${BUCKET}/small/${i}`, smallBodies[i]), 200))
   // GETs go round-robin too, shifted by one: each object is read through another node than the one it was written through.
   const smallGet = await runConcurrent(SMALL_OPS, async (i) => expectStatus("small GET", await call(at(i + 1), "GET", `/${BUCKET}/small/${i}`), 200, SMALL))
+  let cpu0 = cpuSecondsOf(targetPids)
   let t0 = process.hrtime.bigint()
   for (let i = 0; i < LARGE_OBJECTS; i++) {
     large.writeUInt32BE(i, 0) // distinct objects, so no store can deduplicate them
     expectStatus("large PUT", await call(at(i), "PUT", `/${BUCKET}/large/${i}`, large), 200)
   }
-  const largePutMiBs = (LARGE_OBJECTS * LARGE) / (1024 * 1024) / (Number(process.hrtime.bigint() - t0) / 1e9)
+  const largeMiB = (LARGE_OBJECTS * LARGE) / (1024 * 1024)
+  const largePutMiBs = largeMiB / (Number(process.hrtime.bigint() - t0) / 1e9)
+  const largePutCpuMsPerMiB = ((cpuSecondsOf(targetPids) - cpu0) * 1000) / largeMiB
+  cpu0 = cpuSecondsOf(targetPids)
   t0 = process.hrtime.bigint()
   for (let i = 0; i < LARGE_OBJECTS; i++) expectStatus("large GET", await call(at(i + 1), "GET", `/${BUCKET}/large/${i}`), 200, LARGE)
-  const largeGetMiBs = (LARGE_OBJECTS * LARGE) / (1024 * 1024) / (Number(process.hrtime.bigint() - t0) / 1e9)
-  return { smallPut, smallGet, largePutMiBs, largeGetMiBs }
+  const largeGetMiBs = largeMiB / (Number(process.hrtime.bigint() - t0) / 1e9)
+  const largeGetCpuMsPerMiB = ((cpuSecondsOf(targetPids) - cpu0) * 1000) / largeMiB
+  return { smallPut, smallGet, largePutMiBs, largeGetMiBs, largePutCpuMsPerMiB, largeGetCpuMsPerMiB }
 }
 
 const main = async () => {
@@ -228,7 +236,7 @@ const main = async () => {
       console.log(
         `${kind.padEnd(15)} small PUT ${r.smallPut.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallPut.p50.toFixed(2)} ms p99 ${r.smallPut.p99.toFixed(2)} ms cpu ${r.smallPut.cpuMsPerOp.toFixed(2)} ms/op | ` +
           `small GET ${r.smallGet.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallGet.p50.toFixed(2)} ms p99 ${r.smallGet.p99.toFixed(2)} ms cpu ${r.smallGet.cpuMsPerOp.toFixed(2)} ms/op | ` +
-          `64 MiB PUT ${r.largePutMiBs.toFixed(0)} MiB/s GET ${r.largeGetMiBs.toFixed(0)} MiB/s`,
+          `64 MiB PUT ${r.largePutMiBs.toFixed(0)} MiB/s (cpu ${r.largePutCpuMsPerMiB.toFixed(1)} ms/MiB) GET ${r.largeGetMiBs.toFixed(0)} MiB/s (cpu ${r.largeGetCpuMsPerMiB.toFixed(1)} ms/MiB)`,
       )
     } finally {
       agent.destroy()
