@@ -6,6 +6,8 @@ import { mkdir, open, opendir, readFile, rename, rm, stat, unlink } from "node:f
 import { join } from "node:path"
 
 export class BlockStore {
+  /** Block directories known to exist (at most 65,536): no mkdir per write. Nothing removes them. */
+  private readonly madeDirs = new Set<string>()
   /** Per-block queue: a write and a removal of the same block never interleave. */
   private readonly locks = new Map<string, Promise<unknown>>()
 
@@ -57,8 +59,15 @@ export class BlockStore {
       await fh.close()
     }
     const dir = join(this.dir, hash.slice(0, 2), hash.slice(2, 4))
-    await mkdir(dir, { recursive: true })
-    await rename(tmp, path)
+    if (!this.madeDirs.has(dir)) {
+      await mkdir(dir, { recursive: true })
+      this.madeDirs.add(dir)
+    }
+    await rename(tmp, path).catch(async (e: NodeJS.ErrnoException) => {
+      if (e.code !== "ENOENT") throw e
+      await mkdir(dir, { recursive: true }) // removed behind our back: make it again
+      await rename(tmp, path)
+    })
     if (this.fsync) {
       // The rename is durable only once the directory entry is (as Garage does with data_fsync).
       const d = await open(dir, "r")

@@ -75,7 +75,7 @@ export const syncTable = async (net: TableNet, table: Table<unknown>, partitionC
   for (let p = 0; p < partitionCount; p++) {
     const holders = unionOfSets(table.writeSets(p))
     if (!holders.includes(net.self)) continue
-    if (store.merkleNode(p, new Uint8Array(0)) === undefined) continue // nothing to push
+    if (!store.hasRows(p)) continue // nothing to push
     for (const peer of holders) if (peer !== net.self) perPeer.set(peer, [...(perPeer.get(peer) ?? []), p])
   }
   await Promise.all(

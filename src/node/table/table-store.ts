@@ -290,8 +290,13 @@ export class TableStore<E> {
   /** Partitions that hold at least one row here. */
   partitionsWithRows(): number[] {
     const out: number[] = []
-    for (let p = 0; p < this.partitionCount; p++) if (this.merkleNode(p, new Uint8Array(0)) !== undefined) out.push(p)
+    for (let p = 0; p < this.partitionCount; p++) if (this.hasRows(p)) out.push(p)
     return out
+  }
+
+  /** Whether partition p holds a row here: its trie root exists (checked without decoding it). */
+  hasRows(partition: number): boolean {
+    return this.merkle.doesExist(buf(new Uint8Array([(partition >>> 8) & 0xff, partition & 0xff])))
   }
 
   gcTodos(): GcTodo[] {
