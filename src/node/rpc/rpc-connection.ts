@@ -5,7 +5,7 @@
 // peer is decoded beyond its Hello and its proof.
 import { randomBytes } from "node:crypto"
 import type { Socket } from "node:net"
-import { Schema } from "effect"
+import { type Message, parseEnvelope } from "./envelope.ts"
 import { Packr, RESET_BUFFER_MODE } from "msgpackr"
 import type { NodeIdentity } from "../identity.ts"
 import { OutgoingBatch, PREFIX_BYTES, splitBatch } from "./batches.ts"
@@ -32,13 +32,6 @@ export interface RpcOptions {
 
 export type Handler = (body: unknown, from: string, signal: AbortSignal) => Promise<unknown>
 
-const Envelope = Schema.Union([
-  Schema.Tuple([Schema.Literal(0), Schema.Int, Schema.Int, Schema.String, Schema.Unknown]), // request
-  Schema.Tuple([Schema.Literal(1), Schema.Int, Schema.Boolean, Schema.Unknown]), // response
-  Schema.Tuple([Schema.Literal(2), Schema.Int]), // cancel
-])
-const decodeEnvelope = Schema.decodeUnknownExit(Envelope)
-type Message = typeof Envelope.Type
 
 export class RpcError extends Error {}
 
@@ -189,9 +182,8 @@ export class RpcConnection {
   }
 
   private onMessage(raw: unknown): void {
-    const exit = decodeEnvelope(raw)
-    if (exit._tag === "Failure") throw new Error("not an RPC envelope")
-    const msg = exit.value
+    const msg = parseEnvelope(raw)
+    if (msg === undefined) throw new Error("not an RPC envelope")
     switch (msg[0]) {
       case 0: {
         const [, id, priority, endpoint, body] = msg
