@@ -158,6 +158,16 @@ const cpuSecondsOf = (pids: readonly number[]): number => {
   return ticks / TICKS_PER_SECOND
 }
 let targetPids: readonly number[] = []
+/** Resident memory of each of the target's processes, MiB (/proc/<pid>/status VmRSS). */
+const rssMiBOf = (pids: readonly number[]): number[] =>
+  pids.map((pid) => {
+    try {
+      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+      return m === null ? Number.NaN : Number(m[1]) / 1024
+    } catch {
+      return Number.NaN
+    }
+  })
 
 /** `ops` requests with at most CONCURRENCY in flight; latencies in ms. */
 const runConcurrent = async (ops: number, one: (i: number) => Promise<void>): Promise<SmallResult> => {
@@ -233,10 +243,14 @@ const main = async () => {
       targetPids = children.map((c) => c.pid ?? 0)
       const r = await measure(endpoints, smallBodies, large)
       results.set(kind, r)
+      const busy = rssMiBOf(targetPids)
+      await new Promise((resolve) => setTimeout(resolve, 5_000))
+      const idle = rssMiBOf(targetPids)
       console.log(
         `${kind.padEnd(15)} small PUT ${r.smallPut.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallPut.p50.toFixed(2)} ms p99 ${r.smallPut.p99.toFixed(2)} ms cpu ${r.smallPut.cpuMsPerOp.toFixed(2)} ms/op | ` +
           `small GET ${r.smallGet.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallGet.p50.toFixed(2)} ms p99 ${r.smallGet.p99.toFixed(2)} ms cpu ${r.smallGet.cpuMsPerOp.toFixed(2)} ms/op | ` +
-          `64 MiB PUT ${r.largePutMiBs.toFixed(0)} MiB/s (cpu ${r.largePutCpuMsPerMiB.toFixed(1)} ms/MiB) GET ${r.largeGetMiBs.toFixed(0)} MiB/s (cpu ${r.largeGetCpuMsPerMiB.toFixed(1)} ms/MiB)`,
+          `64 MiB PUT ${r.largePutMiBs.toFixed(0)} MiB/s (cpu ${r.largePutCpuMsPerMiB.toFixed(1)} ms/MiB) GET ${r.largeGetMiBs.toFixed(0)} MiB/s (cpu ${r.largeGetCpuMsPerMiB.toFixed(1)} ms/MiB) | ` +
+          `RSS MiB per process after the run ${busy.map((x) => x.toFixed(0)).join("/")}, 5 s later ${idle.map((x) => x.toFixed(0)).join("/")}`,
       )
     } finally {
       agent.destroy()

@@ -7,7 +7,7 @@
 // the key. With N = 1 the same path gives the single-node target (replication factor 1).
 import type { ChildProcess } from "node:child_process"
 import { randomBytes } from "node:crypto"
-import { mkdirSync, writeFileSync } from "node:fs"
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs"
 import { createServer } from "node:net"
 import { join } from "node:path"
 import { fileURLToPath } from "node:url"
@@ -24,6 +24,8 @@ export type Spawn = (args: readonly string[]) => ChildProcess
 
 const TOKEN = "bench-admin-token"
 const BIN = fileURLToPath(new URL("../../bin/pollen", import.meta.url))
+/** The node flags of bin/pollen's `#!/usr/bin/env -S node ...` line: the nodes run as `./bin/pollen` would. */
+const BIN_FLAGS = (/^#!\/usr\/bin\/env -S node(.*)$/m.exec(readFileSync(BIN, "utf8").split("\n")[0]!)?.[1] ?? "").split(" ").filter((f) => f !== "")
 
 /** A port that was free on 127.0.0.1 a moment ago (RPC ports must be known before the start). */
 const freePort = () =>
@@ -75,7 +77,7 @@ const admin = async (n: Node, endpoint: string, body?: unknown): Promise<any> =>
 /** Starts one `pollen server`; resolves once it printed its S3 and admin URLs. */
 const startServer = (spawn: Spawn, name: string, config: string): Promise<Node> =>
   new Promise((resolve, reject) => {
-    const proc = spawn([BIN, "server", "-c", config])
+    const proc = spawn([...BIN_FLAGS, BIN, "server", "-c", config])
     const log: string[] = []
     let s3: string | undefined
     let adminUrl: string | undefined
