@@ -1,9 +1,12 @@
 // Content-addressed block files under <data>/blocks/<aa>/<bb>/<sha256>: written to a
 // temporary name, fsynced, then renamed, so a block file is either absent or complete.
 import { createHash, randomBytes } from "node:crypto"
-import { createReadStream } from "node:fs"
-import { mkdir, open, opendir, readFile, rename, rm, stat, unlink } from "node:fs/promises"
+import { closeSync, createReadStream, existsSync, fsync, mkdirSync, openSync, renameSync, writeSync } from "node:fs"
+import { promisify } from "node:util"
+import { mkdir, opendir, readFile, rename, rm, unlink } from "node:fs/promises"
 import { join } from "node:path"
+
+const fsyncAsync = promisify(fsync)
 
 export class BlockStore {
   /** Block directories known to exist (at most 65,536): no mkdir per write. Nothing removes them. */
@@ -47,34 +50,42 @@ export class BlockStore {
     return this.withLock(hash, () => this.writeUnlocked(hash, data))
   }
 
+  /**
+   * Metadata calls and the copy into the page cache are synchronous; only the fsyncs go to
+   * the thread pool. Each asynchronous fs call is a hand-off to a pool thread and back, which
+   * cost more main-thread CPU (about 0.2 ms here, on a VM) than the call itself: the fully
+   * asynchronous version made ~9 of them per block, this one 2 with data_fsync and 0 without.
+   */
   private async writeUnlocked(hash: string, data: Uint8Array): Promise<void> {
     const path = this.pathOf(hash)
-    if (await exists(path)) return
+    if (existsSync(path)) return
     const tmp = join(this.dir, "tmp", `${hash}.${randomBytes(6).toString("hex")}`)
-    const fh = await open(tmp, "w")
+    const fd = openSync(tmp, "w")
     try {
-      await fh.writeFile(data)
-      if (this.fsync) await fh.sync()
+      for (let at = 0; at < data.length; ) at += writeSync(fd, data, at)
+      if (this.fsync) await fsyncAsync(fd)
     } finally {
-      await fh.close()
+      closeSync(fd)
     }
     const dir = join(this.dir, hash.slice(0, 2), hash.slice(2, 4))
     if (!this.madeDirs.has(dir)) {
-      await mkdir(dir, { recursive: true })
+      mkdirSync(dir, { recursive: true })
       this.madeDirs.add(dir)
     }
-    await rename(tmp, path).catch(async (e: NodeJS.ErrnoException) => {
-      if (e.code !== "ENOENT") throw e
-      await mkdir(dir, { recursive: true }) // removed behind our back: make it again
-      await rename(tmp, path)
-    })
+    try {
+      renameSync(tmp, path)
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e
+      mkdirSync(dir, { recursive: true }) // removed behind our back: make it again
+      renameSync(tmp, path)
+    }
     if (this.fsync) {
       // The rename is durable only once the directory entry is (as Garage does with data_fsync).
-      const d = await open(dir, "r")
+      const d = openSync(dir, "r")
       try {
-        await d.sync()
+        await fsyncAsync(d)
       } finally {
-        await d.close()
+        closeSync(d)
       }
     }
   }
@@ -86,7 +97,7 @@ export class BlockStore {
 
   /** Whether a file for this block is on disk (its content is not checked). */
   has(hash: string): Promise<boolean> {
-    return exists(this.pathOf(hash))
+    return Promise.resolve(existsSync(this.pathOf(hash)))
   }
 
   /** The whole block file, or undefined if there is none. */
@@ -145,13 +156,4 @@ const subdirs = async (dir: string, dirs = true): Promise<string[]> => {
     // A directory removed while listing holds no blocks.
   }
   return out.sort()
-}
-
-const exists = async (path: string): Promise<boolean> => {
-  try {
-    await stat(path)
-    return true
-  } catch {
-    return false
-  }
 }
