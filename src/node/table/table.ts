@@ -111,8 +111,10 @@ export class Table<E> {
       await gather(
         [...perNode.keys()],
         async (node) => {
-          // In batches, so a large insert never exceeds the RPC frame limit.
           const rows = perNode.get(node)!
+          // This node's own replica: merged here, without the RPC endpoint's request decode.
+          if (node === this.net.self) return void (await this.store.mergeEncoded(rows))
+          // In batches, so a large insert never exceeds the RPC frame limit.
           for (let i = 0; i < rows.length; i += UPDATE_BATCH) {
             decodeUpdateRes(await this.net.call(node, Endpoint.update, { table: this.name, rows: rows.slice(i, i + UPDATE_BATCH) }))
           }
@@ -138,7 +140,10 @@ export class Table<E> {
     try {
       replies = await gather(
         this.readOrder(readers),
-        async (node) => decodeReadRes(await this.net.call(node, Endpoint.read, { table: this.name, pk, sk })).row,
+        async (node) =>
+          node === this.net.self
+            ? (this.store.getEncoded(pk, sk) ?? null)
+            : decodeReadRes(await this.net.call(node, Endpoint.read, { table: this.name, pk, sk })).row,
         ({ ok }) => (ok.size >= r && r > 0 ? "done" : "wait"),
         { initial: r, hedgeMs: READ_HEDGE_MS },
       )
