@@ -16,6 +16,7 @@ import {
   UpdateRes,
   valueHash,
 } from "../../core/table/index.ts"
+import { rowBatches } from "./row-batches.ts"
 import type { Table, TableNet } from "./table.ts"
 
 const decodeRoots = Schema.decodeUnknownSync(RootsRes)
@@ -23,7 +24,6 @@ const decodeMerkle = Schema.decodeUnknownSync(MerkleRes)
 const decodeUpdate = Schema.decodeUnknownSync(UpdateRes)
 const decodeDelete = Schema.decodeUnknownSync(DeleteIfEqualRes)
 
-const BATCH = 256
 const PARALLEL_PARTITIONS = 8
 
 export interface SyncReport {
@@ -38,9 +38,7 @@ export interface SyncReport {
 }
 
 const pushRows = async (net: TableNet, table: Table<unknown>, to: NodeId, rows: Uint8Array[]): Promise<void> => {
-  for (let i = 0; i < rows.length; i += BATCH) {
-    decodeUpdate(await net.call(to, Endpoint.update, { table: table.name, rows: rows.slice(i, i + BATCH) }))
-  }
+  for (const batch of rowBatches(rows)) decodeUpdate(await net.call(to, Endpoint.update, { table: table.name, rows: batch }))
 }
 
 /** Pushes to `peer` every row of partition p it lacks or holds with other bytes. */

@@ -15,6 +15,19 @@ import type { TableStore } from "./table-store.ts"
 
 type Handler = (payload: unknown) => Promise<unknown>
 
+/** Row bytes one range answer carries at most (the frame limit is 16 MiB by default). */
+export const MAX_RANGE_BYTES = 4 << 20
+
+/** How many of the sorted rows fit in MAX_RANGE_BYTES, never splitting one sort key (at least one key). */
+const byteCut = (rows: ReadonlyArray<{ readonly sortKey: string; readonly row: Uint8Array }>): number => {
+  let bytes = 0
+  for (let i = 0; i < rows.length; i++) {
+    bytes += rows[i]!.row.length
+    if (bytes > MAX_RANGE_BYTES && i > 0 && rows[i]!.sortKey !== rows[i - 1]!.sortKey) return i
+  }
+  return rows.length
+}
+
 const decoder = <A>(schema: Schema.Codec<A, unknown>, what: string) => {
   const decode = Schema.decodeUnknownExit(schema)
   return (payload: unknown): A => {
@@ -60,7 +73,12 @@ export const tableHandlers = (storeOf: (name: string) => TableStore<unknown>): R
         })
         rows.sort((x, y) => compareSortKeys(x.sortKey, y.sortKey) || x.partition - y.partition)
         if (rows.length > req.limit) complete = false
-        return { rows: rows.slice(0, req.limit), complete }
+        const answer = rows.slice(0, req.limit)
+        // Large rows (inline objects up to 64 KiB) could make `limit` rows exceed the RPC
+        // frame: the answer stops after MAX_RANGE_BYTES, between two sort keys, and says it is
+        // not complete — exact up to its last row, which is all the coordinator assumes.
+        const cut = byteCut(answer)
+        return cut < answer.length ? { rows: answer.slice(0, cut), complete: false } : { rows: answer, complete }
       },
     ],
     [

@@ -19,6 +19,7 @@ import {
 } from "../../core/table/index.ts"
 import type { Placement } from "../cluster/interfaces.ts"
 import { gather, GatherError } from "./gather.ts"
+import { rowBatches } from "./row-batches.ts"
 import type { TableStore } from "./table-store.ts"
 
 /** Calls to table endpoints of any node, this one included. */
@@ -45,7 +46,6 @@ export interface RangeResult<E> {
   readonly next: string | undefined
 }
 
-const UPDATE_BATCH = 256
 /** A read quorum is asked first; one more replica is asked after this long without an answer (and at once for each failure). */
 const READ_HEDGE_MS = 300
 
@@ -115,9 +115,7 @@ export class Table<E> {
           // This node's own replica: merged here, without the RPC endpoint's request decode.
           if (node === this.net.self) return void (await this.store.mergeEncoded(rows))
           // In batches, so a large insert never exceeds the RPC frame limit.
-          for (let i = 0; i < rows.length; i += UPDATE_BATCH) {
-            decodeUpdateRes(await this.net.call(node, Endpoint.update, { table: this.name, rows: rows.slice(i, i + UPDATE_BATCH) }))
-          }
+          for (const batch of rowBatches(rows)) decodeUpdateRes(await this.net.call(node, Endpoint.update, { table: this.name, rows: batch }))
         },
         ({ ok, failed }) => {
           const acked = new Set(ok.keys())
