@@ -158,11 +158,14 @@ const cpuSecondsOf = (pids: readonly number[]): number => {
   return ticks / TICKS_PER_SECOND
 }
 let targetPids: readonly number[] = []
+/** How long the bench waits after a target's phases before reading its RSS again (BENCH_IDLE_MS). */
+const IDLE_MS = Number(process.env["BENCH_IDLE_MS"] ?? 5_000)
 /** Resident memory of each of the target's processes, MiB (/proc/<pid>/status VmRSS). */
 const rssMiBOf = (pids: readonly number[]): number[] =>
   pids.map((pid) => {
     try {
-      const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))
+      const status = readFileSync(`/proc/${pid}/status`, "utf8")
+      const m = /VmRSS:\s+(\d+) kB/.exec(status)
       return m === null ? Number.NaN : Number(m[1]) / 1024
     } catch {
       return Number.NaN
@@ -244,13 +247,13 @@ const main = async () => {
       const r = await measure(endpoints, smallBodies, large)
       results.set(kind, r)
       const busy = rssMiBOf(targetPids)
-      await new Promise((resolve) => setTimeout(resolve, 5_000))
+      await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
       const idle = rssMiBOf(targetPids)
       console.log(
         `${kind.padEnd(15)} small PUT ${r.smallPut.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallPut.p50.toFixed(2)} ms p99 ${r.smallPut.p99.toFixed(2)} ms cpu ${r.smallPut.cpuMsPerOp.toFixed(2)} ms/op | ` +
           `small GET ${r.smallGet.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallGet.p50.toFixed(2)} ms p99 ${r.smallGet.p99.toFixed(2)} ms cpu ${r.smallGet.cpuMsPerOp.toFixed(2)} ms/op | ` +
           `64 MiB PUT ${r.largePutMiBs.toFixed(0)} MiB/s (cpu ${r.largePutCpuMsPerMiB.toFixed(1)} ms/MiB) GET ${r.largeGetMiBs.toFixed(0)} MiB/s (cpu ${r.largeGetCpuMsPerMiB.toFixed(1)} ms/MiB) | ` +
-          `RSS MiB per process after the run ${busy.map((x) => x.toFixed(0)).join("/")}, 5 s later ${idle.map((x) => x.toFixed(0)).join("/")}`,
+          `RSS MiB per process after the run ${busy.map((x) => x.toFixed(0)).join("/")}, ${IDLE_MS / 1000} s later ${idle.map((x) => x.toFixed(0)).join("/")}`,
       )
     } finally {
       agent.destroy()
