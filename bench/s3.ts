@@ -140,6 +140,8 @@ interface SmallResult {
   readonly p99: number
   /** CPU time (user + system) the target's processes spent per operation, ms. */
   readonly cpuMsPerOp: number
+  /** The same per process (multi-node targets: with --endpoints=one, node 0 coordinates and the others are replicas only). */
+  readonly cpuMsPerOpByProcess: readonly number[]
 }
 
 // CPU seconds a process used so far (/proc/<pid>/stat utime + stime; Linux).
@@ -177,6 +179,7 @@ const runConcurrent = async (ops: number, one: (i: number) => Promise<void>): Pr
   const latencies: number[] = []
   let next = 0
   const cpuBefore = cpuSecondsOf(targetPids)
+  const byProcessBefore = targetPids.map((pid) => cpuSecondsOf([pid]))
   const started = process.hrtime.bigint()
   const worker = async () => {
     for (let i = next++; i < ops; i = next++) {
@@ -189,7 +192,8 @@ const runConcurrent = async (ops: number, one: (i: number) => Promise<void>): Pr
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   latencies.sort((a, b) => a - b)
   const cpuMsPerOp = ((cpuSecondsOf(targetPids) - cpuBefore) * 1000) / ops
-  return { opsPerSec: ops / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMsPerOp }
+  const cpuMsPerOpByProcess = targetPids.map((pid, i) => ((cpuSecondsOf([pid]) - byProcessBefore[i]!) * 1000) / ops)
+  return { opsPerSec: ops / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMsPerOp, cpuMsPerOpByProcess }
 }
 
 interface TargetResult {
@@ -233,6 +237,9 @@ const measure = async (es: readonly Endpoint[], smallBodies: readonly Buffer[], 
   return { smallPut, smallGet, largePutMiBs, largeGetMiBs, largePutCpuMsPerMiB, largeGetCpuMsPerMiB }
 }
 
+const cpuText = (r: SmallResult): string =>
+  r.cpuMsPerOp.toFixed(2) + (r.cpuMsPerOpByProcess.length > 1 ? ` (${r.cpuMsPerOpByProcess.map((x) => x.toFixed(2)).join("+")})` : "")
+
 const main = async () => {
   console.log(`bench:s3 — 4 KiB × ${SMALL_OPS} at concurrency ${CONCURRENCY}; 64 MiB × ${LARGE_OBJECTS} sequential; multi-node targets: ${SPREAD === "all" ? "requests round-robin over every node" : "every request to node 0"}; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`)
   const smallBodies = Array.from({ length: SMALL_OPS }, () => randomBytes(SMALL))
@@ -250,8 +257,8 @@ const main = async () => {
       await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
       const idle = rssMiBOf(targetPids)
       console.log(
-        `${kind.padEnd(15)} small PUT ${r.smallPut.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallPut.p50.toFixed(2)} ms p99 ${r.smallPut.p99.toFixed(2)} ms cpu ${r.smallPut.cpuMsPerOp.toFixed(2)} ms/op | ` +
-          `small GET ${r.smallGet.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallGet.p50.toFixed(2)} ms p99 ${r.smallGet.p99.toFixed(2)} ms cpu ${r.smallGet.cpuMsPerOp.toFixed(2)} ms/op | ` +
+        `${kind.padEnd(15)} small PUT ${r.smallPut.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallPut.p50.toFixed(2)} ms p99 ${r.smallPut.p99.toFixed(2)} ms cpu ${cpuText(r.smallPut)} ms/op | ` +
+          `small GET ${r.smallGet.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallGet.p50.toFixed(2)} ms p99 ${r.smallGet.p99.toFixed(2)} ms cpu ${cpuText(r.smallGet)} ms/op | ` +
           `64 MiB PUT ${r.largePutMiBs.toFixed(0)} MiB/s (cpu ${r.largePutCpuMsPerMiB.toFixed(1)} ms/MiB) GET ${r.largeGetMiBs.toFixed(0)} MiB/s (cpu ${r.largeGetCpuMsPerMiB.toFixed(1)} ms/MiB) | ` +
           `RSS MiB per process after the run ${busy.map((x) => x.toFixed(0)).join("/")}, ${IDLE_MS / 1000} s later ${idle.map((x) => x.toFixed(0)).join("/")}`,
       )
