@@ -68,6 +68,10 @@ describe("AliasTableBucketNames (the non-atomic stand-in for the name registry)"
     expect(await names(2).lookup("photos")).toBe("id-1")
     expect(await names(1).release("photos", "id-2", "r3")).toBe("not-bound")
     expect(await names(1).release("photos", "id-1", "r4")).toBe("released")
+    // The releasing node's own copy is part of its acknowledgement; another node's local copy
+    // (lookups read it first) has the release once it arrives there.
+    expect(await names(1).lookup("photos")).toBeUndefined()
+    for (let i = 0; i < 100 && (await names(2).lookup("photos")) !== undefined; i++) await new Promise((r) => setTimeout(r, 20))
     expect(await names(2).lookup("photos")).toBeUndefined()
     expect(await names(2).claim("photos", "id-3", "r5")).toEqual({ kind: "created", bucketId: "id-3" })
   })

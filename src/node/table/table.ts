@@ -121,7 +121,10 @@ export class Table<E> {
           const acked = new Set(ok.keys())
           const lost = new Set(failed.keys())
           if ([...sets.values()].some((s) => writeSetsHopeless(mode, s, lost))) return "fail"
-          return [...sets.values()].every((s) => writeSetsSatisfied(mode, s, acked)) ? "done" : "wait"
+          // This node's own replica is waited for too (unless it failed): reads that look at
+          // the local copy first (bucket names, keys) then see every write this node acknowledged.
+          const selfDone = !perNode.has(this.net.self) || ok.has(this.net.self) || failed.has(this.net.self)
+          return selfDone && [...sets.values()].every((s) => writeSetsSatisfied(mode, s, acked)) ? "done" : "wait"
         },
       )
     } catch (e) {
