@@ -1,10 +1,11 @@
 // Content-addressed block files under <data>/blocks/<aa>/<bb>/<sha256>: written to a
 // temporary name, fsynced, then renamed, so a block file is either absent or complete.
-import { createHash, randomBytes } from "node:crypto"
+import { createHash } from "node:crypto"
 import { closeSync, createReadStream, existsSync, fsync, mkdirSync, openSync, renameSync, writeSync } from "node:fs"
 import { promisify } from "node:util"
 import { mkdir, opendir, readFile, rename, rm, unlink } from "node:fs/promises"
 import { join } from "node:path"
+import { randomHex } from "./random-hex.ts"
 
 const fsyncAsync = promisify(fsync)
 
@@ -59,7 +60,7 @@ export class BlockStore {
   private async writeUnlocked(hash: string, data: Uint8Array): Promise<void> {
     const path = this.pathOf(hash)
     if (existsSync(path)) return
-    const tmp = join(this.dir, "tmp", `${hash}.${randomBytes(6).toString("hex")}`)
+    const tmp = join(this.dir, "tmp", `${hash}.${randomHex(6)}`)
     const fd = openSync(tmp, "w")
     try {
       for (let at = 0; at < data.length; ) at += writeSync(fd, data, at)
