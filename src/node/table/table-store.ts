@@ -38,6 +38,7 @@ export const openBinaryDb = (root: RootDatabase, name: string): BinDb =>
 const DECODED_CACHE_ROWS = 4096
 
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+const cacheKeyOf = (key: Uint8Array): string => buf(key).toString("latin1")
 
 export interface GcTodo {
   readonly key: Uint8Array
@@ -93,16 +94,19 @@ export class TableStore<E> {
    */
   async merge(entries: ReadonlyArray<E>): Promise<number> {
     if (entries.length === 0) return 0
-    const changes = await this.root.transaction(() => {
-      const out: Array<{ key: string; old: E | undefined; next: E }> = []
-      for (const e of entries) {
-        const change = this.mergeOne(e)
-        if (change !== undefined) out.push(change)
-      }
-      return out
-    })
+    const changes: Array<{ old: E | undefined; next: E }> = []
+    const marked: string[] = [] // rows marked as changing, settled even if the transaction fails
+    try {
+      await this.root.transaction(() => {
+        for (const e of entries) {
+          const change = this.mergeOne(e, marked)
+          if (change !== undefined) changes.push(change)
+        }
+      })
+    } finally {
+      for (const key of marked) this.settled(key)
+    }
     this.queue.announce()
-    for (const { key } of changes) this.settled(key)
     for (const { old, next } of changes) {
       for (const l of this.listeners) {
         try {
@@ -145,9 +149,8 @@ export class TableStore<E> {
     return this.merge(entries)
   }
 
-  private mergeOne(incoming: E): { key: string; old: E | undefined; next: E } | undefined {
+  private mergeOne(incoming: E, marked: string[]): { old: E | undefined; next: E } | undefined {
     const key = this.keyOf(incoming)
-    const cacheKey = Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString("latin1")
     const oldBytes = this.rows.get(buf(key))
     let old: E | undefined
     if (oldBytes !== undefined) {
@@ -160,7 +163,9 @@ export class TableStore<E> {
     const bytes = this.codec.encode(next)
     if (oldBytes !== undefined && Buffer.compare(oldBytes, buf(bytes)) === 0) return undefined
     this.rows.putSync(buf(key), buf(bytes))
+    const cacheKey = cacheKeyOf(key)
     this.changingNow(cacheKey)
+    marked.push(cacheKey)
     const hash = valueHash(bytes)
     merkleUpdate(this.merkleStore(partitionOfKey(key)), key, hash)
     if (this.schema.isTombstone(next)) {
@@ -177,29 +182,31 @@ export class TableStore<E> {
         // stays written either way, so a listener's failure is its own.
       }
     }
-    return { key: cacheKey, old, next }
+    return { old, next }
   }
 
   /** Removes the row only if its bytes still hash to `hash`; in one transaction with its trie. */
   async deleteIfEqual(items: ReadonlyArray<{ readonly key: Uint8Array; readonly hash: Uint8Array }>): Promise<number> {
     if (items.length === 0) return 0
-    const keys = items.map(({ key }) => buf(key).toString("latin1"))
+    const keys = items.map(({ key }) => cacheKeyOf(key))
     for (const k of keys) this.changingNow(k)
-    const deleted = await this.root.transaction(() => {
-      let deleted = 0
-      for (const { key, hash } of items) {
-        if (key.length < 34) continue
-        const bytes = this.rows.get(buf(key))
-        if (bytes === undefined || Buffer.compare(buf(valueHash(bytes)), buf(hash)) !== 0) continue
-        this.rows.removeSync(buf(key))
-        this.gcTodo.removeSync(buf(key))
-        merkleUpdate(this.merkleStore(partitionOfKey(key)), key, undefined)
-        deleted++
-      }
-      return deleted
-    })
-    for (const k of keys) this.settled(k)
-    return deleted
+    try {
+      return await this.root.transaction(() => {
+        let deleted = 0
+        for (const { key, hash } of items) {
+          if (key.length < 34) continue
+          const bytes = this.rows.get(buf(key))
+          if (bytes === undefined || Buffer.compare(buf(valueHash(bytes)), buf(hash)) !== 0) continue
+          this.rows.removeSync(buf(key))
+          this.gcTodo.removeSync(buf(key))
+          merkleUpdate(this.merkleStore(partitionOfKey(key)), key, undefined)
+          deleted++
+        }
+        return deleted
+      })
+    } finally {
+      for (const k of keys) this.settled(k)
+    }
   }
 
   private changingNow(key: string): void {
@@ -218,16 +225,19 @@ export class TableStore<E> {
     return this.rows.get(buf(key))
   }
 
+  private keyFor(pk: string, sk: string): Uint8Array {
+    return rowKey(partitionOfRow(this.schema.shardBy, pk, sk, this.partitionCount, this.schema.partitionBytes), pk, sk)
+  }
+
   /** The stored (canonical) bytes of a row, or undefined. */
   getEncoded(pk: string, sk: string): Uint8Array | undefined {
-    return this.getBytes(rowKey(partitionOfRow(this.schema.shardBy, pk, sk, this.partitionCount, this.schema.partitionBytes), pk, sk))
+    return this.getBytes(this.keyFor(pk, sk))
   }
 
   /** The decoded row (shared: callers must not mutate it), or undefined. */
   get(pk: string, sk: string): E | undefined {
-    const partition = partitionOfRow(this.schema.shardBy, pk, sk, this.partitionCount, this.schema.partitionBytes)
-    const key = rowKey(partition, pk, sk)
-    const cacheKey = buf(key).toString("latin1")
+    const key = this.keyFor(pk, sk)
+    const cacheKey = cacheKeyOf(key)
     const cached = this.decoded.get(cacheKey)
     if (cached !== undefined) return cached
     const bytes = this.getBytes(key)
