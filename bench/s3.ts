@@ -19,6 +19,7 @@ import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
 import { canonicalRequest, sign, signingKey, stringToSign } from "../src/api/s3/sigv4-canonical.ts"
+import { procMemory } from "./cluster/protocol.ts"
 import { startPollen, type Endpoint } from "./s3/pollen.ts"
 
 // Targets, in run order: Pollen with one node and with three (replication factor 3), each
@@ -162,17 +163,9 @@ const cpuSecondsOf = (pids: readonly number[]): number => {
 let targetPids: readonly number[] = []
 /** How long the bench waits after a target's phases before reading its RSS again (BENCH_IDLE_MS). */
 const IDLE_MS = Number(process.env["BENCH_IDLE_MS"] ?? 5_000)
-/** Resident memory of each of the target's processes, MiB (/proc/<pid>/status VmRSS). */
-const rssMiBOf = (pids: readonly number[]): number[] =>
-  pids.map((pid) => {
-    try {
-      const status = readFileSync(`/proc/${pid}/status`, "utf8")
-      const m = /VmRSS:\s+(\d+) kB/.exec(status)
-      return m === null ? Number.NaN : Number(m[1]) / 1024
-    } catch {
-      return Number.NaN
-    }
-  })
+/** Resident memory of each of the target's processes, MiB (NaN once a process is gone). */
+const rssMiBOf = async (pids: readonly number[]): Promise<number[]> =>
+  Promise.all(pids.map(async (pid) => ((await procMemory(pid))?.rss ?? Number.NaN) / (1 << 20)))
 
 /** `ops` requests with at most CONCURRENCY in flight; latencies in ms. */
 const runConcurrent = async (ops: number, one: (i: number) => Promise<void>): Promise<SmallResult> => {
@@ -253,9 +246,9 @@ const main = async () => {
       targetPids = children.map((c) => c.pid ?? 0)
       const r = await measure(endpoints, smallBodies, large)
       results.set(kind, r)
-      const busy = rssMiBOf(targetPids)
+      const busy = await rssMiBOf(targetPids)
       await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
-      const idle = rssMiBOf(targetPids)
+      const idle = await rssMiBOf(targetPids)
       console.log(
         `${kind.padEnd(15)} small PUT ${r.smallPut.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallPut.p50.toFixed(2)} ms p99 ${r.smallPut.p99.toFixed(2)} ms cpu ${cpuText(r.smallPut)} ms/op | ` +
           `small GET ${r.smallGet.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallGet.p50.toFixed(2)} ms p99 ${r.smallGet.p99.toFixed(2)} ms cpu ${cpuText(r.smallGet)} ms/op | ` +
