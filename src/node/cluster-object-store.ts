@@ -7,7 +7,6 @@
 // block, then the version turns Complete. A write that dies half way leaves an Uploading
 // version that the next write of the key drops; the drop cascades (object -> version ->
 // block_ref -> refcount on the block's holders) and frees its blocks.
-import { randomBytes } from "node:crypto"
 import { randomHex } from "./random-hex.ts"
 import { cancelingSome, cancelingUnset, lww, lwwMapSet, present, type Hlc } from "../core/crdt/index.ts"
 import {
@@ -244,7 +243,7 @@ export class ClusterObjectStore implements ObjectStore {
       const existing = await this.names.lookup(name)
       const known = existing === undefined ? undefined : await this.bucketById(existing)
       if (known !== undefined) return { bucket: known, created: false }
-      const id = randomBytes(32).toString("hex")
+      const id = randomHex(32)
       const outcome = await this.names.claim(name, id, newId())
       if (outcome.kind === "unavailable") throw new StoreUnavailableError("the bucket name registry cannot reach a majority")
       if (outcome.kind === "exists") {
