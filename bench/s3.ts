@@ -141,19 +141,24 @@ interface SmallResult {
   readonly p99: number
   /** CPU time (user + system) the target's processes spent per operation, ms. */
   readonly cpuMsPerOp: number
+  /** The part of cpuMsPerOp spent in the kernel (system time). */
+  readonly kernelMsPerOp: number
+  /** CPU time of this process, the client, per operation, ms: it shares the machine's cores with the target. */
+  readonly clientMsPerOp: number
   /** The same per process (multi-node targets: with --endpoints=one, node 0 coordinates and the others are replicas only). */
   readonly cpuMsPerOpByProcess: readonly number[]
 }
 
-// CPU seconds a process used so far (/proc/<pid>/stat utime + stime; Linux).
+// CPU seconds a process used so far (/proc/<pid>/stat utime + stime, or stime alone: time in
+// the kernel, for socket and file I/O and page faults; Linux).
 const TICKS_PER_SECOND = 100
-const cpuSecondsOf = (pids: readonly number[]): number => {
+const cpuSecondsOf = (pids: readonly number[], only?: "kernel"): number => {
   let ticks = 0
   for (const pid of pids) {
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, "utf8")
       const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ")
-      ticks += Number(fields[11]) + Number(fields[12])
+      ticks += (only === "kernel" ? 0 : Number(fields[11])) + Number(fields[12])
     } catch {
       return Number.NaN
     }
@@ -172,6 +177,8 @@ const runConcurrent = async (ops: number, one: (i: number) => Promise<void>): Pr
   const latencies: number[] = []
   let next = 0
   const cpuBefore = cpuSecondsOf(targetPids)
+  const kernelBefore = cpuSecondsOf(targetPids, "kernel")
+  const clientBefore = process.cpuUsage()
   const byProcessBefore = targetPids.map((pid) => cpuSecondsOf([pid]))
   const started = process.hrtime.bigint()
   const worker = async () => {
@@ -185,8 +192,11 @@ const runConcurrent = async (ops: number, one: (i: number) => Promise<void>): Pr
   const seconds = Number(process.hrtime.bigint() - started) / 1e9
   latencies.sort((a, b) => a - b)
   const cpuMsPerOp = ((cpuSecondsOf(targetPids) - cpuBefore) * 1000) / ops
+  const kernelMsPerOp = ((cpuSecondsOf(targetPids, "kernel") - kernelBefore) * 1000) / ops
+  const client = process.cpuUsage(clientBefore)
+  const clientMsPerOp = (client.user + client.system) / 1000 / ops
   const cpuMsPerOpByProcess = targetPids.map((pid, i) => ((cpuSecondsOf([pid]) - byProcessBefore[i]!) * 1000) / ops)
-  return { opsPerSec: ops / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMsPerOp, cpuMsPerOpByProcess }
+  return { opsPerSec: ops / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), cpuMsPerOp, kernelMsPerOp, clientMsPerOp, cpuMsPerOpByProcess }
 }
 
 interface TargetResult {
@@ -194,8 +204,10 @@ interface TargetResult {
   readonly smallGet: SmallResult
   readonly largePutMiBs: number
   readonly largeGetMiBs: number
-  /** CPU time of the target's processes per MiB moved, ms. */
+  /** CPU time of the target's processes per MiB moved, ms, and the part of it in the kernel. */
   readonly largePutCpuMsPerMiB: number
+  readonly largePutKernelMsPerMiB: number
+  readonly largePutCpuMsPerMiBByProcess: readonly number[]
   readonly largeGetCpuMsPerMiB: number
 }
 
@@ -214,6 +226,8 @@ const measure = async (es: readonly Endpoint[], smallBodies: readonly Buffer[], 
   // GETs go round-robin too, shifted by one: each object is read through another node than the one it was written through.
   const smallGet = await runConcurrent(SMALL_OPS, async (i) => expectStatus("small GET", await call(at(i + 1), "GET", `/${BUCKET}/small/${i}`), 200, SMALL))
   let cpu0 = cpuSecondsOf(targetPids)
+  const kernel0 = cpuSecondsOf(targetPids, "kernel")
+  const byProcess0 = targetPids.map((pid) => cpuSecondsOf([pid]))
   let t0 = process.hrtime.bigint()
   for (let i = 0; i < LARGE_OBJECTS; i++) {
     large.writeUInt32BE(i, 0) // distinct objects, so no store can deduplicate them
@@ -222,16 +236,20 @@ const measure = async (es: readonly Endpoint[], smallBodies: readonly Buffer[], 
   const largeMiB = (LARGE_OBJECTS * LARGE) / (1024 * 1024)
   const largePutMiBs = largeMiB / (Number(process.hrtime.bigint() - t0) / 1e9)
   const largePutCpuMsPerMiB = ((cpuSecondsOf(targetPids) - cpu0) * 1000) / largeMiB
+  const largePutKernelMsPerMiB = ((cpuSecondsOf(targetPids, "kernel") - kernel0) * 1000) / largeMiB
+  const largePutCpuMsPerMiBByProcess = targetPids.map((pid, i) => ((cpuSecondsOf([pid]) - byProcess0[i]!) * 1000) / largeMiB)
   cpu0 = cpuSecondsOf(targetPids)
   t0 = process.hrtime.bigint()
   for (let i = 0; i < LARGE_OBJECTS; i++) expectStatus("large GET", await call(at(i + 1), "GET", `/${BUCKET}/large/${i}`), 200, LARGE)
   const largeGetMiBs = largeMiB / (Number(process.hrtime.bigint() - t0) / 1e9)
   const largeGetCpuMsPerMiB = ((cpuSecondsOf(targetPids) - cpu0) * 1000) / largeMiB
-  return { smallPut, smallGet, largePutMiBs, largeGetMiBs, largePutCpuMsPerMiB, largeGetCpuMsPerMiB }
+  return { smallPut, smallGet, largePutMiBs, largeGetMiBs, largePutCpuMsPerMiB, largePutKernelMsPerMiB, largePutCpuMsPerMiBByProcess, largeGetCpuMsPerMiB }
 }
 
 const cpuText = (r: SmallResult): string =>
-  r.cpuMsPerOp.toFixed(2) + (r.cpuMsPerOpByProcess.length > 1 ? ` (${r.cpuMsPerOpByProcess.map((x) => x.toFixed(2)).join("+")})` : "")
+  r.cpuMsPerOp.toFixed(2) +
+  (r.cpuMsPerOpByProcess.length > 1 ? ` (${r.cpuMsPerOpByProcess.map((x) => x.toFixed(2)).join("+")})` : "") +
+  ` ms/op, ${r.kernelMsPerOp.toFixed(2)} in the kernel, client ${r.clientMsPerOp.toFixed(2)}`
 
 const main = async () => {
   console.log(`bench:s3 — 4 KiB × ${SMALL_OPS} at concurrency ${CONCURRENCY}; 64 MiB × ${LARGE_OBJECTS} sequential; multi-node targets: ${SPREAD === "all" ? "requests round-robin over every node" : "every request to node 0"}; load average ${loadavg().map((l) => l.toFixed(2)).join(" ")}`)
@@ -250,9 +268,9 @@ const main = async () => {
       await new Promise((resolve) => setTimeout(resolve, IDLE_MS))
       const idle = await rssMiBOf(targetPids)
       console.log(
-        `${kind.padEnd(15)} small PUT ${r.smallPut.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallPut.p50.toFixed(2)} ms p99 ${r.smallPut.p99.toFixed(2)} ms cpu ${cpuText(r.smallPut)} ms/op | ` +
-          `small GET ${r.smallGet.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallGet.p50.toFixed(2)} ms p99 ${r.smallGet.p99.toFixed(2)} ms cpu ${cpuText(r.smallGet)} ms/op | ` +
-          `64 MiB PUT ${r.largePutMiBs.toFixed(0)} MiB/s (cpu ${r.largePutCpuMsPerMiB.toFixed(1)} ms/MiB) GET ${r.largeGetMiBs.toFixed(0)} MiB/s (cpu ${r.largeGetCpuMsPerMiB.toFixed(1)} ms/MiB) | ` +
+        `${kind.padEnd(15)} small PUT ${r.smallPut.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallPut.p50.toFixed(2)} ms p99 ${r.smallPut.p99.toFixed(2)} ms cpu ${cpuText(r.smallPut)} | ` +
+          `small GET ${r.smallGet.opsPerSec.toFixed(0).padStart(6)} ops/s p50 ${r.smallGet.p50.toFixed(2)} ms p99 ${r.smallGet.p99.toFixed(2)} ms cpu ${cpuText(r.smallGet)} | ` +
+          `64 MiB PUT ${r.largePutMiBs.toFixed(0)} MiB/s (cpu ${r.largePutCpuMsPerMiB.toFixed(1)}${r.largePutCpuMsPerMiBByProcess.length > 1 ? ` (${r.largePutCpuMsPerMiBByProcess.map((x) => x.toFixed(1)).join("+")})` : ""} ms/MiB, ${r.largePutKernelMsPerMiB.toFixed(1)} in the kernel) GET ${r.largeGetMiBs.toFixed(0)} MiB/s (cpu ${r.largeGetCpuMsPerMiB.toFixed(1)} ms/MiB) | ` +
           `RSS MiB per process after the run ${busy.map((x) => x.toFixed(0)).join("/")}, ${IDLE_MS / 1000} s later ${idle.map((x) => x.toFixed(0)).join("/")}`,
       )
     } finally {
