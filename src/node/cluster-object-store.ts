@@ -492,6 +492,7 @@ export class ClusterObjectStore implements ObjectStore {
     let buffer: Buffer[] = []
     let buffered = 0
     let size = 0
+    const window = this.blocks.referenceWindow()
     const flush = async (block: Buffer): Promise<void> => {
       if (hashes.length >= WRITE_WINDOW) await hashes[hashes.length - WRITE_WINDOW]
       const put = this.blocks.put(block)
@@ -523,6 +524,9 @@ export class ClusterObjectStore implements ObjectStore {
       if (hashes.length === 0 && options.allowInline && rest.length < inlineThreshold) return staged({ inline: rest })
       if (rest.length > 0 || hashes.length === 0) await flush(rest)
       const done = await Promise.all(hashes)
+      // Holders collect a block nobody references after a delay; an upload slower than half
+      // of it could reference blocks that are already gone.
+      if (window.expired()) throw new StoreUnavailableError("the upload took longer than half of block_orphan_delay_secs; send it again")
       return staged({ blocks: done.map((hash, i) => ({ hash, size: sizes[i]! })) })
     } catch (e) {
       await Promise.allSettled(hashes)

@@ -15,6 +15,8 @@ export interface Config {
   readonly blockSize: number
   readonly inlineThreshold: number
   readonly blockDeleteDelaySecs: number
+  /** A written block that no object references after this long is collected (a failed or abandoned upload). */
+  readonly blockOrphanDelaySecs: number
   readonly metadataFsync: boolean
   readonly dataFsync: boolean
   readonly s3: { readonly bindAddr: string; readonly region: string; readonly rootDomain: string | undefined }
@@ -47,6 +49,7 @@ const fields: Record<string, Record<string, "string" | "integer" | "boolean" | "
     block_size: "integer",
     inline_threshold: "integer",
     block_delete_delay_secs: "integer",
+    block_orphan_delay_secs: "integer",
     metadata_fsync: "boolean",
     data_fsync: "boolean",
     rpc_bind_addr: "string",
@@ -96,6 +99,8 @@ export const configFrom = (file: string, doc: Table, baseDir: string): Config =>
   if (inlineThreshold < 0 || inlineThreshold > 65536) throw new ConfigError(`${file}: field 'inline_threshold' must be between 0 and 65536`)
   const blockDeleteDelaySecs = int(doc, "block_delete_delay_secs") ?? 600
   if (blockDeleteDelaySecs < 0 || blockDeleteDelaySecs > 30 * 86400) throw new ConfigError(`${file}: field 'block_delete_delay_secs' must be between 0 and 2592000`)
+  const blockOrphanDelaySecs = int(doc, "block_orphan_delay_secs") ?? 86400
+  if (blockOrphanDelaySecs < 1 || blockOrphanDelaySecs > 30 * 86400) throw new ConfigError(`${file}: field 'block_orphan_delay_secs' must be between 1 and 2592000`)
   const s3Bind = str(s3, "api_bind_addr") ?? "127.0.0.1:3900"
   const adminBind = str(admin, "api_bind_addr") ?? "127.0.0.1:3903"
   for (const [name, value] of [["s3_api.api_bind_addr", s3Bind], ["admin.api_bind_addr", adminBind]] as const)
@@ -110,6 +115,7 @@ export const configFrom = (file: string, doc: Table, baseDir: string): Config =>
     blockSize,
     inlineThreshold,
     blockDeleteDelaySecs,
+    blockOrphanDelaySecs,
     metadataFsync: bool(doc, "metadata_fsync") ?? true,
     dataFsync: bool(doc, "data_fsync") ?? true,
     s3: { bindAddr: s3Bind, region, rootDomain: rootDomain === "" ? undefined : rootDomain?.replace(/^\./, "") },

@@ -141,6 +141,7 @@ export const startNode = async (
     db,
     log,
     deleteDelayMs: config.blockDeleteDelaySecs * 1000,
+    orphanDelayMs: config.blockOrphanDelaySecs * 1000,
   })
   countBlockReferences(table<BlockRefRow>("block_ref"), blocks, log)
   tables.start()

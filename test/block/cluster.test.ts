@@ -49,14 +49,18 @@ describe("block layer on three loopback nodes", () => {
     expect(hash).toBe(sha(data))
     expect(await holds(a, hash)).toBe(true)
     expect(await holds(b, hash)).toBe(true)
-    await eventually(() => a.manager.queue.length === 1, "the failed replica write queued on the putter")
+    // The block is never referenced here, so each node also queues its collection a day
+    // away (orphanDelayMs); the delivery to the missing holder is what is due soon.
+    const deliveryQueued = (n: TestNode) => (n.manager.queue.nextDue() ?? Infinity) < Date.now() + 3_600_000
+    await eventually(() => deliveryQueued(a), "the failed replica write queued on the putter")
     // The putter restarts too: only its LMDB queue remembers the missing replica.
     await c.stop(a)
     await c.restart(down)
     expect(await holds(down, hash)).toBe(false)
     await c.restart(a)
     await eventually(() => holds(down, hash), "the restarted node to receive the block")
-    await eventually(() => a.manager.queue.length === 0, "the putter's queue to drain")
+    await eventually(() => !deliveryQueued(a), "the putter's queue to drain")
+    expect(a.manager.queue.length).toBe(1) // only the collection of the still unreferenced block
     expect(Buffer.compare(await down.manager.get(hash), data)).toBe(0)
   })
 
@@ -263,6 +267,37 @@ describe("block layer on three loopback nodes", () => {
     clock.now += delay
     await settle()
     for (const n of c.nodes) expect(n.manager.rc.get(hash)).toBeUndefined()
+  })
+
+  it("a block written but never referenced is collected from every holder after the orphan delay; one referenced in time stays", async () => {
+    const clock = { now: 1_000_000 }
+    const orphanDelayMs = 3_600_000
+    const c = await start(3, (ids) => fixedPlacement(ids, 3, 16), { now: () => clock.now, deleteDelayMs: 60_000, orphanDelayMs })
+    const [a] = c.nodes as [TestNode, TestNode, TestNode]
+    const kept = await a.manager.put(randomBytes(4096))
+    const window = a.manager.referenceWindow()
+    const orphan = await a.manager.put(randomBytes(4096)) // its upload failed after the data was stored
+    const on = async (hash: string, where: "everywhere" | "nowhere") => {
+      const present = await Promise.all(c.nodes.map((n) => n.manager.hasLocal(hash)))
+      return present.every((p) => p === (where === "everywhere"))
+    }
+    await eventually(async () => (await on(kept, "everywhere")) && (await on(orphan, "everywhere")), "three replicas of both")
+    for (const n of c.nodes) await n.manager.incref(kept) // the block-reference table, on every holder
+    const settle = () => Promise.all(c.nodes.map((n) => n.manager.settle()))
+
+    clock.now += orphanDelayMs / 2
+    await settle()
+    expect(await on(orphan, "everywhere")).toBe(true)
+    expect(window.expired()).toBe(false)
+    clock.now += 1
+    expect(window.expired()).toBe(true) // a writer this slow refuses to reference its blocks
+
+    clock.now += orphanDelayMs / 2
+    await settle()
+    expect(await on(orphan, "nowhere")).toBe(true)
+    expect(await on(kept, "everywhere")).toBe(true)
+    // Its zero count stays as a tombstone for a deletion delay, as for any collected block.
+    for (const n of c.nodes) expect(n.manager.rc.get(orphan)).toEqual({ count: 0, deletableAt: 1_000_000 + orphanDelayMs })
   })
 
   it("a reference to a block a holder lacks makes it fetch the block; a non-holder fetches nothing", async () => {

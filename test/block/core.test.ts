@@ -41,7 +41,10 @@ describe("refcount", () => {
             known = true
           } else if (o.op === "touch") {
             rc = touch(rc, now, delay)
-            if (known && count === 0) zeroSince = Math.max(zeroSince ?? 0, now)
+            if (count === 0) {
+              known = true // a write nobody references yet is collected unless a reference comes
+              zeroSince = Math.max(zeroSince ?? 0, now)
+            }
           } else now += o.ms
           expect(rc?.count ?? 0).toBe(count)
           const deletable = known && count === 0 && zeroSince !== undefined && now >= zeroSince + delay

@@ -1,5 +1,6 @@
 // Restarts and block garbage collection: data survives a stop/start, the development key is
-// reused, and unreferenced blocks are deleted only after the configured delay.
+// reused, and unreferenced blocks are deleted only after the configured delay, also those of
+// an upload that failed after its blocks were stored.
 import { CreateBucketCommand, DeleteObjectCommand, GetObjectCommand, PutObjectCommand, S3Client } from "@aws-sdk/client-s3"
 import { randomBytes } from "node:crypto"
 import { mkdtemp, readdir, rm } from "node:fs/promises"
@@ -61,6 +62,31 @@ describe("persistence", () => {
       expect(await countBlocks(config.blocksDir)).toBe(2)
       await new Promise((r) => setTimeout(r, 2500))
       expect(await countBlocks(config.blocksDir)).toBe(0)
+      c.destroy()
+    } finally {
+      await node.close()
+      await rm(dir, { recursive: true, force: true })
+    }
+  })
+
+  it("the blocks of an upload refused after they were stored go after block_orphan_delay_secs", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "pollen-orphan-"))
+    const config = configFrom("test", { data_dir: dir, block_orphan_delay_secs: 2, rpc_bind_addr: "127.0.0.1:0", s3_api: { api_bind_addr: "127.0.0.1:0" }, admin: { api_bind_addr: "127.0.0.1:0" } }, dir)
+    const node = await startNode(config, { log: () => undefined })
+    await applyInitialLayout([node], 1e9)
+    try {
+      const key = await node.developmentKey()
+      const c = new S3Client({ endpoint: node.s3Url, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: key.id, secretAccessKey: key.secret } })
+      await c.send(new CreateBucketCommand({ Bucket: "orphans" }))
+      await c.send(new PutObjectCommand({ Bucket: "orphans", Key: "kept", Body: randomBytes(1024 * 1024 + 1) }))
+      // The body is stored block by block before its MD5 is known to be wrong.
+      const refused = c.send(new PutObjectCommand({ Bucket: "orphans", Key: "refused", Body: randomBytes(3 * 1024 * 1024), ContentMD5: "1B2M2Y8AsgTpgAmY7PhCfg==" }))
+      await expect(refused).rejects.toMatchObject({ name: "BadDigest" })
+      expect(await countBlocks(config.blocksDir)).toBe(5)
+      await new Promise((r) => setTimeout(r, 3000))
+      expect(await countBlocks(config.blocksDir)).toBe(2)
+      const back = await c.send(new GetObjectCommand({ Bucket: "orphans", Key: "kept" }))
+      expect((await back.Body!.transformToByteArray()).length).toBe(1024 * 1024 + 1)
       c.destroy()
     } finally {
       await node.close()

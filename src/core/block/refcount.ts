@@ -22,11 +22,12 @@ export const decref = (rc: BlockRc | undefined, now: number, delayMs: number): B
 }
 
 /**
- * A fresh write of a block pending deletion postpones the deletion: the reference that
- * goes with the write (through the table layer) may arrive a little after the data.
+ * A fresh write of a block. The reference that goes with it (through the table layer)
+ * arrives after the data, or never if the upload fails: an unknown block becomes a zero
+ * count deletable after the delay, and a pending deletion is postponed to it.
  */
-export const touch = (rc: BlockRc | undefined, now: number, delayMs: number): BlockRc | undefined =>
-  rc !== undefined && rc.count === 0 ? { count: 0, deletableAt: Math.max(rc.deletableAt ?? 0, now + delayMs) } : rc
+export const touch = (rc: BlockRc | undefined, now: number, delayMs: number): BlockRc =>
+  rc === undefined || rc.count === 0 ? { count: 0, deletableAt: Math.max(rc?.deletableAt ?? 0, now + delayMs) } : rc
 
 /** Referenced, or unreferenced for less than the delay. An unknown block (no record) is not needed. */
 export const isNeeded = (rc: BlockRc | undefined, now: number): boolean =>

@@ -41,6 +41,11 @@ export interface BlockManagerOptions {
   readonly log?: (line: string) => void
   /** How long a block stays after its count reached zero (Garage: 10 min). */
   readonly deleteDelayMs?: number
+  /**
+   * How long a written block waits for its first reference before it is collected (the
+   * upload failed or was abandoned). A write must get its references within half of it.
+   */
+  readonly orphanDelayMs?: number
   /** Largest block accepted from a caller or a peer. */
   readonly maxBlockBytes?: number
   /** Bound on block bytes buffered by puts and resync (Garage's block_ram_buffer_max, 256 MiB). */
@@ -75,6 +80,8 @@ export class BlockManager {
   private readonly now: () => number
   private readonly log: (line: string) => void
   private readonly deleteDelayMs: number
+  private readonly orphanDelayMs: number
+  private readonly db: MetadataDb
   readonly maxBlockBytes: number
   private readonly hedgeDelayMs: number
   private readonly maxParallelReads: number
@@ -100,6 +107,8 @@ export class BlockManager {
     this.now = options.now ?? Date.now
     this.log = options.log ?? (() => {})
     this.deleteDelayMs = options.deleteDelayMs ?? 600_000
+    this.orphanDelayMs = options.orphanDelayMs ?? 86_400_000
+    this.db = options.db
     this.maxBlockBytes = options.maxBlockBytes ?? 16 << 20
     this.hedgeDelayMs = options.hedgeDelayMs ?? 500
     this.maxParallelReads = options.maxParallelReads ?? 2
@@ -328,9 +337,27 @@ export class BlockManager {
   private async storeLocal(hash: string, data: Uint8Array): Promise<void> {
     // Postpone a pending deletion before writing: a deletion check that runs once the write
     // is done must see the new deadline, or it could remove a block this node acknowledged.
-    this.rc.touch(hash, this.now(), this.deleteDelayMs)
+    this.rc.touch(hash, this.now(), this.orphanDelayMs)
+    // A block nobody references yet is collected unless its reference comes in time. An
+    // unknown block is never deleted, so this needs no ordering with the write; it goes in
+    // LMDB's batched transaction instead of a commit of its own per block.
+    const counted = this.db.root.transaction(() => {
+      const deadline = this.rc.touchUnknownInTransaction(hash, this.now(), this.orphanDelayMs)
+      if (deadline !== undefined) this.queue.enqueueInTransaction(hash, deadline)
+      return deadline
+    })
     await this.store.write(hash, data)
+    if ((await counted) !== undefined) this.resync.wake()
     this.rc.clearLost(hash)
+  }
+
+  /**
+   * For a writer about to store blocks whose references it writes at the end: `expired()`
+   * tells when the first blocks could already have been collected as never referenced.
+   */
+  referenceWindow(): { expired(): boolean } {
+    const until = this.now() + this.orphanDelayMs / 2
+    return { expired: () => this.now() > until }
   }
 
   private async sendBlock(node: NodeId, hash: string, data: Uint8Array, priority: Priority): Promise<void> {

@@ -40,10 +40,26 @@ export class RefcountTable {
     return next
   }
 
-  /** A new write of the block: a pending deletion is postponed by the delay. */
+  /**
+   * A new write of a block with a zero count: its pending deletion is postponed by the delay,
+   * at once (a deletion check that runs after the write must see the new deadline). An
+   * unknown block is left to `touchUnknownInTransaction`.
+   */
   touch(hash: string, now: number, delayMs: number): void {
     if (this.rc.get(hash)?.count !== 0) return
-    this.update(hash, (rc) => touch(rc, now, delayMs)!)
+    this.update(hash, (rc) => touch(rc, now, delayMs))
+  }
+
+  /**
+   * A new write of a block this node has no count for, inside the caller's write
+   * transaction: a zero count deletable after the delay, unless a count appeared meanwhile.
+   * Returns the deadline it set. Losing it in a crash only leaves the block uncollected.
+   */
+  touchUnknownInTransaction(hash: string, now: number, delayMs: number): number | undefined {
+    if (this.rc.get(hash) !== undefined) return undefined
+    const next = touch(undefined, now, delayMs)
+    this.rc.putSync(hash, next)
+    return next.deletableAt
   }
 
   forget(hash: string): void {

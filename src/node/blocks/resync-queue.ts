@@ -22,16 +22,17 @@ export class ResyncQueue {
   }
 
   enqueue(hash: string, at: number): void {
-    this.db.root.transactionSync(() => this.enqueueInTxn(hash, at))
+    this.db.root.transactionSync(() => this.enqueueInTransaction(hash, at))
   }
 
   enqueueMany(hashes: Iterable<string>, at: number): void {
     this.db.root.transactionSync(() => {
-      for (const h of hashes) this.enqueueInTxn(h, at)
+      for (const h of hashes) this.enqueueInTransaction(h, at)
     })
   }
 
-  private enqueueInTxn(hash: string, at: number): void {
+  /** `enqueue` inside the caller's write transaction. */
+  enqueueInTransaction(hash: string, at: number): void {
     const current = this.dueAt.get(hash)
     if (current !== undefined && current <= at) return
     if (current !== undefined) this.byTime.removeSync(keyOf(current, hash))
@@ -72,7 +73,7 @@ export class ResyncQueue {
       this.failures.putSync(hash, n)
       this.dropInTxn(hash, at)
       const delay = retryDelay(n, this.policy)
-      this.enqueueInTxn(hash, now + delay)
+      this.enqueueInTransaction(hash, now + delay)
       return delay
     })
   }
