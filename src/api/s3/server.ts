@@ -148,6 +148,7 @@ export const createS3Server = (options: S3ServerOptions): Server => {
         req.on("error", () => undefined)
         req.resume()
       }
+      for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v)
       if (e.status === 304 || method === "HEAD") {
         res.writeHead(e.status)
         res.end()

@@ -44,7 +44,9 @@ export const getObject = async (req: S3Request, head = false): Promise<S3Respons
     if (req.headers.has("range")) throw s3Error("InvalidRequest", "Cannot specify both Range header and partNumber query parameter")
     const p = partRange(meta, partNumber)
     range = p.range
-    headers["x-amz-mp-parts-count"] = String(p.count)
+    // AWS names the parts count only for multipart objects; part 1 of any other object is
+    // still a ranged answer (206 with Content-Range).
+    if (meta.partSizes !== undefined) headers["x-amz-mp-parts-count"] = String(p.count)
   } else range = parseRange(req.headers.get("range"), meta.size)
   for (const [param, header] of Object.entries(overrides)) {
     const v = req.query.get(param)
@@ -57,9 +59,10 @@ export const getObject = async (req: S3Request, head = false): Promise<S3Respons
   const start = range?.start ?? 0
   const end = range?.end ?? meta.size
   headers["content-length"] = String(end - start)
-  if (range !== undefined && (partNumber === undefined || meta.partSizes !== undefined))
-    headers["content-range"] = `bytes ${start}-${end - 1}/${meta.size}`
-  const status = range !== undefined && (partNumber === undefined || meta.partSizes !== undefined) ? 206 : 200
+  // An empty object's only part has no byte range to name: served whole.
+  const ranged = range !== undefined && end > start
+  if (ranged) headers["content-range"] = `bytes ${start}-${end - 1}/${meta.size}`
+  const status = ranged ? 206 : 200
   return {
     status,
     headers,
