@@ -323,6 +323,17 @@ describe("CORS", () => {
   })
 })
 
+describe("service root", () => {
+  it("answers writes to / (CreateBucket with an empty name) with 405 MethodNotAllowed, as AWS does", async () => {
+    for (const method of ["PUT", "POST", "DELETE"]) {
+      const req = await signedRequest(t.node.s3Url, method, "/", { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: sha("") })
+      const r = await send(req.url, method, req.headers, "")
+      expect([method, r.status, codeOf(r), r.headers.allow]).toEqual([method, 405, "MethodNotAllowed", "GET"])
+      expect(r.body).toContain("<ResourceType>SERVICE</ResourceType>")
+    }
+  })
+})
+
 describe("not implemented", () => {
   it("refuses encryption, object lock, tagging and other storage classes with 501 instead of ignoring them", async () => {
     const refused: Record<string, unknown>[] = [
