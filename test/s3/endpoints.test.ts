@@ -162,6 +162,15 @@ describe("conditional requests and ranges", () => {
     }
   })
 
+  it("a 412 names the condition that failed", async () => {
+    await put("cond/412", "x")
+    for (const [headers, condition] of [[{ "if-match": '"nope"' }, "If-Match"], [{ "if-unmodified-since": "Sat, 29 Oct 1994 19:43:31 GMT" }, "If-Unmodified-Since"]] as const) {
+      const req = await signedRequest(t.node.s3Url, "GET", `/${B}/cond/412`, { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: sha(""), headers })
+      const r = await send(req.url, "GET", req.headers)
+      expect([r.status, codeOf(r), /<Condition>([^<]*)<\/Condition>/.exec(r.body)?.[1]]).toEqual([412, "PreconditionFailed", condition])
+    }
+  })
+
   it("a 416 names the object size in Content-Range; an empty object's suffix range serves it whole", async () => {
     await put("cond/416", "0123456789")
     const req = await signedRequest(t.node.s3Url, "GET", `/${B}/cond/416`, { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: sha(""), headers: { range: "bytes=10-" } })

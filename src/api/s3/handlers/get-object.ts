@@ -34,8 +34,13 @@ const partRange = (meta: ObjectMeta, raw: string): { range: ByteRange; count: nu
 export const getObject = async (req: S3Request, head = false): Promise<S3Response> => {
   const meta = await loadObject(req)
   const headers: Record<string, string> = responseHeadersOf(meta)
-  const cond = evaluate(requestConditions(req.headers), meta)
-  if (cond === "precondition-failed") throw s3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: "If-Match" })
+  const conditions = requestConditions(req.headers)
+  const cond = evaluate(conditions, meta)
+  // evaluate() reads If-Unmodified-Since only without If-Match, so this names the one that failed.
+  if (cond === "precondition-failed")
+    throw s3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", {
+      Condition: conditions.ifMatch !== undefined ? "If-Match" : "If-Unmodified-Since",
+    })
   if (cond === "not-modified")
     return { status: 304, headers: { etag: meta.etag, "last-modified": headers["last-modified"] } }
   let range: ByteRange | undefined
