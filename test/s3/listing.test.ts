@@ -68,6 +68,11 @@ describe("ListObjectsV2", () => {
     expect(r4.IsTruncated).toBe(true)
   })
 
+  it("an empty continuation-token lists from the start and is echoed (ceph s3-tests test_bucket_listv2_continuationtoken_empty)", async () => {
+    const r = await t.client.send(new ListObjectsV2Command({ Bucket: "list", Prefix: "top-", ContinuationToken: "" }))
+    expect([r.ContinuationToken, r.IsTruncated, r.Contents!.map((c) => c.Key)]).toEqual(["", false, ["top-a", "top-b"]])
+  })
+
   it("url-encodes keys with encoding-type=url", async () => {
     const r = await t.client.send(new ListObjectsV2Command({ Bucket: "list", Prefix: "space", EncodingType: "url" }))
     expect(r.Contents!.map((c) => c.Key)).toEqual(["space%20key%2Bplus"])
