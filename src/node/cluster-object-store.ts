@@ -614,6 +614,14 @@ export class ClusterObjectStore implements ObjectStore {
     })
   }
 
+  async endedUpload(bucketId: string, uploadId: string): Promise<{ readonly key: string } | undefined> {
+    if (uploadId.length > 64) return undefined
+    return this.run(async () => {
+      const row = await this.uploads.get(uploadId, "")
+      return row !== undefined && row.deleted && row.bucketId === bucketId ? { key: row.key } : undefined
+    })
+  }
+
   async putPart(uploadId: string, part: Part): Promise<void> {
     await this.run(async () => {
       const upload = await this.uploads.get(uploadId, "")

@@ -140,6 +140,8 @@ export interface ObjectStore {
 
   createUpload(upload: MultipartUpload): Promise<void>
   getUpload(bucketId: string, uploadId: string): Promise<MultipartUpload | undefined>
+  /** The key of an upload that was completed or aborted, while its tombstone lasts. */
+  endedUpload(bucketId: string, uploadId: string): Promise<{ readonly key: string } | undefined>
   putPart(uploadId: string, part: Part): Promise<void>
   listParts(uploadId: string): Promise<readonly Part[]>
   /** Turns an upload into an object made of `parts` (already validated) and drops the rest. */

@@ -161,6 +161,34 @@ describe("conditional requests and ranges", () => {
       expect(await whole.Body!.transformToString()).toBe("0123456789")
     }
   })
+
+  it("a 412 names the condition that failed", async () => {
+    await put("cond/412", "x")
+    for (const [headers, condition] of [[{ "if-match": '"nope"' }, "If-Match"], [{ "if-unmodified-since": "Sat, 29 Oct 1994 19:43:31 GMT" }, "If-Unmodified-Since"]] as const) {
+      const req = await signedRequest(t.node.s3Url, "GET", `/${B}/cond/412`, { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: sha(""), headers })
+      const r = await send(req.url, "GET", req.headers)
+      expect([r.status, codeOf(r), /<Condition>([^<]*)<\/Condition>/.exec(r.body)?.[1]]).toEqual([412, "PreconditionFailed", condition])
+    }
+  })
+
+  it("a 416 names the object size in Content-Range; an empty object's suffix range serves it whole", async () => {
+    await put("cond/416", "0123456789")
+    const req = await signedRequest(t.node.s3Url, "GET", `/${B}/cond/416`, { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: sha(""), headers: { range: "bytes=10-" } })
+    const r = await send(req.url, "GET", req.headers)
+    expect([r.status, codeOf(r), r.headers["content-range"]]).toEqual([416, "InvalidRange", "bytes */10"])
+    await put("cond/empty", "")
+    const tail = await t.client.send(new GetObjectCommand({ Bucket: B, Key: "cond/empty", Range: "bytes=-5" }))
+    expect([tail.$metadata.httpStatusCode, tail.ContentRange, tail.ContentLength]).toEqual([200, undefined, 0])
+    expect(await errorOf(t.client.send(new GetObjectCommand({ Bucket: B, Key: "cond/empty", Range: "bytes=0-" })))).toEqual({ name: "InvalidRange", status: 416 })
+  })
+
+  it("partNumber=1 of a single-part object is a ranged answer (206, Content-Range) without a parts count, as on AWS", async () => {
+    await put("cond/p1", "0123456789")
+    for (const r of [
+      await t.client.send(new GetObjectCommand({ Bucket: B, Key: "cond/p1", PartNumber: 1 })),
+      await t.client.send(new HeadObjectCommand({ Bucket: B, Key: "cond/p1", PartNumber: 1 })),
+    ]) expect([r.$metadata.httpStatusCode, r.ContentRange, r.ContentLength, r.PartsCount]).toEqual([206, "bytes 0-9/10", 10, undefined])
+  })
 })
 
 describe("CopyObject and UploadPartCopy", () => {
@@ -301,6 +329,17 @@ describe("CORS", () => {
     const noCors = await fetch(`${t.node.s3Url}/endpoints-dst/x`, { method: "OPTIONS", headers: { origin: "https://app.test", "access-control-request-method": "GET" } })
     expect(noCors.status).toBe(403)
     expect(codeOf({ status: 403, headers: {}, body: await noCors.text() })).toBe("AccessDenied")
+  })
+})
+
+describe("service root", () => {
+  it("answers writes to / (CreateBucket with an empty name) with 405 MethodNotAllowed, as AWS does", async () => {
+    for (const method of ["PUT", "POST", "DELETE"]) {
+      const req = await signedRequest(t.node.s3Url, method, "/", { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: sha("") })
+      const r = await send(req.url, method, req.headers, "")
+      expect([method, r.status, codeOf(r), r.headers.allow]).toEqual([method, 405, "MethodNotAllowed", "GET"])
+      expect(r.body).toContain("<ResourceType>SERVICE</ResourceType>")
+    }
   })
 })
 

@@ -1,6 +1,6 @@
 // Listing 2,500 keys with v1 and v2: pagination, delimiters (also multi-character),
 // start-after, markers and encoding-type=url.
-import { CreateBucketCommand, ListObjectsCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3"
+import { CreateBucketCommand, ListObjectsCommand, ListObjectVersionsCommand, ListObjectsV2Command, PutObjectCommand } from "@aws-sdk/client-s3"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestNode, type TestNode } from "./helpers.ts"
 
@@ -68,11 +68,27 @@ describe("ListObjectsV2", () => {
     expect(r4.IsTruncated).toBe(true)
   })
 
+  it("an empty continuation-token lists from the start and is echoed (ceph s3-tests test_bucket_listv2_continuationtoken_empty)", async () => {
+    const r = await t.client.send(new ListObjectsV2Command({ Bucket: "list", Prefix: "top-", ContinuationToken: "" }))
+    expect([r.ContinuationToken, r.IsTruncated, r.Contents!.map((c) => c.Key)]).toEqual(["", false, ["top-a", "top-b"]])
+  })
+
   it("url-encodes keys with encoding-type=url", async () => {
     const r = await t.client.send(new ListObjectsV2Command({ Bucket: "list", Prefix: "space", EncodingType: "url" }))
     expect(r.Contents!.map((c) => c.Key)).toEqual(["space%20key%2Bplus"])
     const raw = await fetch(`${t.node.s3Url}/list?list-type=2&prefix=space&encoding-type=url`)
     expect(raw.status).toBe(403)
+  })
+})
+
+describe("max-keys=0", () => {
+  it("lists nothing and is not truncated, in v1, v2 and ListObjectVersions (ceph s3-tests test_bucket_list(v2)_maxkeys_zero)", async () => {
+    const v1 = await t.client.send(new ListObjectsCommand({ Bucket: "list", MaxKeys: 0 }))
+    const v2 = await t.client.send(new ListObjectsV2Command({ Bucket: "list", MaxKeys: 0 }))
+    const versions = await t.client.send(new ListObjectVersionsCommand({ Bucket: "list", MaxKeys: 0 }))
+    expect([v1.IsTruncated, v1.Contents, v1.NextMarker]).toEqual([false, undefined, undefined])
+    expect([v2.IsTruncated, v2.Contents, v2.KeyCount, v2.NextContinuationToken]).toEqual([false, undefined, 0, undefined])
+    expect([versions.IsTruncated, versions.Versions, versions.NextKeyMarker]).toEqual([false, undefined, undefined])
   })
 })
 

@@ -90,6 +90,18 @@ describe("objects", () => {
     expect((await errorOf(t.client.send(new HeadObjectCommand({ Bucket: "objects", Key: "dir/hello.txt" })))).status).toBe(404)
   })
 
+  it("stores Content-Encoding without aws-chunked, which names the transfer (ceph s3-tests test_object_content_encoding_aws_chunked)", async () => {
+    const cases: [string, string | undefined][] = [
+      ["gzip", "gzip"], ["deflate, gzip", "deflate, gzip"], ["gzip, aws-chunked", "gzip"], ["aws-chunked, gzip", "gzip"],
+      ["aws-chunked", undefined], ["aws-chunked, aws-chunked", undefined],
+    ]
+    for (const [sent, stored] of cases) {
+      await t.client.send(new PutObjectCommand({ Bucket: "objects", Key: "encoding", Body: "x", ContentEncoding: sent }))
+      const head = await t.client.send(new HeadObjectCommand({ Bucket: "objects", Key: "encoding" }))
+      expect([sent, head.ContentEncoding]).toEqual([sent, stored])
+    }
+  })
+
   it("keeps keys with dot segments, double slashes, reserved and non-ASCII characters as they are", async () => {
     await t.client.send(new CreateBucketCommand({ Bucket: "odd-keys" }))
     const keys = ["a//b/../c", "./x", "../y", "sp ace+plus=eq&amp?q#h", "ünï/çødé", "%2F%25", "trailing/", "/leading", "~tilde!*'()"]

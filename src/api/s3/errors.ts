@@ -45,11 +45,13 @@ export class S3Error extends Error {
     readonly code: string,
     message: string,
     readonly extra: Readonly<Record<string, string>> = {},
+    /** Response headers the error carries (Content-Range of a 416, Allow of a 405). */
+    readonly headers: Readonly<Record<string, string>> = {},
   ) {
     super(message)
     this.status = statusOf[code] ?? 400
   }
 }
 
-export const s3Error = (code: string, message: string, extra?: Record<string, string>): S3Error =>
-  new S3Error(code, message, extra)
+export const s3Error = (code: string, message: string, extra?: Record<string, string>, headers?: Record<string, string>): S3Error =>
+  new S3Error(code, message, extra, headers)

@@ -25,6 +25,8 @@ export const listPage = async (
   bucketId: string,
   opts: { prefix: string; delimiter: string; after: string | undefined; maxKeys: number },
 ): Promise<ListPage> => {
+  // max-keys=0 asks for no keys: AWS answers an empty, untruncated page (ceph s3-tests check it).
+  if (opts.maxKeys === 0) return { objects: [], prefixes: [], truncated: false, last: undefined }
   const objects: ObjectMeta[] = []
   const prefixes: string[] = []
   let last: string | undefined

@@ -17,11 +17,21 @@ export const checkCannedAcl = (headers: ReadonlyMap<string, string>): void => {
   if (acl !== undefined && !CANNED_ACLS.has(acl)) throw s3Error("InvalidArgument", `Invalid canned ACL '${acl.slice(0, 64)}'.`)
 }
 
+/**
+ * Content-Encoding without `aws-chunked`, which names the transfer of this request's body, not
+ * the object: AWS stores "gzip, aws-chunked" as "gzip" and a bare "aws-chunked" as nothing.
+ */
+const storedContentEncoding = (value: string): string | undefined => {
+  const kept = value.split(",").map((c) => c.trim()).filter((c) => c !== "" && c.toLowerCase() !== "aws-chunked")
+  return kept.length === 0 ? undefined : kept.join(", ")
+}
+
 export const objectHeadersFrom = (headers: ReadonlyMap<string, string>): ObjectHeaders => {
   checkCannedAcl(headers)
   const stored: Record<string, string> = {}
   for (const name of STORED) {
-    const v = headers.get(name)
+    const raw = headers.get(name)
+    const v = raw !== undefined && name === "content-encoding" ? storedContentEncoding(raw) : raw
     if (v !== undefined) stored[name] = v
   }
   const userMeta: Record<string, string> = {}

@@ -1,5 +1,6 @@
 // Byte ranges: `bytes=a-b`, `bytes=a-`, `bytes=-n`. Unparsable or multi-range headers are
-// ignored (the whole object is served), as S3 does; unsatisfiable ones are InvalidRange.
+// ignored (the whole object is served), as S3 does; unsatisfiable ones are InvalidRange, with
+// the `Content-Range: bytes */size` RFC 9110 asks of a 416.
 import { s3Error } from "./errors.ts"
 
 export interface ByteRange {
@@ -20,10 +21,13 @@ export const parseRange = (header: string | undefined, size: number): ByteRange 
     s3Error("InvalidRange", "The requested range is not satisfiable", {
       RangeRequested: header.slice(0, 64),
       ActualObjectSize: String(size),
-    })
+    }, { "content-range": `bytes */${size}` })
   if (a === "") {
     const n = Number(b)
     if (n === 0) throw invalid()
+    // The last n bytes of an empty object are the whole (empty) object: a 206 could not
+    // name them in Content-Range, so it is served whole, as tail readers expect.
+    if (size === 0) return undefined
     return { start: Math.max(0, size - n), end: size }
   }
   const start = Number(a)

@@ -1,5 +1,6 @@
 // Maps an S3 request (method, bucket, key, query) to an endpoint name and the permission it
-// needs. Sub-resources this node does not implement map to `NotImplemented`.
+// needs. Sub-resources this node does not implement map to `NotImplemented`, methods a
+// resource never takes to `MethodNotAllowed`.
 export type Access = "none" | "read" | "write" | "owner"
 
 export interface Route {
@@ -33,6 +34,9 @@ export const route = (
   const only = (...allowed: string[]) => sub.every((s) => allowed.includes(s))
   if (bucket === undefined) {
     if (method === "GET" && sub.length === 0) return { endpoint: "ListBuckets", access: "none" }
+    // The service root takes only GET: a write there (e.g. CreateBucket with an empty name) is
+    // 405 on AWS (ceph s3-tests test_bucket_create_naming_bad_short_empty).
+    if (method === "PUT" || method === "POST" || method === "DELETE") return { endpoint: "MethodNotAllowed:SERVICE", access: "none" }
     return NI(`${method} /`)
   }
   if (key === undefined) {

@@ -83,7 +83,12 @@ export const createS3Server = (options: S3ServerOptions): Server => {
         const query = new Map<string, string>()
         for (const [k, v] of target.query) if (!query.has(k)) query.set(k, v)
         const r = route(method, target.bucket, target.key, query, headers)
-        endpoint = r.endpoint.startsWith("NotImplemented") ? "NotImplemented" : r.endpoint
+        endpoint = r.endpoint.startsWith("NotImplemented") ? "NotImplemented" : r.endpoint.startsWith("MethodNotAllowed") ? "MethodNotAllowed" : r.endpoint
+        if (r.endpoint.startsWith("MethodNotAllowed"))
+          throw s3Error("MethodNotAllowed", "The specified method is not allowed against this resource.", {
+            Method: method.slice(0, 16),
+            ResourceType: r.endpoint.slice("MethodNotAllowed:".length),
+          }, { allow: "GET" })
         if (r.endpoint.startsWith("NotImplemented"))
           throw s3Error("NotImplemented", `This operation is not implemented by Pollen (${r.endpoint.slice("NotImplemented:".length).slice(0, 80)}).`)
         refuseUnsupportedHeaders(headers)
@@ -148,6 +153,7 @@ export const createS3Server = (options: S3ServerOptions): Server => {
         req.on("error", () => undefined)
         req.resume()
       }
+      for (const [k, v] of Object.entries(e.headers)) res.setHeader(k, v)
       if (e.status === 304 || method === "HEAD") {
         res.writeHead(e.status)
         res.end()

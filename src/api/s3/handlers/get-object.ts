@@ -34,8 +34,13 @@ const partRange = (meta: ObjectMeta, raw: string): { range: ByteRange; count: nu
 export const getObject = async (req: S3Request, head = false): Promise<S3Response> => {
   const meta = await loadObject(req)
   const headers: Record<string, string> = responseHeadersOf(meta)
-  const cond = evaluate(requestConditions(req.headers), meta)
-  if (cond === "precondition-failed") throw s3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", { Condition: "If-Match" })
+  const conditions = requestConditions(req.headers)
+  const cond = evaluate(conditions, meta)
+  // evaluate() reads If-Unmodified-Since only without If-Match, so this names the one that failed.
+  if (cond === "precondition-failed")
+    throw s3Error("PreconditionFailed", "At least one of the pre-conditions you specified did not hold", {
+      Condition: conditions.ifMatch !== undefined ? "If-Match" : "If-Unmodified-Since",
+    })
   if (cond === "not-modified")
     return { status: 304, headers: { etag: meta.etag, "last-modified": headers["last-modified"] } }
   let range: ByteRange | undefined
@@ -44,7 +49,9 @@ export const getObject = async (req: S3Request, head = false): Promise<S3Respons
     if (req.headers.has("range")) throw s3Error("InvalidRequest", "Cannot specify both Range header and partNumber query parameter")
     const p = partRange(meta, partNumber)
     range = p.range
-    headers["x-amz-mp-parts-count"] = String(p.count)
+    // AWS names the parts count only for multipart objects; part 1 of any other object is
+    // still a ranged answer (206 with Content-Range).
+    if (meta.partSizes !== undefined) headers["x-amz-mp-parts-count"] = String(p.count)
   } else range = parseRange(req.headers.get("range"), meta.size)
   for (const [param, header] of Object.entries(overrides)) {
     const v = req.query.get(param)
@@ -57,9 +64,10 @@ export const getObject = async (req: S3Request, head = false): Promise<S3Respons
   const start = range?.start ?? 0
   const end = range?.end ?? meta.size
   headers["content-length"] = String(end - start)
-  if (range !== undefined && (partNumber === undefined || meta.partSizes !== undefined))
-    headers["content-range"] = `bytes ${start}-${end - 1}/${meta.size}`
-  const status = range !== undefined && (partNumber === undefined || meta.partSizes !== undefined) ? 206 : 200
+  // An empty object's only part has no byte range to name: served whole.
+  const ranged = range !== undefined && end > start
+  if (ranged) headers["content-range"] = `bytes ${start}-${end - 1}/${meta.size}`
+  const status = ranged ? 206 : 200
   return {
     status,
     headers,

@@ -67,7 +67,9 @@ export const listObjectsV2 = async (req: S3Request): Promise<S3Response> => {
   const { prefix, delimiter, maxKeys, encodingType, enc } = common(req)
   const token = req.query.get("continuation-token")
   const startAfter = req.query.get("start-after")
-  const after = token !== undefined ? decodeToken(token) : startAfter === "" ? undefined : startAfter
+  // An empty token starts at the beginning (and is echoed), as on AWS (ceph s3-tests
+  // test_bucket_listv2_continuationtoken_empty).
+  const after = token !== undefined && token !== "" ? decodeToken(token) : startAfter === "" ? undefined : startAfter
   const page = await listPage(req.services.store, requireBucket(req).id, { prefix, delimiter, maxKeys, after })
   return xmlResponse(200, toXml({
     ListBucketResult: {

@@ -1,7 +1,7 @@
 // Multipart uploads: Create, UploadPart, UploadPartCopy, Complete, Abort, ListParts,
 // ListMultipartUploads. Parts are stored as blocks; Complete concatenates their block lists.
 import { createHash, randomBytes } from "node:crypto"
-import type { MultipartUpload, Part } from "../../../node/object-store.ts"
+import type { Checksum, MultipartUpload, Part } from "../../../node/object-store.ts"
 import { readAll } from "../body.ts"
 import { checksumOf, headerName, newHasher, parseAlgorithm, type ChecksumAlgorithm } from "../checksums.ts"
 import { checkCopySource, writeGuard } from "../conditions.ts"
@@ -19,11 +19,21 @@ import { ownerOf } from "./bucket.ts"
 export const MIN_PART_SIZE = 5 * 1024 * 1024
 const iso = (ms: number): string => new Date(ms).toISOString()
 
+const uploadIdOf = (req: S3Request): string => req.query.get("uploadId") ?? ""
+const isUploadId = (id: string): boolean => /^[0-9a-f]{32}$/.test(id)
+
+const noSuchUpload = (uploadId: string) =>
+  s3Error("NoSuchUpload", "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.", { UploadId: uploadId.slice(0, 64) })
+
+const findUpload = async (req: S3Request): Promise<MultipartUpload | undefined> => {
+  const uploadId = uploadIdOf(req)
+  const upload = isUploadId(uploadId) ? await req.services.store.getUpload(requireBucket(req).id, uploadId) : undefined
+  return upload?.key === req.key ? upload : undefined
+}
+
 const loadUpload = async (req: S3Request): Promise<MultipartUpload> => {
-  const uploadId = req.query.get("uploadId") ?? ""
-  const upload = /^[0-9a-f]{32}$/.test(uploadId) ? await req.services.store.getUpload(requireBucket(req).id, uploadId) : undefined
-  if (upload === undefined || upload.key !== req.key)
-    throw s3Error("NoSuchUpload", "The specified multipart upload does not exist. The upload ID might be invalid, or the multipart upload might have been aborted or completed.", { UploadId: uploadId.slice(0, 64) })
+  const upload = await findUpload(req)
+  if (upload === undefined) throw noSuchUpload(uploadIdOf(req))
   return upload
 }
 
@@ -112,25 +122,78 @@ export const uploadPartCopy = async (req: S3Request): Promise<S3Response> => {
 
 const checksumElement = (a: ChecksumAlgorithm): string => `Checksum${a}`
 
-export const completeMultipartUpload = async (req: S3Request): Promise<S3Response> => {
-  const upload = await loadUpload(req)
-  const guard = writeGuard(req.headers)
-  const doc = await readXmlBody(req)
+interface RequestedPart {
+  readonly partNumber: number
+  /** Quoted. */
+  readonly etag: string
+  readonly element: unknown
+}
+
+/** The Part list of a CompleteMultipartUpload body: numbered, with ETags, ascending. */
+const requestedParts = (doc: Record<string, unknown>): RequestedPart[] => {
   const root = child(doc, "CompleteMultipartUpload")
   const requested = list(root, "Part")
   if (root === undefined || requested.length === 0) throw s3Error("MalformedXML", "The XML you provided was not well-formed or did not validate against our published schema")
-  const stored = new Map((await req.services.store.listParts(upload.uploadId)).map((p) => [p.partNumber, p]))
-  const chosen: Part[] = []
   let previous = 0
-  for (const p of requested) {
-    const n = Number(text(p, "PartNumber"))
-    const etag = text(p, "ETag")
+  return requested.map((element) => {
+    const n = Number(text(element, "PartNumber"))
+    const etag = text(element, "ETag")
     if (!Number.isInteger(n) || etag === undefined) throw s3Error("MalformedXML", "Every Part needs a PartNumber and an ETag.")
     if (n <= previous) throw s3Error("InvalidPartOrder", "The list of parts was not in ascending order. The parts list must be specified in order by part number.")
     previous = n
+    return { partNumber: n, etag: `"${etag.trim().replace(/^"|"$/g, "")}"`, element }
+  })
+}
+
+const multipartEtag = (partEtags: readonly string[]): string => {
+  const md5s = Buffer.concat(partEtags.map((e) => Buffer.from(e.replace(/"/g, ""), "hex")))
+  return `"${createHash("md5").update(md5s).digest("hex")}-${partEtags.length}"`
+}
+
+const completionResult = (req: S3Request, key: string, etag: string, checksum: Checksum | undefined): S3Response => {
+  const host = req.headers.get("host") ?? "localhost"
+  return xmlResponse(
+    200,
+    toXml({
+      CompleteMultipartUploadResult: {
+        "@_xmlns": S3_NS,
+        Location: `http://${host}/${req.bucketName}/${encodeURIComponent(key)}`,
+        Bucket: req.bucketName,
+        Key: key,
+        ETag: etag,
+        ...(checksum !== undefined ? { [checksumElement(checksum.algorithm)]: checksum.value, ChecksumType: checksum.type } : {}),
+      },
+    }),
+  )
+}
+
+/**
+ * A CompleteMultipartUpload repeated after it succeeded (a client retrying a lost answer)
+ * succeeds again, as on AWS (ceph s3-tests test_multipart_upload_small): the upload ended at
+ * this key and the key's object is the one these parts make. Anything else is NoSuchUpload.
+ */
+const repeatedCompletion = async (req: S3Request): Promise<S3Response> => {
+  const uploadId = uploadIdOf(req)
+  const key = requireKey(req)
+  const bucket = requireBucket(req)
+  const ended = isUploadId(uploadId) ? await req.services.store.endedUpload(bucket.id, uploadId) : undefined
+  if (ended?.key !== key) throw noSuchUpload(uploadId)
+  const parts = requestedParts(await readXmlBody(req))
+  const current = await req.services.store.getObject(bucket.id, key)
+  if (current === undefined || current.etag !== multipartEtag(parts.map((p) => p.etag))) throw noSuchUpload(uploadId)
+  return completionResult(req, key, current.etag, current.checksum?.type === "COMPOSITE" ? current.checksum : undefined)
+}
+
+export const completeMultipartUpload = async (req: S3Request): Promise<S3Response> => {
+  const upload = await findUpload(req)
+  if (upload === undefined) return repeatedCompletion(req)
+  const guard = writeGuard(req.headers)
+  const requested = requestedParts(await readXmlBody(req))
+  const stored = new Map((await req.services.store.listParts(upload.uploadId)).map((p) => [p.partNumber, p]))
+  const chosen: Part[] = []
+  for (const { partNumber: n, etag, element: p } of requested) {
     const part = stored.get(n)
-    const bare = etag.trim().replace(/^"|"$/g, "")
-    if (part === undefined || part.etag !== `"${bare}"`)
+    if (part === undefined || part.etag !== etag)
       throw s3Error("InvalidPart", "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.", { PartNumber: String(n) })
     if (upload.checksumAlgorithm !== undefined) {
       const given = text(p, checksumElement(upload.checksumAlgorithm))
@@ -145,8 +208,7 @@ export const completeMultipartUpload = async (req: S3Request): Promise<S3Respons
         ProposedSize: String(part.size), MinSizeAllowed: String(MIN_PART_SIZE), PartNumber: String(part.partNumber),
       })
   })
-  const md5s = Buffer.concat(chosen.map((p) => Buffer.from(p.etag.replace(/"/g, ""), "hex")))
-  const etag = `"${createHash("md5").update(md5s).digest("hex")}-${chosen.length}"`
+  const etag = multipartEtag(chosen.map((p) => p.etag))
   const algorithm = upload.checksumAlgorithm
   const checksum =
     algorithm !== undefined && chosen.every((p) => p.checksum?.algorithm === algorithm)
@@ -172,20 +234,7 @@ export const completeMultipartUpload = async (req: S3Request): Promise<S3Respons
     chosen,
     guard,
   )
-  const host = req.headers.get("host") ?? "localhost"
-  return xmlResponse(
-    200,
-    toXml({
-      CompleteMultipartUploadResult: {
-        "@_xmlns": S3_NS,
-        Location: `http://${host}/${req.bucketName}/${encodeURIComponent(upload.key)}`,
-        Bucket: req.bucketName,
-        Key: upload.key,
-        ETag: etag,
-        ...(checksum !== undefined ? { [checksumElement(checksum.algorithm)]: checksum.value, ChecksumType: "COMPOSITE" } : {}),
-      },
-    }),
-  )
+  return completionResult(req, upload.key, etag, checksum)
 }
 
 export const abortMultipartUpload = async (req: S3Request): Promise<S3Response> => {
