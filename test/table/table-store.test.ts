@@ -182,4 +182,18 @@ describe("table store", () => {
     await store.deleteIfEqual([{ key: store.keyOf(testEntry("p1", "a", 2, "y")), hash: valueHash(bytes) }])
     expect(store.get("p1", "a")).toBeUndefined()
   })
+
+  it("bounds the decoded-row cache by the rows' bytes, not only their number", async () => {
+    const { root } = openRoot()
+    const store = new TableStore(root, testTable(), P, new InsertQueue(root))
+    const big = "z".repeat(8000) // an object row with inline data is about this size
+    const keys = Array.from({ length: 1000 }, (_, i) => `k${i}`)
+    await store.merge(keys.map((k) => testEntry("p1", k, 1, big)))
+    for (const k of keys) expect(store.get("p1", k)?.reg.value).toBe(big)
+    expect(store.decodedCacheBytes).toBeGreaterThan(1 << 20)
+    expect(store.decodedCacheBytes).toBeLessThanOrEqual(2 << 20)
+    for (const k of keys) expect(store.get("p1", k)?.reg.value).toBe(big) // evicted rows are read again
+    await store.merge(keys.map((k) => testEntry("p1", k, 2, "small")))
+    expect(store.decodedCacheBytes).toBe(0) // every cached row changed
+  })
 })

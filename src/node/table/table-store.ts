@@ -34,8 +34,13 @@ type BinDb = Database<Buffer, Buffer>
 export const openBinaryDb = (root: RootDatabase, name: string): BinDb =>
   root.openDB<Buffer, Buffer>({ name, keyEncoding: "binary", encoding: "binary" }) as unknown as BinDb
 
-/** Decoded rows kept per table (oldest dropped first). */
+/**
+ * Decoded rows kept per table, oldest dropped first, bounded in number and in their stored
+ * bytes: object rows carry inline data up to the inline threshold, and a count alone would
+ * let a node keep tens of MiB of it (small machines).
+ */
 const DECODED_CACHE_ROWS = 4096
+const DECODED_CACHE_BYTES = 2 << 20
 
 const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
 const cacheKeyOf = (key: Uint8Array): string => buf(key).toString("latin1")
@@ -59,7 +64,8 @@ export class TableStore<E> {
    * when its row changes, and a row with a change in flight (from its transaction until
    * the code after the commit ran) is read from LMDB, never from or into this map.
    */
-  private readonly decoded = new Map<string, E>()
+  private readonly decoded = new Map<string, { readonly row: E; readonly bytes: number }>()
+  private decodedBytes = 0
   /** Row keys changed by a transaction whose post-commit step has not run yet (count per key). */
   private readonly changing = new Map<string, number>()
   private readonly txnListeners: Array<(old: E | undefined, next: E) => void> = []
@@ -210,7 +216,7 @@ export class TableStore<E> {
   }
 
   private changingNow(key: string): void {
-    this.decoded.delete(key)
+    this.forgetDecoded(key)
     this.changing.set(key, (this.changing.get(key) ?? 0) + 1)
   }
 
@@ -218,7 +224,7 @@ export class TableStore<E> {
     const n = (this.changing.get(key) ?? 1) - 1
     if (n > 0) this.changing.set(key, n)
     else this.changing.delete(key)
-    this.decoded.delete(key)
+    this.forgetDecoded(key)
   }
 
   getBytes(key: Uint8Array): Uint8Array | undefined {
@@ -239,15 +245,30 @@ export class TableStore<E> {
     const key = this.keyFor(pk, sk)
     const cacheKey = cacheKeyOf(key)
     const cached = this.decoded.get(cacheKey)
-    if (cached !== undefined) return cached
+    if (cached !== undefined) return cached.row
     const bytes = this.getBytes(key)
     if (bytes === undefined) return undefined
     const r = this.codec.decode(bytes)
     if (!r.ok) throw new Error(`corrupt row on disk: ${r.error}`)
     if (this.changing.has(cacheKey)) return r.value
-    if (this.decoded.size >= DECODED_CACHE_ROWS) this.decoded.delete(this.decoded.keys().next().value!)
-    this.decoded.set(cacheKey, r.value)
+    if (bytes.length > DECODED_CACHE_BYTES / 16) return r.value
+    while (this.decoded.size >= DECODED_CACHE_ROWS || this.decodedBytes + bytes.length > DECODED_CACHE_BYTES)
+      this.forgetDecoded(this.decoded.keys().next().value!)
+    this.decoded.set(cacheKey, { row: r.value, bytes: bytes.length })
+    this.decodedBytes += bytes.length
     return r.value
+  }
+
+  /** Stored bytes of the rows the decoded-row cache holds (metrics, tests). */
+  get decodedCacheBytes(): number {
+    return this.decodedBytes
+  }
+
+  private forgetDecoded(key: string): void {
+    const entry = this.decoded.get(key)
+    if (entry === undefined) return
+    this.decoded.delete(key)
+    this.decodedBytes -= entry.bytes
   }
 
   /** Rows of `pk` in `partition` with start <= sort key < end, at most `limit`, in order. */
