@@ -209,3 +209,44 @@ Next == x < 3 /\\ x' = x + 1
     expect(check("Prf", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4, depth: 4 })
   })
 })
+
+describe("labels and Unicode symbols", () => {
+  // SANY accepts a label `P0::` (Unicode `∷`) in front of any subexpression; it only names it
+  // for proofs (EWD840's Inv: `∨ P0∷ ∀ i ∈ Node : ...`).
+  it("labelled subexpressions, with and without arguments", () => {
+    const spec = `---- MODULE Lab ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Next == x < 3 /\\ x' = x + 1
+Inv == \\/ P0:: x < 10
+       \\/ P1(y):: \\E y \\in {1} : x = 100
+       \\/ P2∷ FALSE
+====
+`
+    expect(check("Lab", spec, "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4 })
+  })
+
+  // The Unicode forms of tlaplus/rfcs' tla-unicode.csv (EWD840 and SyncTerminationDetection
+  // are written with ℕ, ‥ and ∷).
+  it("ℕ ℤ ‥ ⋄ ⊕ ⊖ ← and other Unicode symbols", () => {
+    const inner = `---- MODULE Inn ----
+CONSTANT K
+Val ≜ K
+====
+`
+    const spec = `---- MODULE Uni ----
+EXTENDS Integers, Bags
+VARIABLE x
+a ⊕ b ≜ a * 10 + b
+I ≜ INSTANCE Inn WITH K ← 7
+Init ≜ x ∈ 1 ‥ 2
+Next ≜ x < 4 ∧ x' = x + 1
+Ok ≜ ∧ x ∈ ℕ ∧ -x ∈ ℤ ∧ 1 ⊕ 2 = 12 ∧ 1 \\oplus 2 = 12 ∧ I!Val = 7
+      ∧ (SetToBag({1}) ⊖ SetToBag({1})) = EmptyBag ∧ {1} ⊆ {1} ∧ 2 ≠ 3
+Live ≜ ⋄(x = 4)
+====
+`
+    expect(check("Uni", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\nCHECK_DEADLOCK FALSE\n", { "Inn.tla": inner })).toMatchObject({ kind: "ok", distinct: 4, depth: 3 })
+  })
+})
