@@ -588,6 +588,9 @@ export class Compiler {
 
   /** x' for a variable reads the next state; (e)' evaluates e with the next state as current. */
   private prime(ax: Expr, at: At, sc: Scope): CNode {
+    // `chan'` under INSTANCE ... WITH chan <- in is `in'` (TLC substitutes syntactically), so it can assign
+    const subst = ax.k === "ref" && ax.args.length === 0 && ax.sel.length === 0 && findLocal(sc.locals, ax.name) === undefined ? this.resolveEntity(sc.mod, ax.name) : undefined
+    if (subst !== undefined && subst.k === "subst") return this.prime(subst.expr, at, { mod: subst.scope, locals: null })
     const inner = this.expr(ax, sc)
     const varIndex = ax.k === "ref" && ax.args.length === 0 && ax.sel.length === 0 ? this.varIndexOf(ax.name, sc) : -1
     if (varIndex >= 0) {

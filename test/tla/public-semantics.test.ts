@@ -250,3 +250,27 @@ Live ≜ ⋄(x = 4)
     expect(check("Uni", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\nCHECK_DEADLOCK FALSE\n", { "Inn.tla": inner })).toMatchObject({ kind: "ok", distinct: 4, depth: 3 })
   })
 })
+
+describe("instances with substitutions", () => {
+  // TLC substitutes INSTANCE ... WITH chan <- in syntactically, so the instance's `chan' = e`
+  // is `in' = e` and assigns in' (Specifying Systems' InnerFIFO: `InChan!Send(msg)`).
+  it("a primed substituted variable assigns the variable it stands for", () => {
+    const chan = `---- MODULE Chan ----
+EXTENDS Naturals
+VARIABLE chan
+Send == chan < 2 /\\ chan' = chan + 1
+Reset == chan = 2 /\\ UNCHANGED chan
+====
+`
+    const spec = `---- MODULE Two ----
+VARIABLES a, b
+A == INSTANCE Chan WITH chan <- a
+B == INSTANCE Chan WITH chan <- b
+Init == a = 0 /\\ b = 0
+Next == \\/ A!Send /\\ UNCHANGED b
+        \\/ B!Send /\\ UNCHANGED a
+====
+`
+    expect(check("Two", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n", { "Chan.tla": chan })).toMatchObject({ kind: "ok", distinct: 9, generated: 13, depth: 5 })
+  })
+})
