@@ -43,6 +43,8 @@ const cases: [string, string][] = [
   ["\"abc\" = \"abc\" /\\ \"a\" # \"b\"", "TRUE"],
   ["\\A x \\in {} : FALSE", "TRUE"],
   ["ENABLED TRUE", "TRUE"],
+  // TLC's Sequences.java: Len, Tail, \o and SubSeq also take strings
+  ["<<Len(\"abc\"), Tail(\"abc\"), \"ab\" \\o \"cd\", SubSeq(\"hello\", 2, 3), SubSeq(\"x\", 2, 1)>>", "<<3, \"bc\", \"abcd\", \"el\", \"\">>"],
 ]
 
 describe("constant expressions evaluate as in TLC", () => {
