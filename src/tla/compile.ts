@@ -842,6 +842,15 @@ export class Compiler {
         return mkFcn(dom, vals)
       })
     }
+    if (binders.length === 1) {
+      // [<<x, y>> \in S |-> e] is a function on S itself (GameOfLife's sc[<<x, y>> \in ...])
+      const s0 = sets[0]!
+      const b0 = binders[0]!
+      return leaf(at, (c, e) => {
+        const dom = enumerate(s0.ev(c, e)).elems
+        return mkFcn(dom, dom.map((k) => body.ev(c, bindValue(b0, k, e))))
+      })
+    }
     return leaf(at, (c, e) => {
       const keys: Value[] = []
       const vals: Value[] = []
