@@ -160,7 +160,7 @@ export class Compiler {
         if (!bound.has(name)) {
           const e = this.resolveEntity(mod, name)
           if (e === undefined) lvl = Math.max(lvl, 1)
-          else if (sel.length > 0) lvl = Math.max(lvl, e.k === "instance" ? 1 : e.k === "def" ? this.defLevel(e) : 1)
+          else if (sel.length > 0) lvl = Math.max(lvl, this.selectedLevel(e, sel))
           else if (e.k === "var") lvl = Math.max(lvl, 1)
           else if (e.k === "def") lvl = Math.max(lvl, this.defLevel(e))
           else if (e.k === "subst") {
@@ -178,6 +178,21 @@ export class Compiler {
     }
     visit(x)
     return lvl
+  }
+
+  /** The level of `I!Op`, `I!J!Op`, `Def!2`: that of what the selectors reach (A!Next is an action). */
+  private selectedLevel(e: Entity, sel: readonly Selector[]): number {
+    let ent: Entity | undefined = e
+    for (const s of sel) {
+      if (!("name" in s)) break
+      if (ent === undefined || ent.k !== "instance") return 1
+      if (ent.unit.params.length > 0) return 2
+      ent = this.resolveEntity(this.instanceScope(ent), s.name)
+    }
+    if (ent === undefined) return 1
+    if (ent.k === "def") return this.defLevel(ent)
+    if (ent.k === "theorem" && ent.expr !== null) return this.exprLevel(ent.expr, ent.scope, new Set())
+    return ent.k === "const" ? 0 : 1
   }
 
   // ------------------------------------------------------------------ expressions

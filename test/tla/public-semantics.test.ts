@@ -273,4 +273,26 @@ Next == \\/ A!Send /\\ UNCHANGED b
 `
     expect(check("Two", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n", { "Chan.tla": chan })).toMatchObject({ kind: "ok", distinct: 9, generated: 13, depth: 5 })
   })
+
+  // A definition naming an instance's action (Step == A!Next) is action-level: it must not be
+  // cached per state like a state predicate (each successor is a different step).
+  it("a definition that names an instance's action is evaluated per step", () => {
+    const abs = `---- MODULE Abs ----
+EXTENDS Naturals
+VARIABLE v
+Next == v' = v + 1
+====
+`
+    const spec = `---- MODULE Lvl ----
+EXTENDS Naturals
+VARIABLE x
+A == INSTANCE Abs WITH v <- x
+Init == x = 0
+Next == x < 3 /\\ (x' = x + 1 \\/ x' = x + 2)
+Step == A!Next
+Prop == [][Step]_x
+====
+`
+    expect(check("Lvl", spec, "INIT Init\nNEXT Next\nPROPERTY Prop\nCHECK_DEADLOCK FALSE\n", { "Abs.tla": abs })).toMatchObject({ kind: "property" })
+  })
 })
