@@ -204,6 +204,14 @@ export class World {
     }
   }
 
+  /** `I(p, q) == INSTANCE M WITH ...` for given values of p and q: `outer` with them bound. */
+  instantiateWith(u: Extract<Unit, { k: "instance" }>, outer: ModuleScope, names: readonly string[], vals: readonly Value[]): ModuleScope {
+    const scope = new ModuleScope(outer.module, this, outer.substitute)
+    for (const [n, e] of outer.names) scope.names.set(n, e)
+    names.forEach((n, i) => scope.names.set(n, { k: "const", name: n, arity: 0, value: vals[i]!, scope }))
+    return this.instantiate(u, scope)
+  }
+
   /** A scope for `INSTANCE M WITH ...` inside `outer`. */
   instantiate(u: Extract<Unit, { k: "instance" }>, outer: ModuleScope): ModuleScope {
     const m = this.load(u.module, { file: outer.file, at: [1, 1, 1, 1], source: outer.source })

@@ -295,4 +295,27 @@ Prop == [][Step]_x
 `
     expect(check("Lvl", spec, "INIT Init\nNEXT Next\nPROPERTY Prop\nCHECK_DEADLOCK FALSE\n", { "Abs.tla": abs })).toMatchObject({ kind: "property" })
   })
+
+  // `I(k) == INSTANCE M WITH K <- k` (Specifying Systems' FIFO: Inner(q) == INSTANCE InnerFIFO):
+  // I(a)!Op is Op of the instance with k replaced by a.
+  it("parameterized instances", () => {
+    const inner = `---- MODULE Inner ----
+EXTENDS Naturals
+CONSTANT K
+VARIABLE v
+Val == v + K
+Step == v' = v + K
+====
+`
+    const spec = `---- MODULE PI ----
+EXTENDS Naturals
+VARIABLE x
+I(k) == INSTANCE Inner WITH K <- k, v <- x
+Init == x = 0
+Next == x < 6 /\\ \\E k \\in {2, 3} : I(k)!Step
+Ok == I(1)!Val = x + 1
+====
+`
+    expect(check("PI", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\nCHECK_DEADLOCK FALSE\n", { "Inner.tla": inner })).toMatchObject({ kind: "ok", generated: 11, distinct: 8, depth: 4 })
+  })
 })
