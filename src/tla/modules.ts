@@ -133,7 +133,9 @@ export class World {
     for (const ext of m.extends) {
       const std = standardModules[ext]
       if (std !== undefined) {
-        for (const [n, b] of Object.entries(std)) scope.names.set(n, this.override(scope, ext, n, rootNamespace) ?? { k: "builtin", b })
+        // a standard module's operators are shared by every module that uses it, so the cfg's
+        // `Seq <- BoundedSeq` also holds inside instances (MCMajority: INSTANCE Majority)
+        for (const [n, b] of Object.entries(std)) scope.names.set(n, this.override(scope, ext, n, true) ?? { k: "builtin", b })
         if (ext === "Integers") for (const [n, b] of Object.entries(standardModules["Naturals"]!)) if (!scope.names.has(n)) scope.names.set(n, { k: "builtin", b })
         continue
       }
