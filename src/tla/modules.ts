@@ -142,9 +142,11 @@ export class World {
       const em = this.load(ext, { file: m.file ?? m.name, at: [1, 1, 1, 1], source: m.source })
       if (em !== null) this.fill(scope, em, rootNamespace)
     }
+    // definitions of an extended module share the scope's names but keep their own file for errors
+    const owner = m === scope.module ? scope : (Object.create(scope, { module: { value: m } }) as ModuleScope)
     for (const u of m.units) {
       if (u === null) continue
-      this.addUnit(scope, m, u, rootNamespace)
+      this.addUnit(owner, m, u, rootNamespace)
     }
   }
 
