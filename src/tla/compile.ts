@@ -15,7 +15,7 @@ import type { Builtin } from "./stdlib.ts"
 import { fcnApply, infixOps, isSubset, prefixOps, setOpCaller, setUnion } from "./stdlib.ts"
 import type { Value } from "./values.ts"
 import {
-  FcnSet, FcnValue, IntervalSet, LazyFcn, LazySet, ProductSet, RecordSet, SetValue, asFcn, enumerate, isMember, isSetValue, mkFcn, mkSet,
+  FcnSet, FcnValue, IntervalSet, LazyFcn, LazySet, ProductSet, RecordSet, SetValue, asFcn, compare, enumerate, isMember, isSetValue, mkFcn, mkSet,
   mkTuple, printValue, valueEquals,
 } from "./values.ts"
 
@@ -160,7 +160,7 @@ export class Compiler {
         if (!bound.has(name)) {
           const e = this.resolveEntity(mod, name)
           if (e === undefined) lvl = Math.max(lvl, 1)
-          else if (sel.length > 0) lvl = Math.max(lvl, e.k === "instance" ? 1 : e.k === "def" ? this.defLevel(e) : 1)
+          else if (sel.length > 0) lvl = Math.max(lvl, this.selectedLevel(e, sel))
           else if (e.k === "var") lvl = Math.max(lvl, 1)
           else if (e.k === "def") lvl = Math.max(lvl, this.defLevel(e))
           else if (e.k === "subst") {
@@ -178,6 +178,21 @@ export class Compiler {
     }
     visit(x)
     return lvl
+  }
+
+  /** The level of `I!Op`, `I!J!Op`, `Def!2`: that of what the selectors reach (A!Next is an action). */
+  private selectedLevel(e: Entity, sel: readonly Selector[]): number {
+    let ent: Entity | undefined = e
+    for (const s of sel) {
+      if (!("name" in s)) break
+      if (ent === undefined || ent.k !== "instance") return 1
+      if (ent.unit.params.length > 0) return 2
+      ent = this.resolveEntity(this.instanceScope(ent), s.name)
+    }
+    if (ent === undefined) return 1
+    if (ent.k === "def") return this.defLevel(ent)
+    if (ent.k === "theorem" && ent.expr !== null) return this.exprLevel(ent.expr, ent.scope, new Set())
+    return ent.k === "const" ? 0 : 1
   }
 
   // ------------------------------------------------------------------ expressions
@@ -588,6 +603,9 @@ export class Compiler {
 
   /** x' for a variable reads the next state; (e)' evaluates e with the next state as current. */
   private prime(ax: Expr, at: At, sc: Scope): CNode {
+    // `chan'` under INSTANCE ... WITH chan <- in is `in'` (TLC substitutes syntactically), so it can assign
+    const subst = ax.k === "ref" && ax.args.length === 0 && ax.sel.length === 0 && findLocal(sc.locals, ax.name) === undefined ? this.resolveEntity(sc.mod, ax.name) : undefined
+    if (subst !== undefined && subst.k === "subst") return this.prime(subst.expr, at, { mod: subst.scope, locals: null })
     const inner = this.expr(ax, sc)
     const varIndex = ax.k === "ref" && ax.args.length === 0 && ax.sel.length === 0 ? this.varIndexOf(ax.name, sc) : -1
     if (varIndex >= 0) {
@@ -833,10 +851,22 @@ export class Compiler {
     if (binders.length === 1 && typeof binders[0] === "string") {
       const s0 = sets[0]!
       return leaf(at, (c, e) => {
-        const dom = enumerate(s0.ev(c, e)).elems
+        const dv = s0.ev(c, e)
+        // TLC keeps [x \in S |-> e] lazy (FcnLambdaValue), so S may be Nat: [n \in Nat |-> 2 * n][3]
+        if (dv instanceof LazySet && !dv.enumerable()) return lazyFcn(c, dv, (v) => body.ev(c, new Env(v, e)))
+        const dom = enumerate(dv).elems
         const vals = new Array<Value>(dom.length)
         for (let i = 0; i < dom.length; i++) vals[i] = body.ev(c, new Env(dom[i]!, e))
         return mkFcn(dom, vals)
+      })
+    }
+    if (binders.length === 1) {
+      // [<<x, y>> \in S |-> e] is a function on S itself (GameOfLife's sc[<<x, y>> \in ...])
+      const s0 = sets[0]!
+      const b0 = binders[0]!
+      return leaf(at, (c, e) => {
+        const dom = enumerate(s0.ev(c, e)).elems
+        return mkFcn(dom, dom.map((k) => body.ev(c, bindValue(b0, k, e))))
       })
     }
     return leaf(at, (c, e) => {
@@ -1271,11 +1301,42 @@ export class Compiler {
 
   /** References with selectors: M!Op(args), Def!2 (n-th conjunct/disjunct), Thm!: (statement). */
   private selected(x: Extract<Expr, { k: "ref" }>, sc: Scope): CNode {
-    let ent = this.resolveEntity(sc.mod, x.name)
+    const ent = this.resolveEntity(sc.mod, x.name)
     if (ent === undefined) return this.fail(sc, x.at, `unknown identifier ${x.name}`)
-    let args = x.args
-    let name = x.name
-    for (const s of x.sel) {
+    if (ent.k === "instance" && ent.unit.params.length > 0) return this.paramInstanceRef(ent, x, sc)
+    return this.walkSelectors(ent, x.name, x.args, x.sel, x, sc)
+  }
+
+  /**
+   * `I(a)!Op` for `I(p) == INSTANCE M WITH c <- p`: the instance is made (and its definitions
+   * compiled) once per distinct value of the arguments, with the parameters bound to them.
+   */
+  private paramInstanceRef(ent: InstanceEntity, x: Extract<Expr, { k: "ref" }>, sc: Scope): CNode {
+    const params = ent.unit.params
+    const first = x.sel[0]
+    if (params.some((p) => p.arity > 0)) return this.fail(sc, x.at, `instance ${x.name} has operator parameters, which are not supported`)
+    if (x.args.length !== params.length) return this.fail(sc, x.at, `instance ${x.name} expects ${params.length} arguments but got ${x.args.length}`)
+    if (first === undefined || !("name" in first)) return this.fail(sc, x.at, `use ${x.name}(...)!Op to refer to a definition of the instance`)
+    const argNodes = x.args.map((a) => this.expr(a, sc))
+    const made: { vals: Value[]; node: CNode }[] = []
+    const nodeFor = (c: Ctx, e: Env | null): CNode => {
+      const vals = argNodes.map((n) => n.ev(c, e))
+      for (const m of made) if (m.vals.every((v, i) => compare(v, vals[i]!) === 0)) return m.node
+      const inst = this.world.instantiateWith(ent.unit, ent.scope, params.map((p) => p.name), vals)
+      const next = this.resolveEntity(inst, first.name)
+      if (next === undefined) return this.fail(sc, x.at, `${x.name}!${first.name} is not defined in module ${ent.unit.module}`)
+      const node = this.walkSelectors(next, `${x.name}!${first.name}`, first.args, x.sel.slice(1), x, sc)
+      made.push({ vals, node })
+      return node
+    }
+    return this.wrap({ at: x.at, ev: (c, e) => nodeFor(c, e).ev(c, e), act: (c, e, k) => nodeFor(c, e).act(c, e, k) }, sc)
+  }
+
+  private walkSelectors(start: Entity, startName: string, startArgs: readonly Expr[], sels: readonly Selector[], x: Extract<Expr, { k: "ref" }>, sc: Scope): CNode {
+    let ent = start
+    let args = startArgs
+    let name = startName
+    for (const s of sels) {
       if ("name" in s) {
         if (ent.k !== "instance") return this.fail(sc, x.at, `${name} is not an instance, so ${name}!${s.name} is undefined`)
         const inst = this.instanceScope(ent)
@@ -1305,6 +1366,25 @@ export class Compiler {
     ent.inst ??= this.world.instantiate(ent.unit, ent.scope)
     return ent.inst
   }
+}
+
+/** A function on a set TLC cannot enumerate, computed where applied in the state it was built in. */
+const lazyFcn = (c: Ctx, dom: Value, f: (v: Value) => Value): LazyFcn => {
+  const s = c.s.slice()
+  const p = c.p.slice()
+  return new LazyFcn(dom, (v) => {
+    const [ss, sp] = [c.s, c.p]
+    c.s = s
+    c.p = p
+    c.gen++
+    try {
+      return f(v)
+    } finally {
+      c.s = ss
+      c.p = sp
+      c.gen++
+    }
+  })
 }
 
 /** Bindings for a recursive LET function definition (a thunk whose value may refer to itself). */

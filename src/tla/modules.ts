@@ -133,16 +133,20 @@ export class World {
     for (const ext of m.extends) {
       const std = standardModules[ext]
       if (std !== undefined) {
-        for (const [n, b] of Object.entries(std)) scope.names.set(n, this.override(scope, ext, n, rootNamespace) ?? { k: "builtin", b })
+        // a standard module's operators are shared by every module that uses it, so the cfg's
+        // `Seq <- BoundedSeq` also holds inside instances (MCMajority: INSTANCE Majority)
+        for (const [n, b] of Object.entries(std)) scope.names.set(n, this.override(scope, ext, n, true) ?? { k: "builtin", b })
         if (ext === "Integers") for (const [n, b] of Object.entries(standardModules["Naturals"]!)) if (!scope.names.has(n)) scope.names.set(n, { k: "builtin", b })
         continue
       }
       const em = this.load(ext, { file: m.file ?? m.name, at: [1, 1, 1, 1], source: m.source })
       if (em !== null) this.fill(scope, em, rootNamespace)
     }
+    // definitions of an extended module share the scope's names but keep their own file for errors
+    const owner = m === scope.module ? scope : (Object.create(scope, { module: { value: m } }) as ModuleScope)
     for (const u of m.units) {
       if (u === null) continue
-      this.addUnit(scope, m, u, rootNamespace)
+      this.addUnit(owner, m, u, rootNamespace)
     }
   }
 
@@ -202,6 +206,14 @@ export class World {
       case "module":
         return
     }
+  }
+
+  /** `I(p, q) == INSTANCE M WITH ...` for given values of p and q: `outer` with them bound. */
+  instantiateWith(u: Extract<Unit, { k: "instance" }>, outer: ModuleScope, names: readonly string[], vals: readonly Value[]): ModuleScope {
+    const scope = new ModuleScope(outer.module, this, outer.substitute)
+    for (const [n, e] of outer.names) scope.names.set(n, e)
+    names.forEach((n, i) => scope.names.set(n, { k: "const", name: n, arity: 0, value: vals[i]!, scope }))
+    return this.instantiate(u, scope)
   }
 
   /** A scope for `INSTANCE M WITH ...` inside `outer`. */

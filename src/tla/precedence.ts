@@ -96,6 +96,12 @@ const aliases: Record<string, string> = {
   "\\land": "/\\",
   "\\lor": "\\/",
   "\\equiv": "<=>",
+  // SANY's synonyms for the circled operators (Bags defines (+) and (-))
+  "\\oplus": "(+)",
+  "\\ominus": "(-)",
+  "\\odot": "(.)",
+  "\\oslash": "(/)",
+  "\\otimes": "(\\X)",
 }
 
 export const isNamedInfix = (name: string): boolean => {

@@ -196,7 +196,16 @@ export const infixOps: Record<string, Builtin> = {
     const y = v(c, a[1])
     return isSubset(y, x) && cardinality(y) < cardinality(x)
   }),
-  "\\o": def("\\o", 2, (c, a) => concat(seq(v(c, a[0]), "\\o"), seq(v(c, a[1]), "\\o"))),
+  "\\o": def("\\o", 2, (c, a) => {
+    const x = v(c, a[0])
+    const y = v(c, a[1])
+    // TLC's Sequences.Concat joins two strings
+    if (typeof x === "string") {
+      if (typeof y !== "string") throw evalError(`\\o: ${printValue(x)} is a string but ${printValue(y)} is not`)
+      return x + y
+    }
+    return concat(seq(x, "\\o"), seq(y, "\\o"))
+  }),
   ":>": def(":>", 2, (c, a) => mkFcn([v(c, a[0])], [v(c, a[1])])),
   "@@": def("@@", 2, (c, a) => {
     const f = asFcn(v(c, a[0]))
@@ -251,22 +260,37 @@ export const standardModules: Record<string, Record<string, Builtin>> = {
   },
   Sequences: {
     Seq: def("Seq", 1, (c, a) => new SeqSet(v(c, a[0]))),
-    Len: def("Len", 1, (c, a) => seq(v(c, a[0]), "Len").size),
+    // TLC's Len, Tail and SubSeq also take strings (Sequences.java)
+    Len: def("Len", 1, (c, a) => {
+      const s = v(c, a[0])
+      return typeof s === "string" ? s.length : seq(s, "Len").size
+    }),
     Head: def("Head", 1, (c, a) => {
       const s = seq(v(c, a[0]), "Head")
       if (s.size === 0) throw evalError("Head applied to the empty sequence")
       return s.vals[0]!
     }),
     Tail: def("Tail", 1, (c, a) => {
-      const s = seq(v(c, a[0]), "Tail")
+      const x = v(c, a[0])
+      if (typeof x === "string") {
+        if (x === "") throw evalError("Tail applied to the empty string")
+        return x.slice(1)
+      }
+      const s = seq(x, "Tail")
       if (s.size === 0) throw evalError("Tail applied to the empty sequence")
       return mkTuple(s.vals.slice(1))
     }),
     Append: def("Append", 2, (c, a) => mkTuple([...seq(v(c, a[0]), "Append").vals, v(c, a[1])])),
     SubSeq: def("SubSeq", 3, (c, a) => {
-      const s = seq(v(c, a[0]), "SubSeq")
+      const x = v(c, a[0])
       const m = int(c, a[1])
       const n = int(c, a[2])
+      if (typeof x === "string") {
+        if (m > n) return ""
+        if (m < 1 || n > x.length) throw evalError(`SubSeq(s, ${m}, ${n}) out of range for a string of length ${x.length}`)
+        return x.slice(m - 1, n)
+      }
+      const s = seq(x, "SubSeq")
       if (m > n) return mkTuple([])
       if (m < 1 || n > s.size) throw evalError(`SubSeq(s, ${m}, ${n}) out of range for a sequence of length ${s.size}`)
       return mkTuple(s.vals.slice(m - 1, n))

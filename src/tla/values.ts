@@ -550,6 +550,8 @@ function compareFcn(f: FcnValue, g: FcnValue): number {
   return 0
 }
 
+const sizeOf = (x: SetValue | FcnValue): number => (x instanceof SetValue ? x.elems.length : x.vals.length)
+
 /** TLA+ `=`: like TLC, comparing values of different kinds (other than model values) is an error. */
 export function valueEquals(a: Value, b: Value): boolean {
   if (a === b) return true
@@ -564,6 +566,8 @@ export function valueEquals(a: Value, b: Value): boolean {
   }
   if (ra === 0) return false
   if (ra >= 4 && !(a instanceof LazySet) && !(b instanceof LazySet) && !(a instanceof LazyFcn) && !(b instanceof LazyFcn)) {
+    // sizes first: `S = {}` on a fresh set should not hash all of S
+    if (sizeOf(a as SetValue | FcnValue) !== sizeOf(b as SetValue | FcnValue)) return false
     hashValue(a)
     hashValue(b)
     const x = a as SetValue | FcnValue

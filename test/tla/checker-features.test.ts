@@ -119,6 +119,14 @@ describe("overriding standard-module definitions", () => {
     const r = run("CONSTANT Nat <- MCNat\nINIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n", spec)
     expect([r.outcome.kind, r.generated, r.distinct, r.depth]).toEqual(["ok", 10, 4, 1])
   })
+  // TLC's standard operators are shared by all modules, so `Seq <- BoundedSeq` also reaches an
+  // instantiated module's Seq (MCMajority: INSTANCE Majority, whose Init says seq \in Seq(Value)).
+  it("Seq <- BoundedSeq also holds inside an instance", () => {
+    const inner = `---- MODULE Inner ----\nEXTENDS Sequences\nCONSTANT Value\nVARIABLE seq\nInit == seq \\in Seq(Value)\nNext == UNCHANGED seq\n====\n`
+    const spec = `---- MODULE Counter ----\nEXTENDS Naturals\nVARIABLE seq\nValue == {1, 2}\nBounded(S) == UNION {[1..n -> S] : n \\in 0..2}\nINSTANCE Inner\n====\n`
+    const r = run("CONSTANT Seq <- Bounded\nINIT Init\nNEXT Next\n", spec, { "Inner.tla": inner })
+    expect([r.outcome.kind, r.generated, r.distinct, r.depth]).toEqual(["ok", 14, 7, 1])
+  })
 })
 
 describe("API for refinement checks", () => {

@@ -99,3 +99,19 @@ describe("malformed inputs give located errors", () => {
     })
   })
 })
+
+describe("errors inside an extended module", () => {
+  // TLC locates an error in the module that defines the failing expression, not the root one
+  it("name the extended module's file and its source line", () => {
+    const d = join(dir, "extended")
+    mkdirSync(d, { recursive: true })
+    writeFileSync(join(d, "Base.tla"), "---- MODULE Base ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x' = x + <<1>>\n====\n")
+    writeFileSync(join(d, "Top.tla"), "---- MODULE Top ----\nEXTENDS Base\n====\n")
+    writeFileSync(join(d, "Top.cfg"), "INIT Init\nNEXT Next\n")
+    const r = checkSpec(join(d, "Top.tla"))
+    if (r.outcome.kind !== "error") throw new Error(`no error; outcome ${r.outcome.kind}`)
+    const text = r.outcome.error.format()
+    expect(text).toMatch(/Base\.tla:5:\d+: /)
+    expect(text).toContain("Next == x' = x + <<1>>")
+  })
+})

@@ -43,6 +43,13 @@ const cases: [string, string][] = [
   ["\"abc\" = \"abc\" /\\ \"a\" # \"b\"", "TRUE"],
   ["\\A x \\in {} : FALSE", "TRUE"],
   ["ENABLED TRUE", "TRUE"],
+  // a tuple binder: the function's domain is the set itself (GameOfLife's sc[<<x, y>> \in ...] == ...)
+  ["LET f[<<x, y>> \\in {1, 2} \\X {3}] == x * y IN <<f[<<2, 3>>], DOMAIN f>>", "<<6, {<<1, 3>>, <<2, 3>>}>>"],
+  ["[<<x, y>> \\in {<<1, 2>>} |-> x + y] = (<<1, 2>> :> 3)", "TRUE"],
+  // TLC keeps [x \in S |-> e] lazy (FcnLambdaValue): S may be infinite
+  ["[n \\in Nat |-> 2 * n][21]", "42"],
+  // TLC's Sequences.java: Len, Tail, \o and SubSeq also take strings
+  ["<<Len(\"abc\"), Tail(\"abc\"), \"ab\" \\o \"cd\", SubSeq(\"hello\", 2, 3), SubSeq(\"x\", 2, 1)>>", "<<3, \"bc\", \"abcd\", \"el\", \"\">>"],
 ]
 
 describe("constant expressions evaluate as in TLC", () => {

@@ -209,3 +209,113 @@ Next == x < 3 /\\ x' = x + 1
     expect(check("Prf", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4, depth: 4 })
   })
 })
+
+describe("labels and Unicode symbols", () => {
+  // SANY accepts a label `P0::` (Unicode `∷`) in front of any subexpression; it only names it
+  // for proofs (EWD840's Inv: `∨ P0∷ ∀ i ∈ Node : ...`).
+  it("labelled subexpressions, with and without arguments", () => {
+    const spec = `---- MODULE Lab ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Next == x < 3 /\\ x' = x + 1
+Inv == \\/ P0:: x < 10
+       \\/ P1(y):: \\E y \\in {1} : x = 100
+       \\/ P2∷ FALSE
+====
+`
+    expect(check("Lab", spec, "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4 })
+  })
+
+  // The Unicode forms of tlaplus/rfcs' tla-unicode.csv (EWD840 and SyncTerminationDetection
+  // are written with ℕ, ‥ and ∷).
+  it("ℕ ℤ ‥ ⋄ ⊕ ⊖ ← and other Unicode symbols", () => {
+    const inner = `---- MODULE Inn ----
+CONSTANT K
+Val ≜ K
+====
+`
+    const spec = `---- MODULE Uni ----
+EXTENDS Integers, Bags
+VARIABLE x
+a ⊕ b ≜ a * 10 + b
+I ≜ INSTANCE Inn WITH K ← 7
+Init ≜ x ∈ 1 ‥ 2
+Next ≜ x < 4 ∧ x' = x + 1
+Ok ≜ ∧ x ∈ ℕ ∧ -x ∈ ℤ ∧ 1 ⊕ 2 = 12 ∧ 1 \\oplus 2 = 12 ∧ I!Val = 7
+      ∧ (SetToBag({1}) ⊖ SetToBag({1})) = EmptyBag ∧ {1} ⊆ {1} ∧ 2 ≠ 3
+Live ≜ ⋄(x = 4)
+====
+`
+    expect(check("Uni", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\nCHECK_DEADLOCK FALSE\n", { "Inn.tla": inner })).toMatchObject({ kind: "ok", distinct: 4, depth: 3 })
+  })
+})
+
+describe("instances with substitutions", () => {
+  // TLC substitutes INSTANCE ... WITH chan <- in syntactically, so the instance's `chan' = e`
+  // is `in' = e` and assigns in' (Specifying Systems' InnerFIFO: `InChan!Send(msg)`).
+  it("a primed substituted variable assigns the variable it stands for", () => {
+    const chan = `---- MODULE Chan ----
+EXTENDS Naturals
+VARIABLE chan
+Send == chan < 2 /\\ chan' = chan + 1
+Reset == chan = 2 /\\ UNCHANGED chan
+====
+`
+    const spec = `---- MODULE Two ----
+VARIABLES a, b
+A == INSTANCE Chan WITH chan <- a
+B == INSTANCE Chan WITH chan <- b
+Init == a = 0 /\\ b = 0
+Next == \\/ A!Send /\\ UNCHANGED b
+        \\/ B!Send /\\ UNCHANGED a
+====
+`
+    expect(check("Two", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n", { "Chan.tla": chan })).toMatchObject({ kind: "ok", distinct: 9, generated: 13, depth: 5 })
+  })
+
+  // A definition naming an instance's action (Step == A!Next) is action-level: it must not be
+  // cached per state like a state predicate (each successor is a different step).
+  it("a definition that names an instance's action is evaluated per step", () => {
+    const abs = `---- MODULE Abs ----
+EXTENDS Naturals
+VARIABLE v
+Next == v' = v + 1
+====
+`
+    const spec = `---- MODULE Lvl ----
+EXTENDS Naturals
+VARIABLE x
+A == INSTANCE Abs WITH v <- x
+Init == x = 0
+Next == x < 3 /\\ (x' = x + 1 \\/ x' = x + 2)
+Step == A!Next
+Prop == [][Step]_x
+====
+`
+    expect(check("Lvl", spec, "INIT Init\nNEXT Next\nPROPERTY Prop\nCHECK_DEADLOCK FALSE\n", { "Abs.tla": abs })).toMatchObject({ kind: "property" })
+  })
+
+  // `I(k) == INSTANCE M WITH K <- k` (Specifying Systems' FIFO: Inner(q) == INSTANCE InnerFIFO):
+  // I(a)!Op is Op of the instance with k replaced by a.
+  it("parameterized instances", () => {
+    const inner = `---- MODULE Inner ----
+EXTENDS Naturals
+CONSTANT K
+VARIABLE v
+Val == v + K
+Step == v' = v + K
+====
+`
+    const spec = `---- MODULE PI ----
+EXTENDS Naturals
+VARIABLE x
+I(k) == INSTANCE Inner WITH K <- k, v <- x
+Init == x = 0
+Next == x < 6 /\\ \\E k \\in {2, 3} : I(k)!Step
+Ok == I(1)!Val = x + 1
+====
+`
+    expect(check("PI", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\nCHECK_DEADLOCK FALSE\n", { "Inner.tla": inner })).toMatchObject({ kind: "ok", generated: 11, distinct: 8, depth: 4 })
+  })
+})
