@@ -92,3 +92,38 @@ describe("an uncontended claim, step by step", () => {
     expect(last.state.rows.alias["n"]).toMatchObject({ kind: "bound", bucketId: "B", gen: 1 })
   })
 })
+
+describe("reads", () => {
+  it("a read keeps no intent: nothing persisted for it, and it is forgotten once answered (each lookup has a fresh request id)", () => {
+    const params = defaultParams(["a", "b", "c"], ["a", "b", "c"])
+    let s = nameRegistry.step(nameRegistry.init("a", params), { _tag: "Recover", persisted: [] }).state
+    const read: NameOp = { _tag: "Read", name: "n", reqId: "read/1" }
+    const r1 = nameRegistry.step(s, { _tag: "Request", id: "c1", op: read })
+    expect(r1.out.filter((o) => o._tag === "Persist" && o.key.startsWith("intent/"))).toEqual([])
+    s = r1.state
+    const b = s.ops["read/1"]!.b
+    const bound = change(claim, null)
+    for (const from of ["a", "b"]) s = nameRegistry.step(s, { _tag: "Recv", from, msg: { _tag: "Promise", name: "n", b, accBal: ballot(1, 1, "z"), accVal: bound } }).state
+    // The read completes the value it found (phase 2 with the same value), then answers.
+    s = nameRegistry.step(s, { _tag: "Recv", from: "a", msg: { _tag: "Accepted", name: "n", b } }).state
+    const last = nameRegistry.step(s, { _tag: "Recv", from: "b", msg: { _tag: "Accepted", name: "n", b } })
+    expect(last.out).toContainEqual({ _tag: "Reply", id: "c1", result: { _tag: "Value", val: bound } })
+    expect(last.out.filter((o) => o._tag === "Persist" && o.key.startsWith("intent/"))).toEqual([])
+    expect(last.state.ops["read/1"]).toBeUndefined()
+    expect(last.state.rows.alias["n"]).toMatchObject({ kind: "bound", bucketId: "B" })
+    // A claim's intent is still kept for retries and recovery.
+    const c = nameRegistry.step(last.state, { _tag: "Request", id: "c2", op: { ...claim, reqId: "r2" } })
+    expect(c.out.some((o) => o._tag === "Persist" && o.key === "intent/r2")).toBe(true)
+  })
+
+  it("a read intent left on disk by an earlier version is not resumed after a restart", () => {
+    const params = defaultParams(["a", "b", "c"], ["a", "b", "c"])
+    const read: NameOp = { _tag: "Read", name: "n", reqId: "read/old" }
+    const r = nameRegistry.step(nameRegistry.init("a", params), {
+      _tag: "Recover",
+      persisted: [{ key: "intent/read/old", record: { _tag: "Intent", op: read, outcome: null, done: false, b: BOTTOM } }],
+    })
+    expect(r.state.ops["read/old"]).toBeUndefined()
+    expect(r.out.filter((o) => o._tag === "Send")).toEqual([])
+  })
+})

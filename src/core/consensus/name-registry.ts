@@ -152,6 +152,11 @@ const isVoter = (s: RegistryState): boolean => s.params.voters.includes(s.self)
 
 const withOp = (s: RegistryState, reqId: string, p: ProposerOp): RegistryState => ({ ...s, ops: { ...s.ops, [reqId]: p } })
 
+const withoutOp = (s: RegistryState, reqId: string): RegistryState => {
+  const { [reqId]: _gone, ...ops } = s.ops
+  return { ...s, ops }
+}
+
 const insertSorted = (xs: ReadonlyArray<NodeId>, x: NodeId): ReadonlyArray<NodeId> =>
   xs.includes(x) ? xs : [...xs, x].sort()
 
@@ -194,12 +199,15 @@ export const makeRegistry = (variant: RegistryVariant = correctRegistry): Machin
   const decide = (s: RegistryState, reqId: string, out: Out[]): RegistryState => {
     const p = s.ops[reqId]!
     const outcome = p.newVal
-    out.push(persist(intentKey(reqId), { _tag: "Intent", op: p.op, outcome, done: true, b: p.b }))
+    const isRead = p.op._tag === "Read"
+    if (!isRead) out.push(persist(intentKey(reqId), { _tag: "Intent", op: p.op, outcome, done: true, b: p.b }))
     out.push(cancelTimer(rtTimer(reqId)))
     if (s.params.deadlineMs > 0) out.push(cancelTimer(dlTimer(reqId)))
     const result = resultOf(p.op, outcome)
     for (const id of p.waiting) out.push(reply(id, result))
-    let next = withOp(s, reqId, { ...p, phase: "done", outcome, waiting: [], promises: [], accepts: [] })
+    // A finished read is forgotten: nothing retries it for its outcome, and keeping each
+    // one (every lookup has a fresh request id) would grow the state without bound.
+    let next = isRead ? withoutOp(s, reqId) : withOp(s, reqId, { ...p, phase: "done", outcome, waiting: [], promises: [], accepts: [] })
     next = learn(next, p.op.name, p.b, outcome, out)
     if (outcome !== null) {
       const to = s.params.learners.filter((n) => n !== s.self)
@@ -351,7 +359,9 @@ export const makeRegistry = (variant: RegistryVariant = correctRegistry): Machin
       if (known.phase === "stalled") next = startAttempt(next, op.reqId, out)
       return { state: next, out }
     }
-    out.push(persist(intentKey(op.reqId), { _tag: "Intent", op, outcome: null, done: false, b: BOTTOM }))
+    // Claims and releases are resumed after a crash and answer retries from their outcome;
+    // a read changes nothing and its client is gone after a crash, so it is not kept.
+    if (op._tag !== "Read") out.push(persist(intentKey(op.reqId), { _tag: "Intent", op, outcome: null, done: false, b: BOTTOM }))
     if (s.params.deadlineMs > 0) out.push(setTimer(dlTimer(op.reqId), s.params.deadlineMs))
     const fresh: ProposerOp = {
       op,
@@ -384,6 +394,7 @@ export const makeRegistry = (variant: RegistryVariant = correctRegistry): Machin
           maxRound = Math.max(maxRound, record.maxRound)
           break
         case "Intent": {
+          if (record.op._tag === "Read") break // kept on disk by versions before reads were forgotten
           const reqId = key.slice(7)
           ops[reqId] = {
             op: record.op,
