@@ -145,6 +145,30 @@ describe("payloads", () => {
     expect((await send(good.url, "PUT", good.headers, body)).status).toBe(200)
     expect(await getText("hashed")).toBe(body)
   })
+  it("verifies a signature over UTF-8 header values (as botocore sends x-amz-meta-*) and keeps their bytes", async () => {
+    // "à" is C3 A0: Node reads header bytes as latin1, where A0 is a no-break space
+    const value = "voilà café"
+    const req = await signedRequest(t.node.s3Url, "PUT", "/auth/utf8-meta", {
+      accessKeyId: t.key.id, secret: t.key.secret, payloadHash: createHash("sha256").update("x").digest("hex"),
+      headers: { "x-amz-meta-note": value },
+    })
+    // a raw request: node's http client would not put the UTF-8 bytes on the wire as they are
+    const { connect } = await import("node:net")
+    const url = new URL(req.url)
+    const head = Object.entries({ ...req.headers, "content-length": "1", connection: "close" })
+      .map(([k, v]) => `${k}: ${v}\r\n`).join("")
+    const answer = await new Promise<string>((resolve, reject) => {
+      const sock = connect(Number(url.port), url.hostname, () =>
+        sock.write(Buffer.concat([Buffer.from(`PUT ${url.pathname} HTTP/1.1\r\n${head}\r\n`, "utf8"), Buffer.from("x")])))
+      const parts: Buffer[] = []
+      sock.on("data", (c: Buffer) => parts.push(c))
+      sock.on("end", () => resolve(Buffer.concat(parts).toString("utf8")))
+      sock.on("error", reject)
+    })
+    expect(answer.split("\r\n")[0], answer).toBe("HTTP/1.1 200 OK")
+    const got = await t.client.send(new GetObjectCommand({ Bucket: "auth", Key: "utf8-meta" }))
+    expect(Buffer.from(got.Metadata?.["note"] ?? "", "latin1").toString("utf8")).toBe(value)
+  })
 })
 
 describe("broken connections", () => {

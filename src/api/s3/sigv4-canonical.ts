@@ -21,12 +21,16 @@ export const canonicalQuery = (params: ReadonlyArray<readonly [string, string]>)
     .map(([k, v]) => `${k}=${v}`)
     .join("&")
 
-/** Header values by lower-case name, repeated headers joined with ',' (from rawHeaders). */
+/**
+ * Header values by lower-case name, repeated headers joined with ',' (from rawHeaders).
+ * Node gives each header byte as one latin1 character; only ASCII spaces and tabs are
+ * trimmed and collapsed (SigV4), since `\s` would also eat the A0 byte of UTF-8 "à".
+ */
 export const headerValues = (rawHeaders: readonly string[]): Map<string, string> => {
   const out = new Map<string, string>()
   for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
     const name = rawHeaders[i]!.toLowerCase()
-    const value = rawHeaders[i + 1]!.trim().replace(/\s+/g, " ")
+    const value = rawHeaders[i + 1]!.replace(/^[ \t]+|[ \t]+$/g, "").replace(/[ \t]+/g, " ")
     const prev = out.get(name)
     out.set(name, prev === undefined ? value : `${prev},${value}`)
   }
@@ -53,8 +57,11 @@ export const canonicalRequest = (
     payloadHash,
   ].join("\n")
 
+// The canonical request is ASCII but for header values, which hold the request's bytes as
+// latin1 characters (above): hashing it as latin1 hashes the bytes the client signed, e.g.
+// UTF-8 x-amz-meta-* values.
 export const stringToSign = (amzDate: string, scope: string, canonical: string): string =>
-  ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(canonical)].join("\n")
+  ["AWS4-HMAC-SHA256", amzDate, scope, sha256Hex(Buffer.from(canonical, "latin1"))].join("\n")
 
 const hmac = (key: string | Buffer, data: string): Buffer => createHmac("sha256", key).update(data).digest()
 
