@@ -48,6 +48,9 @@ describe("presigned URLs", () => {
     expect(codeOf({ status: 0, headers: {}, body: await v2.text() })).toBe("InvalidRequest")
     const tooLong = await fetch(url.replace(/X-Amz-Expires=\d+/, "X-Amz-Expires=604801"))
     expect(codeOf({ status: 0, headers: {}, body: await tooLong.text() })).toBe("AuthorizationQueryParametersError")
+    const negative = await fetch(url.replace(/X-Amz-Expires=\d+/, "X-Amz-Expires=-1"))
+    expect(negative.status).toBe(400)
+    expect(await negative.text()).toContain("X-Amz-Expires must be non-negative")
     clockOffset = 120_000
     try {
       const expired = await fetch(url)

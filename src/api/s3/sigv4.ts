@@ -214,6 +214,7 @@ const verifyPresigned = (req: SignedRequest, opts: SigV4Options): Authenticated 
   const time = parseAmzDate(amzDate)
   if (time === undefined) throw s3Error(E, "X-Amz-Date must be in the ISO8601 Long Format \"yyyyMMdd'T'HHmmss'Z'\"")
   if (amzDate.slice(0, 8) !== cred.date) throw s3Error(E, "The credential date does not match X-Amz-Date.")
+  if (/^-\d+$/.test(expires)) throw s3Error(E, "X-Amz-Expires must be non-negative")
   if (!/^\d{1,7}$/.test(expires)) throw s3Error(E, "X-Amz-Expires should be a number")
   const seconds = Number(expires)
   if (seconds > MAX_PRESIGNED_EXPIRES) throw s3Error(E, "X-Amz-Expires must be less than a week (in seconds) that is 604800")
