@@ -60,6 +60,7 @@ const registryParams = (): RegistryParams => ({
   retransmitMs: 1_000,
   deadlineMs: 10_000,
   roundLimit: 0,
+  keepDecided: 1024,
 })
 
 const claim = (site: NodeId, name: string): NameOp => ({

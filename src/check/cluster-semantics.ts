@@ -336,7 +336,8 @@ export class ClusterSemantics<P extends Protocol, G> {
     before: unknown,
   ): StepEffect {
     const timers = new Set(timersBefore)
-    const writes: Array<[string, unknown]> = []
+    // [key, record] writes and [key] removals (Forget), applied in output order.
+    const writes: Array<[string, unknown] | [string]> = []
     const sends: number[] = []
     const replies: Array<{ client: number; result: unknown }> = []
     for (const o of out) {
@@ -359,6 +360,9 @@ export class ClusterSemantics<P extends Protocol, G> {
         case "Persist":
           writes.push([o.key, o.record])
           break
+        case "Forget":
+          writes.push([o.key])
+          break
       }
     }
     const vol = this.vols.intern({ state, timers: [...timers].sort() })
@@ -372,7 +376,10 @@ export class ClusterSemantics<P extends Protocol, G> {
             let next = this.diskMemo.get(key)
             if (next === undefined) {
               const updated = { ...this.disks.value(diskId) }
-              for (const [k, r] of writes) updated[k] = r
+              for (const w of writes) {
+                if (w.length === 2) updated[w[0]] = w[1]
+                else delete updated[w[0]]
+              }
               next = this.disks.intern(updated)
               this.diskMemo.set(key, next)
             }

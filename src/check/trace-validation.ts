@@ -164,6 +164,7 @@ export const validateTrace = <P extends Protocol, G>(r: Refinement<P, G>, lines:
     for (const o of out as ReadonlyArray<Output<P["Msg"], P["Res"], P["Rec"]>>) {
       if (o._tag === "Send") network.push({ from: n, to: o.to, msg: o.msg, key: canonicalJson([n, o.to, o.msg]) })
       else if (o._tag === "Persist") rep.disk.set(o.key, o.record)
+      else if (o._tag === "Forget") rep.disk.delete(o.key)
       else if (o._tag === "SetTimer") rep.timers.add(o.id)
       else if (o._tag === "CancelTimer") rep.timers.delete(o.id)
       else if (o._tag === "Reply") {

@@ -118,6 +118,8 @@ const describeOutputs = (step: TraceStep, d: Describe): string[] =>
         return `replies ${(d.result ?? brief)(o.result)}`
       case "Persist":
         return `persists ${o.key}`
+      case "Forget":
+        return `forgets ${o.key}`
       case "SetTimer":
         return `sets timer ${o.id}`
       case "CancelTimer":

@@ -26,6 +26,8 @@ export type Output<Msg, Res, Rec> =
   | { readonly _tag: "CancelTimer"; readonly id: string }
   /** Overwrites the record under `key`. Durable before any Send or Reply of the same step. */
   | { readonly _tag: "Persist"; readonly key: string; readonly record: Rec }
+  /** Removes a persisted record (in the same durable write as the step's Persists). */
+  | { readonly _tag: "Forget"; readonly key: string }
 
 export interface Step<State, Msg, Res, Rec> {
   readonly state: State
@@ -63,6 +65,7 @@ export const reply = <Res>(id: string, result: Res) => ({ _tag: "Reply", id, res
 export const setTimer = (id: string, afterMs: number) => ({ _tag: "SetTimer", id, afterMs }) as const
 export const cancelTimer = (id: string) => ({ _tag: "CancelTimer", id }) as const
 export const persist = <Rec>(key: string, record: Rec) => ({ _tag: "Persist", key, record }) as const
+export const forget = (key: string) => ({ _tag: "Forget", key }) as const
 
 /** The Schema of a node's inputs, built from the protocol's message, op and record schemas. */
 export const inputSchema = <Msg, Op, Rec>(
@@ -92,6 +95,7 @@ export const outputSchema = <Msg, Res, Rec>(
     Schema.TaggedStruct("SetTimer", { id: Schema.String, afterMs: Schema.Number }),
     Schema.TaggedStruct("CancelTimer", { id: Schema.String }),
     Schema.TaggedStruct("Persist", { key: Schema.String, record: rec }),
+    Schema.TaggedStruct("Forget", { key: Schema.String }),
   ])
 
 /** Decodes untrusted input (a peer's message, a disk record): a value, or a located error. */

@@ -24,8 +24,8 @@ export interface HostTimers {
 export interface ReducerDisk {
   /** Every record persisted so far, sorted by key (the `Recover` input). */
   load(): Array<Persisted<unknown>>
-  /** Durable when it returns. */
-  persist(records: ReadonlyArray<Persisted<unknown>>): void
+  /** Writes `records` and removes the `forgotten` keys; durable when it returns. */
+  persist(records: ReadonlyArray<Persisted<unknown>>, forgotten?: ReadonlyArray<string>): void
 }
 
 export const wallClockTimers: HostTimers = {
@@ -114,7 +114,10 @@ export class ReducerHost<P extends Protocol> {
 
   private execute(out: ReadonlyArray<Output<P["Msg"], P["Res"], P["Rec"]>>): void {
     // The ordering rule: persist first (durable on return), then let anything leave.
-    this.options.storage.persist(out.flatMap((o) => (o._tag === "Persist" ? [{ key: o.key, record: o.record }] : [])))
+    this.options.storage.persist(
+      out.flatMap((o) => (o._tag === "Persist" ? [{ key: o.key, record: o.record }] : [])),
+      out.flatMap((o) => (o._tag === "Forget" ? [o.key] : [])),
+    )
     for (const o of out) {
       switch (o._tag) {
         case "Send":
@@ -143,6 +146,7 @@ export class ReducerHost<P extends Protocol> {
           this.timers.delete(o.id)
           break
         case "Persist":
+        case "Forget":
           break
       }
     }

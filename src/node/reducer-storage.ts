@@ -24,11 +24,12 @@ export class ReducerStorage {
     return out
   }
 
-  /** Writes the records durably (one transaction, synced before it returns). */
-  persist(records: ReadonlyArray<Persisted<unknown>>): void {
-    if (records.length === 0) return
+  /** Writes the records and removes the forgotten keys durably (one transaction, synced before it returns). */
+  persist(records: ReadonlyArray<Persisted<unknown>>, forgotten: ReadonlyArray<string> = []): void {
+    if (records.length === 0 && forgotten.length === 0) return
     this.db.transactionSync(() => {
       for (const r of records) this.db.putSync(`${this.prefix}/${r.key}`, r.record)
+      for (const key of forgotten) this.db.removeSync(`${this.prefix}/${key}`)
     })
   }
 

@@ -188,8 +188,9 @@ export class Simulation {
           return {
             load: (): Array<Persisted<unknown>> =>
               [...records.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([key, record]) => ({ key, record: structuredClone(record) })),
-            persist: (rs) => {
+            persist: (rs, forgotten = []) => {
               for (const r of rs) records.set(r.key, structuredClone(r.record))
+              for (const key of forgotten) records.delete(key)
             },
           }
         },

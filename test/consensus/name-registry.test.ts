@@ -127,3 +127,52 @@ describe("reads", () => {
     expect(r.out.filter((o) => o._tag === "Send")).toEqual([])
   })
 })
+
+describe("decided intents", () => {
+  /** One uncontended claim of `name` by proposer "a", run by hand to its decision. */
+  const claimByHand = (s: ReturnType<typeof nameRegistry.init>, name: string, reqId: string) => {
+    const op: NameOp = { ...claim, name, reqId, bucketId: `B-${name}` }
+    s = nameRegistry.step(s, { _tag: "Request", id: `c-${reqId}`, op }).state
+    const b = s.ops[reqId]!.b
+    for (const from of ["a", "b"]) s = nameRegistry.step(s, { _tag: "Recv", from, msg: { _tag: "Promise", name, b, accBal: BOTTOM, accVal: null } }).state
+    s = nameRegistry.step(s, { _tag: "Recv", from: "a", msg: { _tag: "Accepted", name, b } }).state
+    return nameRegistry.step(s, { _tag: "Recv", from: "b", msg: { _tag: "Accepted", name, b } })
+  }
+
+  it("at most keepDecided stay: the oldest are forgotten with their records, in the step that decides a newer one", () => {
+    const params = { ...defaultParams(["a", "b", "c"], ["a", "b", "c"]), keepDecided: 2 }
+    let s = nameRegistry.step(nameRegistry.init("a", params), { _tag: "Recover", persisted: [] }).state
+    const forgotten: string[] = []
+    for (const [i, name] of ["n1", "n2", "n3", "n4"].entries()) {
+      const r = claimByHand(s, name, `r${i + 1}`)
+      expect(r.out).toContainEqual({ _tag: "Reply", id: `c-r${i + 1}`, result: { _tag: "Created", bucketId: `B-${name}` } })
+      for (const o of r.out) if (o._tag === "Forget") forgotten.push(o.key)
+      s = r.state
+    }
+    expect(forgotten).toEqual(["intent/r1", "intent/r2"])
+    expect(Object.keys(s.ops)).toEqual(["r3", "r4"])
+    // The decisions themselves stay: forgetting an intent drops only the answer kept for a retry.
+    expect(Object.keys(s.rows.alias).sort()).toEqual(["n1", "n2", "n3", "n4"])
+    // A retry of a forgotten claim proposes again, and the bound value (which carries its
+    // request id) gives it the same answer.
+    const again = nameRegistry.step(s, { _tag: "Request", id: "retry", op: { ...claim, name: "n1", reqId: "r1", bucketId: "B-n1" } })
+    const b = again.state.ops["r1"]!.b
+    let t = again.state
+    for (const from of ["a", "b"])
+      t = nameRegistry.step(t, { _tag: "Recv", from, msg: { _tag: "Promise", name: "n1", b, accBal: ballot(1, 1, "a"), accVal: change({ ...claim, name: "n1", reqId: "r1", bucketId: "B-n1" }, null) } }).state
+    t = nameRegistry.step(t, { _tag: "Recv", from: "a", msg: { _tag: "Accepted", name: "n1", b } }).state
+    const last = nameRegistry.step(t, { _tag: "Recv", from: "b", msg: { _tag: "Accepted", name: "n1", b } })
+    expect(last.out).toContainEqual({ _tag: "Reply", id: "retry", result: { _tag: "Created", bucketId: "B-n1" } })
+  })
+
+  it("keepDecided 0 keeps every decided intent", () => {
+    const params = { ...defaultParams(["a", "b", "c"], ["a", "b", "c"]), keepDecided: 0 }
+    let s = nameRegistry.step(nameRegistry.init("a", params), { _tag: "Recover", persisted: [] }).state
+    for (const [i, name] of ["n1", "n2", "n3"].entries()) {
+      const r = claimByHand(s, name, `r${i + 1}`)
+      expect(r.out.some((o) => o._tag === "Forget")).toBe(false)
+      s = r.state
+    }
+    expect(Object.keys(s.ops)).toEqual(["r1", "r2", "r3"])
+  })
+})

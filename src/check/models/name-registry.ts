@@ -290,6 +290,7 @@ export const registryParams = (
   retransmitMs: b.retransmit ? 500 : 0,
   deadlineMs: b.deadline ? 10_000 : 0,
   roundLimit: b.rounds,
+  keepDecided: 0, // the model's few requests never reach a bound; keep every answer for the idempotency check
 })
 
 export const nameRegistryModel = (

@@ -8,7 +8,7 @@
 // sending a Prepare with it and its intent before anything else, so a restarted proposer
 // resumes the same request id with a fresh, higher ballot.
 import type { Input, Machine, NodeId, Output } from "../machine.ts"
-import { cancelTimer, persist, reply, send, setTimer } from "../machine.ts"
+import { cancelTimer, forget, persist, reply, send, setTimer } from "../machine.ts"
 import { type Ballot, BOTTOM, ballot, compareBallot, maxBallot, quorum, sameBallot } from "./ballot.ts"
 import { change } from "./change.ts"
 import {
@@ -41,6 +41,14 @@ export interface RegistryParams {
   readonly deadlineMs: number
   /** Model bound: a proposer never uses a round above this (0 = unbounded). */
   readonly roundLimit: number
+  /**
+   * Decided claims and releases kept (in memory and on disk) to answer a retry with the same
+   * request id from its outcome; beyond it the oldest are forgotten (0 = keep all). A retry
+   * of a forgotten claim proposes again and gets the same answer (the bound value carries
+   * its request id); a forgotten release answers NoSuchBucket, as AWS does for a repeated
+   * DeleteBucket. The node gives each request a fresh id, so it never retries one itself.
+   */
+  readonly keepDecided: number
 }
 
 export const defaultParams = (voters: ReadonlyArray<NodeId>, learners: ReadonlyArray<NodeId> = []): RegistryParams => ({
@@ -52,6 +60,7 @@ export const defaultParams = (voters: ReadonlyArray<NodeId>, learners: ReadonlyA
   retransmitMs: 500,
   deadlineMs: 10_000,
   roundLimit: 0,
+  keepDecided: 1024,
 })
 
 export interface AcceptorRec {
@@ -157,6 +166,23 @@ const withoutOp = (s: RegistryState, reqId: string): RegistryState => {
   return { ...s, ops }
 }
 
+/**
+ * At most `keepDecided` decided intents stay: the oldest (ops keep their requests' arrival
+ * order) are dropped with their records, so a long-lived proposer's state stays bounded.
+ */
+const forgetOldDecided = (s: RegistryState, out: Out[]): RegistryState => {
+  const limit = s.params.keepDecided
+  if (limit <= 0) return s
+  const decided = Object.keys(s.ops).filter((r) => s.ops[r]!.phase === "done")
+  if (decided.length <= limit) return s
+  const ops = { ...s.ops }
+  for (const r of decided.slice(0, decided.length - limit)) {
+    delete ops[r]
+    out.push(forget(intentKey(r)))
+  }
+  return { ...s, ops }
+}
+
 const insertSorted = (xs: ReadonlyArray<NodeId>, x: NodeId): ReadonlyArray<NodeId> =>
   xs.includes(x) ? xs : [...xs, x].sort()
 
@@ -207,7 +233,7 @@ export const makeRegistry = (variant: RegistryVariant = correctRegistry): Machin
     for (const id of p.waiting) out.push(reply(id, result))
     // A finished read is forgotten: nothing retries it for its outcome, and keeping each
     // one (every lookup has a fresh request id) would grow the state without bound.
-    let next = isRead ? withoutOp(s, reqId) : withOp(s, reqId, { ...p, phase: "done", outcome, waiting: [], promises: [], accepts: [] })
+    let next = isRead ? withoutOp(s, reqId) : forgetOldDecided(withOp(s, reqId, { ...p, phase: "done", outcome, waiting: [], promises: [], accepts: [] }), out)
     next = learn(next, p.op.name, p.b, outcome, out)
     if (outcome !== null) {
       const to = s.params.learners.filter((n) => n !== s.self)
