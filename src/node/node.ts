@@ -19,6 +19,7 @@ import { RegistryBucketNames } from "./cluster/registry-bucket-names.ts"
 import { ClusterObjectStore } from "./cluster-object-store.ts"
 import { parseBind, type Config } from "./config.ts"
 import { HlcClock } from "./hlc-clock.ts"
+import { startIdleGc } from "./idle-gc.ts"
 import { openMetadataDb } from "./metadata-db.ts"
 import { RequestMetrics } from "./metrics.ts"
 import { ClusterService } from "./cluster/cluster-service.ts"
@@ -209,6 +210,7 @@ export const startNode = async (
     throw error
   }
   let closed = false
+  const stopIdleGc = startIdleGc()
   return {
     s3Url,
     adminUrl,
@@ -229,6 +231,7 @@ export const startNode = async (
     close: async () => {
       if (closed) return
       closed = true
+      stopIdleGc()
       await Promise.all([closeServer(s3), closeServer(admin)])
       await stopLayers()
     },

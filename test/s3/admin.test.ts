@@ -78,6 +78,9 @@ describe("admin API", () => {
     expect(text).toMatch(/^s3_request_counter\{api_endpoint="ListBuckets"\} \d+$/m)
     expect(text).toMatch(/^s3_request_duration_count\{api_endpoint="ListBuckets"\} \d+$/m)
     expect(text).toMatch(/^pollen_objects 1$/m)
+    const rss = Number(/^process_resident_memory_bytes (\d+)$/m.exec(text)?.[1])
+    expect(rss).toBeGreaterThan(10 << 20) // a Node process, in bytes (not kB or MiB)
+    expect(Number(/^nodejs_heap_size_used_bytes (\d+)$/m.exec(text)?.[1])).toBeLessThan(rss)
   })
 })
 

@@ -60,6 +60,18 @@ const readJson = async (req: IncomingMessage): Promise<unknown> => {
   }
 }
 
+/** The process's memory, under the names Prometheus' Node.js client uses. */
+const processMemoryLines = (): string[] => {
+  const m = process.memoryUsage()
+  const gauge = (name: string, help: string, value: number) => [`# HELP ${name} ${help}`, `# TYPE ${name} gauge`, `${name} ${value}`]
+  return [
+    ...gauge("process_resident_memory_bytes", "Resident memory size in bytes.", m.rss),
+    ...gauge("nodejs_heap_size_total_bytes", "V8 heap size in bytes.", m.heapTotal),
+    ...gauge("nodejs_heap_size_used_bytes", "V8 heap used in bytes.", m.heapUsed),
+    ...gauge("nodejs_external_memory_bytes", "Memory of C++ objects bound to JavaScript objects (Buffers among them), in bytes.", m.external),
+    ...gauge("nodejs_array_buffers_bytes", "Memory of ArrayBuffers and Buffers, in bytes.", m.arrayBuffers),
+  ]
+}
 export const createAdminServer = (services: AdminServices, log: (line: string) => void = (l) => console.error(l)): Server => {
   const send = (res: ServerResponse, status: number, json: unknown): void => {
     const body = JSON.stringify(json, null, 2)
@@ -91,6 +103,7 @@ export const createAdminServer = (services: AdminServices, log: (line: string) =
           "# HELP pollen_blocks Block reference rows this node holds (one per block and version).", "# TYPE pollen_blocks gauge", `pollen_blocks ${figures.blocks}`,
           "# HELP pollen_multipart_uploads Multipart upload rows this node holds (finished ones until collected).", "# TYPE pollen_multipart_uploads gauge", `pollen_multipart_uploads ${figures.uploads}`,
           "# HELP pollen_access_keys Access keys.", "# TYPE pollen_access_keys gauge", `pollen_access_keys ${services.keys.list().length}`,
+          ...processMemoryLines(),
         ]
         const body = services.metrics.render(stats)
         res.writeHead(200, { "content-type": "text/plain; version=0.0.4" })
