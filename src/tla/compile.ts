@@ -40,6 +40,15 @@ const defaultAct =
 
 const leaf = (at: At, ev: Ev, extra: Partial<CNode> = {}): CNode => ({ at, ev, act: defaultAct(ev), pure: true, ...extra })
 
+/** Expression kinds whose constant instances are worth memoising (not literals or plain names). */
+const hoistKinds = new Set<string>([
+  "bin", "un", "times", "if", "case", "let", "quant", "choose", "setenum", "setfilter", "setmap", "fcn", "fcnset",
+  "record", "recordset", "except", "apply", "dot", "tuple", "ref",
+])
+/** Operators the compiler implements itself (not definitions or builtins of a module). */
+const coreOps = new Set<string>(["=>", "<=>", "=", "#", "\\in", "\\notin", "/\\", "\\/", "~", "\\subseteq"])
+const hoistable = (x: Expr): boolean => hoistKinds.has(x.k) && (x.k !== "ref" || (x.args.length > 0 && x.sel.length === 0))
+
 /** Nodes whose closures locate their own errors (no wrapper call around them). */
 const selfLocated = new WeakSet<CNode>()
 const locatedLeaf = (at: At, ev: Ev): CNode => {
@@ -198,6 +207,106 @@ export class Compiler {
   // ------------------------------------------------------------------ expressions
 
   expr(x: Expr, sc: Scope): CNode {
+    const n = this.exprNode(x, sc)
+    if (n.constant !== undefined || !hoistable(x) || !this.closedConstant(x, sc)) return n
+    // A constant subexpression inside an operator or a quantifier body (GameOfLife's
+    // `{x \in {-1, 0, 1} \X {-1, 0, 1} : x # <<0, 0>>}` in score(p)) is evaluated once, on
+    // first use (so an error is still raised only where it is reached), and then shared.
+    // Only the value form is memoised: `act` keeps enumerating as before.
+    const inner = n.ev
+    let memo: Value | undefined
+    return { ...n, ev: (c, e) => (memo !== undefined ? memo : (memo = inner(c, e))) }
+  }
+
+  /** Hoisting level of definitions (see closedConstant): 0 = constant, > 0 = not. */
+  private readonly hoistLevels = new Map<DefEntity | Entity, number>()
+
+  /**
+   * True when `x` denotes the same value wherever and whenever it is evaluated: it reads no
+   * local binding of its scope (parameters, bound variables, LET names, `@`), no state
+   * variable, no primed or ENABLED/UNCHANGED form, no instance selector and no volatile
+   * builtin (RandomElement, Print, TLCGet, ... nor a definition using one).
+   */
+  private closedConstant(x: Expr, sc: Scope): boolean {
+    const bound = new Set<string>()
+    collectBound(x, bound)
+    return this.walkLevel(x, sc.mod, bound, sc.locals) === 0
+  }
+
+  private walkLevel(x: Expr, mod: ModuleScope, bound: Set<string>, locals: Local | null): number {
+    let lvl = 0
+    const visit = (n: unknown): void => {
+      if (lvl > 0 || n === null || typeof n !== "object") return
+      if (Array.isArray(n)) {
+        for (const y of n) visit(y)
+        return
+      }
+      const o = n as Record<string, unknown>
+      const k = o["k"]
+      if (k === "prime" || k === "at" || k === "boxAct" || k === "angleAct" || k === "fair" || k === "uquant") {
+        lvl = 2
+        return
+      }
+      if (k === "un" || k === "bin" || k === "postfix") {
+        const op = o["op"] as string
+        if (op === "ENABLED" || op === "UNCHANGED") {
+          lvl = 2
+          return
+        }
+        lvl = Math.max(lvl, this.nameLevel(op, mod, bound, locals))
+      } else if (k === "ref" || k === "opname") {
+        const sel = o["sel"] as Selector[] | undefined
+        if (sel !== undefined && sel.length > 0) {
+          lvl = 1
+          return
+        }
+        lvl = Math.max(lvl, this.nameLevel(o["name"] as string, mod, bound, locals))
+      }
+      for (const [key, val] of Object.entries(o)) if (key !== "at" && key !== "opAt") visit(val)
+    }
+    visit(x)
+    return lvl
+  }
+
+  private nameLevel(name: string, mod: ModuleScope, bound: Set<string>, locals: Local | null): number {
+    // a name of the enclosing scope, or one also bound inside (no shadowing is assumed): not constant
+    if (findLocal(locals, name) !== undefined) return 1
+    if (bound.has(name)) return 0
+    const e = this.resolveEntity(mod, name)
+    if (e === undefined) return infixOps[name] !== undefined || prefixOps[name] !== undefined || coreOps.has(name) ? 0 : 1
+    switch (e.k) {
+      case "const":
+        return 0
+      case "builtin":
+        return e.b.volatile === true ? 3 : 0
+      case "def":
+      case "subst": {
+        const known = this.hoistLevels.get(e)
+        if (known !== undefined) return known
+        // while a definition is being examined it counts as not constant, so recursive
+        // definitions (and those reached through them) are never hoisted
+        this.hoistLevels.set(e, 3)
+        let l: number
+        if (e.k === "subst") {
+          const b = new Set<string>()
+          collectBound(e.expr, b)
+          l = this.walkLevel(e.expr, e.scope, b, null)
+        } else {
+          const b = new Set<string>(e.params.map((p) => p.name))
+          collectBound(e.unit.body, b)
+          if (e.unit.k === "fdef") for (const bd of e.unit.binds) for (const n of bd.names) for (const y of typeof n === "string" ? [n] : n) b.add(y)
+          l = this.walkLevel(e.unit.body, e.scope, b, null)
+          if (e.unit.k === "fdef" && l === 0) l = this.walkLevel(e.unit.binds as unknown as Expr, e.scope, b, null)
+        }
+        this.hoistLevels.set(e, l)
+        return l
+      }
+      default:
+        return 1
+    }
+  }
+
+  private exprNode(x: Expr, sc: Scope): CNode {
     switch (x.k) {
       case "num":
         return leaf(x.at, () => x.v, { constant: x.v })

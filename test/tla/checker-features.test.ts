@@ -69,6 +69,18 @@ describe("cfg features", () => {
     if (r.outcome.kind === "deadlock") expect(r.outcome.trace.length).toBe(3)
     expect([r.generated, r.distinct, r.depth]).toEqual([3, 3, 3])
   })
+  // TLC's depth with one worker is the deepest breadth-first level, i.e. 1 + the largest
+  // distance of a reachable state from the nearest initial state (not the longest path).
+  // tlaplus/Examples records its manifest figures with `-workers auto`, where a state can be
+  // reached first along a longer path: Prisoners_Single_Switch/PrisonerLightUnknown is listed
+  // with depth 11, while its breadth-first depth (ours, and an independent BFS) is 10.
+  it("depth is the deepest BFS level from the nearest initial state", () => {
+    const spec = `---- MODULE Counter ----\nEXTENDS Naturals\nVARIABLES x, y\nInit == x \\in {0, 3} /\\ y = 0\nNext == x < 6 /\\ x' = x + 1 /\\ y' = y\n====\n`
+    const r = run("INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n", spec)
+    expect(r.outcome.kind).toBe("ok")
+    // levels: {0, 3} 1, {1, 4} 2, {2, 5} 3, {6} 4 (6 is 4 states from 3, 7 from 0)
+    expect([r.generated, r.distinct, r.depth]).toEqual([8, 7, 4])
+  })
   it("refinement: PROPERTY A!Spec through INSTANCE ... WITH", () => {
     const abs = `---- MODULE Abs ----\nEXTENDS Naturals\nVARIABLE z\nInit == z = 0\nNext == z' = z + 1\nSpec == Init /\\ [][Next]_z\n====\n`
     const impl = (step: number) => `---- MODULE Counter ----\nEXTENDS Naturals\nVARIABLE x\nInit == x = 0\nNext == x' = x + ${step}\nSmall == x < 6\nA == INSTANCE Abs WITH z <- x\nRef == A!Spec\n====\n`
