@@ -4,6 +4,22 @@
 // edge cases, ListObjectVersions and ListMultipartUploads paging, ACL endpoints, CORS on
 // actual responses, and 501 for what is not implemented.
 import {
+  DeleteBucketPolicyCommand,
+  DeleteBucketTaggingCommand,
+  GetBucketAccelerateConfigurationCommand,
+  GetBucketEncryptionCommand,
+  GetBucketLifecycleConfigurationCommand,
+  GetBucketLoggingCommand,
+  GetBucketOwnershipControlsCommand,
+  GetBucketReplicationCommand,
+  GetBucketRequestPaymentCommand,
+  GetBucketTaggingCommand,
+  GetBucketWebsiteCommand,
+  GetObjectLockConfigurationCommand,
+  GetPublicAccessBlockCommand,
+  PutBucketEncryptionCommand,
+  PutBucketPolicyCommand,
+  PutObjectTaggingCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
@@ -343,6 +359,34 @@ describe("service root", () => {
   })
 })
 
+describe("configurations Pollen does not implement, read back as never set", () => {
+  it("answers each GET as AWS does for a bucket without it, DELETE with 204, and an object's tag set as empty", async () => {
+    const absent: Array<[string, () => Promise<unknown>]> = [
+      ["ServerSideEncryptionConfigurationNotFoundError", () => t.client.send(new GetBucketEncryptionCommand({ Bucket: B }))],
+      ["NoSuchBucketPolicy", () => t.client.send(new GetBucketPolicyCommand({ Bucket: B }))],
+      ["NoSuchTagSet", () => t.client.send(new GetBucketTaggingCommand({ Bucket: B }))],
+      ["NoSuchWebsiteConfiguration", () => t.client.send(new GetBucketWebsiteCommand({ Bucket: B }))],
+      ["NoSuchLifecycleConfiguration", () => t.client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: B }))],
+      ["ReplicationConfigurationNotFoundError", () => t.client.send(new GetBucketReplicationCommand({ Bucket: B }))],
+      ["ObjectLockConfigurationNotFoundError", () => t.client.send(new GetObjectLockConfigurationCommand({ Bucket: B }))],
+      ["OwnershipControlsNotFoundError", () => t.client.send(new GetBucketOwnershipControlsCommand({ Bucket: B }))],
+      ["NoSuchPublicAccessBlockConfiguration", () => t.client.send(new GetPublicAccessBlockCommand({ Bucket: B }))],
+    ]
+    for (const [code, c] of absent) expect(await errorOf(c())).toEqual({ name: code, status: 404 })
+    const logging = await t.client.send(new GetBucketLoggingCommand({ Bucket: B }))
+    expect([logging.$metadata.httpStatusCode, logging.LoggingEnabled]).toEqual([200, undefined])
+    expect((await t.client.send(new GetBucketRequestPaymentCommand({ Bucket: B }))).Payer).toBe("BucketOwner")
+    expect((await t.client.send(new GetBucketAccelerateConfigurationCommand({ Bucket: B }))).Status).toBeUndefined()
+    expect((await t.client.send(new DeleteBucketPolicyCommand({ Bucket: B }))).$metadata.httpStatusCode).toBe(204)
+    expect((await t.client.send(new DeleteBucketTaggingCommand({ Bucket: B }))).$metadata.httpStatusCode).toBe(204)
+    await put("absent/o", "o")
+    const tags = await t.client.send(new GetObjectTaggingCommand({ Bucket: B, Key: "absent/o" }))
+    expect([tags.$metadata.httpStatusCode, tags.TagSet]).toEqual([200, []])
+    expect((await errorOf(t.client.send(new GetObjectTaggingCommand({ Bucket: B, Key: "absent/none" })))).name).toBe("NoSuchKey")
+    expect((await errorOf(t.client.send(new GetBucketPolicyCommand({ Bucket: "endpoints-no-such" })))).name).toBe("NoSuchBucket")
+  })
+})
+
 describe("not implemented", () => {
   it("refuses encryption, object lock, tagging and other storage classes with 501 instead of ignoring them", async () => {
     const refused: Record<string, unknown>[] = [
@@ -363,8 +407,9 @@ describe("not implemented", () => {
     await put("ni/o", "o")
     const cases: (() => Promise<unknown>)[] = [
       () => t.client.send(new PutBucketVersioningCommand({ Bucket: B, VersioningConfiguration: { Status: "Enabled" } })),
-      () => t.client.send(new GetObjectTaggingCommand({ Bucket: B, Key: "ni/o" })),
-      () => t.client.send(new GetBucketPolicyCommand({ Bucket: B })),
+      () => t.client.send(new PutObjectTaggingCommand({ Bucket: B, Key: "ni/o", Tagging: { TagSet: [{ Key: "a", Value: "b" }] } })),
+      () => t.client.send(new PutBucketPolicyCommand({ Bucket: B, Policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) })),
+      () => t.client.send(new PutBucketEncryptionCommand({ Bucket: B, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] } })),
       () => t.client.send(new GetObjectAttributesCommand({ Bucket: B, Key: "ni/o", ObjectAttributes: ["ETag"] })),
       () => t.client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: B, LifecycleConfiguration: { Rules: [{ ID: "r", Status: "Enabled", Filter: { Prefix: "" }, Expiration: { Days: 1 } }] } })),
     ]

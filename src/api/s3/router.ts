@@ -1,6 +1,8 @@
 // Maps an S3 request (method, bucket, key, query) to an endpoint name and the permission it
 // needs. Sub-resources this node does not implement map to `NotImplemented`, methods a
 // resource never takes to `MethodNotAllowed`.
+import { absentConfigEndpoints } from "./handlers/absent-config.ts"
+
 export type Access = "none" | "read" | "write" | "owner"
 
 export interface Route {
@@ -50,6 +52,8 @@ export const route = (
           if (s === "uploads") return { endpoint: "ListMultipartUploads", access: "read" }
           if (s === "versions") return { endpoint: "ListObjectVersions", access: "read" }
           if (s === "versioning") return { endpoint: "GetBucketVersioning", access: "read" }
+          const absent = absentConfigEndpoints[s!]
+          if (absent !== undefined) return { endpoint: absent.get, access: "read" }
         }
         if (sub.length === 0) return query.get("list-type") === "2" ? { endpoint: "ListObjectsV2", access: "read" } : { endpoint: "ListObjects", access: "read" }
         return NI(`GET ?${sub.join("&")}`)
@@ -63,6 +67,7 @@ export const route = (
       case "DELETE":
         if (sub.length === 0) return { endpoint: "DeleteBucket", access: "owner" }
         if (sub.length === 1 && has("cors")) return { endpoint: "DeleteBucketCors", access: "owner" }
+        if (sub.length === 1 && absentConfigEndpoints[sub[0]!]?.delete !== undefined) return { endpoint: absentConfigEndpoints[sub[0]!]!.delete!, access: "owner" }
         return NI(`DELETE ?${sub.join("&")}`)
       case "POST":
         if (sub.length === 1 && has("delete")) return { endpoint: "DeleteObjects", access: "write" }
@@ -76,6 +81,7 @@ export const route = (
     case "GET":
       if (sub.length === 0) return has("uploadId") ? { endpoint: "ListParts", access: "read" } : { endpoint: "GetObject", access: "read" }
       if (sub.length === 1 && has("acl")) return { endpoint: "GetObjectAcl", access: "read" }
+      if (sub.length === 1 && has("tagging")) return { endpoint: "GetObjectTagging", access: "read" }
       return NI(`GET object ?${sub.join("&")}`)
     case "HEAD":
       return sub.length === 0 ? { endpoint: "HeadObject", access: "read" } : NI("HEAD object")

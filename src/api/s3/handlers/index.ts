@@ -1,5 +1,6 @@
 // Endpoint name → handler.
 import type { Handler } from "../context.ts"
+import { absentConfigEndpoints, deleteAbsentBucketConfig, getAbsentBucketConfig, getObjectTagging } from "./absent-config.ts"
 import { getAcl, putAcl } from "./acl.ts"
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from "./bucket.ts"
 import { copyObject } from "./copy-object.ts"
@@ -25,6 +26,10 @@ export const handlers: Record<string, Handler> = {
   HeadBucket: headBucket,
   GetBucketLocation: getBucketLocation,
   GetBucketVersioning: getBucketVersioning,
+  ...Object.fromEntries(
+    Object.values(absentConfigEndpoints).flatMap((e) => [[e.get, getAbsentBucketConfig], ...(e.delete === undefined ? [] : [[e.delete, deleteAbsentBucketConfig]])]),
+  ),
+  GetObjectTagging: getObjectTagging,
   GetBucketAcl: getAcl,
   PutBucketAcl: putAcl,
   GetObjectAcl: getAcl,
