@@ -21,6 +21,7 @@ import {
   PutObjectCommand,
   S3ServiceException,
   GetBucketTaggingCommand,
+  PutBucketTaggingCommand,
 } from "@aws-sdk/client-s3"
 import { createHash, randomBytes } from "node:crypto"
 import { readdir } from "node:fs/promises"
@@ -67,7 +68,9 @@ describe("buckets", () => {
   })
 
   it("answers unimplemented sub-resources with 501 NotImplemented", async () => {
-    expect(await errorOf(t.client.send(new GetBucketTaggingCommand({ Bucket: "objects" })))).toEqual({ name: "NotImplemented", status: 501 })
+    expect(await errorOf(t.client.send(new PutBucketTaggingCommand({ Bucket: "objects", Tagging: { TagSet: [{ Key: "a", Value: "b" }] } })))).toEqual({ name: "NotImplemented", status: 501 })
+    // Reading it back answers as AWS does for a bucket without tags (endpoints.test.ts has the others).
+    expect(await errorOf(t.client.send(new GetBucketTaggingCommand({ Bucket: "objects" })))).toEqual({ name: "NoSuchTagSet", status: 404 })
   })
 })
 
