@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto"
 import type { Checksum, MultipartUpload, Part } from "../../../node/object-store.ts"
 import { readAll } from "../body.ts"
-import { checksumOf, headerName, newHasher, parseAlgorithm, type ChecksumAlgorithm } from "../checksums.ts"
+import { checksumAlgorithms, checksumOf, digestLength, headerName, newHasher, parseAlgorithm, type ChecksumAlgorithm } from "../checksums.ts"
 import { checkCopySource, writeGuard } from "../conditions.ts"
 import { requireBucket, requireKey, xmlResponse, type S3Request, type S3Response } from "../context.ts"
 import { copySource } from "../copy-source.ts"
@@ -145,6 +145,23 @@ const requestedParts = (doc: Record<string, unknown>): RequestedPart[] => {
   })
 }
 
+/**
+ * The object checksum a CompleteMultipartUpload names in `x-amz-checksum-<algorithm>`: on AWS
+ * these headers are the checksum of the object being completed (for a composite checksum
+ * `<base64>-<parts>`), not of the request's XML body, and a value that does not match is
+ * `BadDigest`. The SDKs send no body checksum on this operation.
+ */
+const requestedObjectChecksum = (headers: ReadonlyMap<string, string>): { algorithm: ChecksumAlgorithm; digest: string; parts: number | undefined } | undefined => {
+  const given = checksumAlgorithms.filter((a) => headers.has(headerName(a)))
+  if (given.length > 1) throw s3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+  const [algorithm] = given
+  if (algorithm === undefined) return undefined
+  const m = /^([A-Za-z0-9+/]+={0,2})(?:-([1-9][0-9]{0,4}))?$/.exec(headers.get(headerName(algorithm))!.trim())
+  if (m === null || Buffer.from(m[1]!, "base64").length !== digestLength[algorithm])
+    throw s3Error("InvalidRequest", `Value for ${headerName(algorithm)} header is invalid.`)
+  return { algorithm, digest: m[1]!, parts: m[2] === undefined ? undefined : Number(m[2]) }
+}
+
 const multipartEtag = (partEtags: readonly string[]): string => {
   const md5s = Buffer.concat(partEtags.map((e) => Buffer.from(e.replace(/"/g, ""), "hex")))
   return `"${createHash("md5").update(md5s).digest("hex")}-${partEtags.length}"`
@@ -178,7 +195,7 @@ const repeatedCompletion = async (req: S3Request): Promise<S3Response> => {
   const bucket = requireBucket(req)
   const ended = isUploadId(uploadId) ? await req.services.store.endedUpload(bucket.id, uploadId) : undefined
   if (ended?.key !== key) throw noSuchUpload(uploadId)
-  const parts = requestedParts(await readXmlBody(req))
+  const parts = requestedParts(await readXmlBody(req, { checksumHeadersDescribeObject: true }))
   const current = await req.services.store.getObject(bucket.id, key)
   if (current === undefined || current.etag !== multipartEtag(parts.map((p) => p.etag))) throw noSuchUpload(uploadId)
   return completionResult(req, key, current.etag, current.checksum?.type === "COMPOSITE" ? current.checksum : undefined)
@@ -188,7 +205,10 @@ export const completeMultipartUpload = async (req: S3Request): Promise<S3Respons
   const upload = await findUpload(req)
   if (upload === undefined) return repeatedCompletion(req)
   const guard = writeGuard(req.headers)
-  const requested = requestedParts(await readXmlBody(req))
+  const wantedChecksum = requestedObjectChecksum(req.headers)
+  if (wantedChecksum !== undefined && wantedChecksum.algorithm !== upload.checksumAlgorithm)
+    throw s3Error("InvalidRequest", `The upload was created using ${upload.checksumAlgorithm === undefined ? "no" : `a ${upload.checksumAlgorithm.toLowerCase()}`} checksum. The complete request must use the same checksum algorithm.`)
+  const requested = requestedParts(await readXmlBody(req, { checksumHeadersDescribeObject: true }))
   const stored = new Map((await req.services.store.listParts(upload.uploadId)).map((p) => [p.partNumber, p]))
   const chosen: Part[] = []
   for (const { partNumber: n, etag, element: p } of requested) {
@@ -218,6 +238,11 @@ export const completeMultipartUpload = async (req: S3Request): Promise<S3Respons
           type: "COMPOSITE" as const,
         }
       : undefined
+  if (wantedChecksum !== undefined) {
+    const [digest, count] = checksum?.value.split("-") ?? []
+    if (wantedChecksum.digest !== digest || (wantedChecksum.parts !== undefined && wantedChecksum.parts !== Number(count)))
+      throw s3Error("BadDigest", `The ${wantedChecksum.algorithm} you specified did not match the calculated checksum.`)
+  }
   const blocks = chosen.flatMap((p) => ("blocks" in p.data ? p.data.blocks : []))
   const { uploadId: _u, bucketId: _b, initiated: _i, checksumAlgorithm: _c, ...headers } = upload
   await req.services.store.completeUpload(
