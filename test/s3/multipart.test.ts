@@ -89,6 +89,14 @@ describe("multipart", () => {
     expect(await errorName(complete({ ChecksumSHA256: `${composite.slice(0, -2)}-2` }))).toBe("BadDigest")
     expect(await errorName(complete({ ChecksumSHA256: "bad" }))).toBe("InvalidRequest")
     expect(await errorName(complete({ ChecksumCRC32: "AAAAAA==" }))).toBe("InvalidRequest")
+    // An upload created with an algorithm needs every part's checksum in the completion, as on AWS.
+    const withoutPartChecksum = await t.client.send(new CompleteMultipartUploadCommand({
+      Bucket: "mpu", Key: "sum", UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] },
+    })).catch((e: S3ServiceException) => e)
+    expect(withoutPartChecksum).toBeInstanceOf(S3ServiceException)
+    expect([(withoutPartChecksum as S3ServiceException).name, (withoutPartChecksum as S3ServiceException).message]).toEqual([
+      "InvalidRequest", "The upload was created using a sha256 checksum. The complete request must include the checksum for each part. It was missing for part 1 in the request.",
+    ])
     const done = await complete({ ChecksumSHA256: composite })
     expect(done.ChecksumSHA256).toBe(composite)
     expect((await t.client.send(new HeadObjectCommand({ Bucket: "mpu", Key: "sum", ChecksumMode: "ENABLED" }))).ChecksumSHA256).toBe(composite)

@@ -217,7 +217,11 @@ export const completeMultipartUpload = async (req: S3Request): Promise<S3Respons
       throw s3Error("InvalidPart", "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.", { PartNumber: String(n) })
     if (upload.checksumAlgorithm !== undefined) {
       const given = text(p, checksumElement(upload.checksumAlgorithm))
-      if (given !== undefined && given !== part.checksum?.value)
+      // AWS refuses a completion that leaves a part's checksum out of an upload created with
+      // an algorithm (the message SDK users report, e.g. aws-sdk-php#2648, opendal#4580).
+      if (given === undefined)
+        throw s3Error("InvalidRequest", `The upload was created using a ${upload.checksumAlgorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${n} in the request.`)
+      if (given !== part.checksum?.value)
         throw s3Error("InvalidPart", `The ${upload.checksumAlgorithm} checksum of part ${n} does not match.`, { PartNumber: String(n) })
     }
     chosen.push(part)
