@@ -16,6 +16,7 @@ import {
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3"
 import { createHash, randomBytes } from "node:crypto"
+import zlib from "node:zlib"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestNode, type TestNode } from "./helpers.ts"
 
@@ -108,6 +109,34 @@ describe("multipart", () => {
       MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p2.ETag!, ChecksumSHA256: p2.ChecksumSHA256! }] },
     }))
     expect(done2.ChecksumSHA256).toBe(composite)
+  })
+
+  it("x-amz-checksum-type FULL_OBJECT: CRC32 / CRC32C of the whole object, combined from the parts' CRCs", async () => {
+    // ceph s3-tests test_multipart_use_cksum_helper_crc32 / _crc32c: 3 × 5 MiB of A, B, C.
+    // Pollen used to ignore the header and make a COMPOSITE checksum.
+    const bodies = ["A", "B", "C"].map((c) => Buffer.alloc(5 * MiB, c))
+    const whole = zlib.crc32(Buffer.concat(bodies)) >>> 0
+    for (const [algorithm, expected] of [["CRC32", "WgDhBQ=="], ["CRC32C", "xU+Krw=="]] as const) {
+      if (algorithm === "CRC32") expect(Buffer.from(expected, "base64").readUInt32BE(0)).toBe(whole)
+      const key = `full-${algorithm}`
+      const created = await t.client.send(new CreateMultipartUploadCommand({ Bucket: "mpu", Key: key, ChecksumAlgorithm: algorithm, ChecksumType: "FULL_OBJECT" }))
+      expect(created.ChecksumType).toBe("FULL_OBJECT")
+      const parts: { PartNumber: number; ETag: string }[] = []
+      for (const [i, body] of bodies.entries()) {
+        const r = await t.client.send(new UploadPartCommand({ Bucket: "mpu", Key: key, UploadId: created.UploadId!, PartNumber: i + 1, Body: body, ChecksumAlgorithm: algorithm }))
+        parts.push({ PartNumber: i + 1, ETag: r.ETag! })
+      }
+      const complete = (extra: Record<string, string>) =>
+        t.client.send(new CompleteMultipartUploadCommand({ Bucket: "mpu", Key: key, UploadId: created.UploadId!, MultipartUpload: { Parts: parts }, ...extra }))
+      expect(await errorName(complete({ ChecksumType: "COMPOSITE" }))).toBe("InvalidRequest")
+      expect(await errorName(complete({ [`Checksum${algorithm}`]: "AAAAAA==" }))).toBe("BadDigest")
+      // Part checksums may be left out of a FULL_OBJECT completion.
+      const done = await complete({ [`Checksum${algorithm}`]: expected, ChecksumType: "FULL_OBJECT" })
+      expect([done[`Checksum${algorithm}`], done.ChecksumType]).toEqual([expected, "FULL_OBJECT"])
+      const head = await t.client.send(new HeadObjectCommand({ Bucket: "mpu", Key: key, ChecksumMode: "ENABLED" }))
+      expect([head[`Checksum${algorithm}`], head.ChecksumType]).toEqual([expected, "FULL_OBJECT"])
+    }
+    expect(await errorName(t.client.send(new CreateMultipartUploadCommand({ Bucket: "mpu", Key: "full-sha", ChecksumAlgorithm: "SHA256", ChecksumType: "FULL_OBJECT" })))).toBe("InvalidRequest")
   })
 
   it("copies parts with x-amz-copy-source-range", async () => {
