@@ -587,6 +587,7 @@ export class ClusterObjectStore implements ObjectStore {
         headers: upload.headers,
         userMeta: upload.userMeta,
         checksumAlgorithm: upload.checksumAlgorithm ?? null,
+        ...(upload.checksumType === "FULL_OBJECT" ? { checksumType: "FULL_OBJECT" as const } : {}),
       }
       await this.uploads.insert({ id: upload.uploadId, bucketId: upload.bucketId, key: upload.key, deleted: false, info, parts: {} })
       // The object row lists the key's uploads (ListMultipartUploads), as in Garage.
@@ -610,6 +611,7 @@ export class ClusterObjectStore implements ObjectStore {
         headers: i.headers,
         userMeta: i.userMeta,
         checksumAlgorithm: (i.checksumAlgorithm ?? undefined) as ChecksumAlgorithm | undefined,
+        ...(i.checksumType === "FULL_OBJECT" ? { checksumType: "FULL_OBJECT" as const } : {}),
       }
     })
   }

@@ -64,6 +64,8 @@ export interface MultipartUpload extends ObjectHeaders {
   readonly key: string
   readonly initiated: number
   readonly checksumAlgorithm?: ChecksumAlgorithm | undefined
+  /** How part checksums make the object's (x-amz-checksum-type); COMPOSITE when not given. */
+  readonly checksumType?: "FULL_OBJECT" | "COMPOSITE" | undefined
 }
 
 export interface Part {

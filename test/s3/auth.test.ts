@@ -3,6 +3,7 @@
 import { CreateBucketCommand, GetObjectCommand, ListBucketsCommand, PutObjectCommand, S3ServiceException } from "@aws-sdk/client-s3"
 import { getSignedUrl } from "@aws-sdk/s3-request-presigner"
 import { createHash, randomBytes } from "node:crypto"
+import { connect } from "node:net"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestNode, type TestNode } from "./helpers.ts"
 import { codeOf, seedOf, send, signedRequest, streamingSignedBody } from "./signing.ts"
@@ -221,6 +222,45 @@ describe("errors", () => {
     expect(r.status).toBe(400)
     expect(codeOf(r)).toBe("AuthorizationHeaderMalformed")
     expect(r.body).toContain("<Region>us-east-1</Region>")
+  })
+
+  it("Expect: 100-continue: a request refused on its headers gets its error, not 100; an accepted one gets 100 before its body", async () => {
+    // Sends the head only and returns the first response the server writes without the body.
+    const firstAnswer = (head: string, body?: Buffer): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const url = new URL(t.node.s3Url)
+        const socket = connect(Number(url.port), url.hostname, () => socket.write(head))
+        let got = ""
+        socket.on("data", (d: Buffer) => {
+          got += d.toString("latin1")
+          if (got.startsWith("HTTP/1.1 100") && body !== undefined && got.endsWith("\r\n\r\n")) {
+            socket.write(body)
+            body = undefined
+          } else if (!got.startsWith("HTTP/1.1 100") || got.includes("\r\n\r\nHTTP/1.1 ")) {
+            socket.destroy()
+            resolve(got)
+          }
+        })
+        socket.on("error", reject)
+        socket.setTimeout(5000, () => {
+          socket.destroy()
+          resolve(got)
+        })
+      })
+    // ceph s3-tests test_100_continue: an unsigned PUT answers 403 without asking for the body.
+    const anonymous = await firstAnswer(`PUT /auth/continue.txt HTTP/1.1\r\nHost: x\r\nContent-Length: 123\r\nExpect: 100-continue\r\n\r\n`)
+    expect(anonymous).toMatch(/^HTTP\/1.1 403 /)
+    expect(anonymous).toContain("<Code>AccessDenied</Code>")
+    const body = Buffer.from("continued")
+    const hash = createHash("sha256").update(body).digest("hex")
+    for (const [path, status] of [["/auth/continue.txt", 200], ["/no-such-bucket-continue/x", 404]] as const) {
+      const req = await signedRequest(t.node.s3Url, "PUT", path, { accessKeyId: t.key.id, secret: t.key.secret, payloadHash: hash, headers: { "content-length": String(body.length), expect: "100-continue" } })
+      const head = `PUT ${path} HTTP/1.1\r\n${Object.entries(req.headers).map(([k, v]) => `${k}: ${v}\r\n`).join("")}\r\n`
+      const answer = await firstAnswer(head, body)
+      if (status === 200) expect(answer).toMatch(/^HTTP\/1.1 100 Continue\r\n\r\nHTTP\/1.1 200 /)
+      else expect(answer).toMatch(/^HTTP\/1.1 404 /)
+    }
+    expect(await getText("continue.txt")).toBe("continued")
   })
 
   it("anonymous requests → AccessDenied, with a request id and S3 error XML", async () => {

@@ -16,6 +16,7 @@ import {
   UploadPartCopyCommand,
 } from "@aws-sdk/client-s3"
 import { createHash, randomBytes } from "node:crypto"
+import zlib from "node:zlib"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { startTestNode, type TestNode } from "./helpers.ts"
 
@@ -69,6 +70,73 @@ describe("multipart", () => {
     expect(part2.ContentLength).toBe(5 * MiB)
     expect(part2.PartsCount).toBe(3)
     expect((await t.client.send(new ListMultipartUploadsCommand({ Bucket: "mpu" }))).Uploads ?? []).toEqual([])
+  })
+
+  it("CompleteMultipartUpload's x-amz-checksum-* names the object's checksum (composite, -N), not the XML body's", async () => {
+    // ceph s3-tests test_multipart_checksum_sha256: AWS checks the header against the object's
+    // composite checksum (BadDigest when it differs); Pollen checked it against the request body.
+    const sha = (b: Buffer) => createHash("sha256").update(b).digest()
+    const body = Buffer.alloc(1024, "A")
+    const composite = `${sha(sha(body)).toString("base64")}-1`
+    expect(composite).toBe("Ok6Cs5b96ux6+MWQkJO7UBT5sKPBeXBLwvj/hK89smg=-1")
+    const uploadId = (await t.client.send(new CreateMultipartUploadCommand({ Bucket: "mpu", Key: "sum", ChecksumAlgorithm: "SHA256" }))).UploadId!
+    const part = await t.client.send(new UploadPartCommand({ Bucket: "mpu", Key: "sum", UploadId: uploadId, PartNumber: 1, Body: body, ChecksumAlgorithm: "SHA256" }))
+    const complete = (extra: Record<string, string>) =>
+      t.client.send(new CompleteMultipartUploadCommand({
+        Bucket: "mpu", Key: "sum", UploadId: uploadId, ...extra,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag!, ChecksumSHA256: part.ChecksumSHA256! }] },
+      }))
+    expect(await errorName(complete({ ChecksumSHA256: `${sha(Buffer.from("other")).toString("base64")}-1` }))).toBe("BadDigest")
+    expect(await errorName(complete({ ChecksumSHA256: `${composite.slice(0, -2)}-2` }))).toBe("BadDigest")
+    expect(await errorName(complete({ ChecksumSHA256: "bad" }))).toBe("InvalidRequest")
+    expect(await errorName(complete({ ChecksumCRC32: "AAAAAA==" }))).toBe("InvalidRequest")
+    // An upload created with an algorithm needs every part's checksum in the completion, as on AWS.
+    const withoutPartChecksum = await t.client.send(new CompleteMultipartUploadCommand({
+      Bucket: "mpu", Key: "sum", UploadId: uploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] },
+    })).catch((e: S3ServiceException) => e)
+    expect(withoutPartChecksum).toBeInstanceOf(S3ServiceException)
+    expect([(withoutPartChecksum as S3ServiceException).name, (withoutPartChecksum as S3ServiceException).message]).toEqual([
+      "InvalidRequest", "The upload was created using a sha256 checksum. The complete request must include the checksum for each part. It was missing for part 1 in the request.",
+    ])
+    const done = await complete({ ChecksumSHA256: composite })
+    expect(done.ChecksumSHA256).toBe(composite)
+    expect((await t.client.send(new HeadObjectCommand({ Bucket: "mpu", Key: "sum", ChecksumMode: "ENABLED" }))).ChecksumSHA256).toBe(composite)
+    // The digest without the part count is accepted too.
+    const again = (await t.client.send(new CreateMultipartUploadCommand({ Bucket: "mpu", Key: "sum2", ChecksumAlgorithm: "SHA256" }))).UploadId!
+    const p2 = await t.client.send(new UploadPartCommand({ Bucket: "mpu", Key: "sum2", UploadId: again, PartNumber: 1, Body: body, ChecksumAlgorithm: "SHA256" }))
+    const done2 = await t.client.send(new CompleteMultipartUploadCommand({
+      Bucket: "mpu", Key: "sum2", UploadId: again, ChecksumSHA256: composite.slice(0, -2),
+      MultipartUpload: { Parts: [{ PartNumber: 1, ETag: p2.ETag!, ChecksumSHA256: p2.ChecksumSHA256! }] },
+    }))
+    expect(done2.ChecksumSHA256).toBe(composite)
+  })
+
+  it("x-amz-checksum-type FULL_OBJECT: CRC32 / CRC32C of the whole object, combined from the parts' CRCs", async () => {
+    // ceph s3-tests test_multipart_use_cksum_helper_crc32 / _crc32c: 3 × 5 MiB of A, B, C.
+    // Pollen used to ignore the header and make a COMPOSITE checksum.
+    const bodies = ["A", "B", "C"].map((c) => Buffer.alloc(5 * MiB, c))
+    const whole = zlib.crc32(Buffer.concat(bodies)) >>> 0
+    for (const [algorithm, expected] of [["CRC32", "WgDhBQ=="], ["CRC32C", "xU+Krw=="]] as const) {
+      if (algorithm === "CRC32") expect(Buffer.from(expected, "base64").readUInt32BE(0)).toBe(whole)
+      const key = `full-${algorithm}`
+      const created = await t.client.send(new CreateMultipartUploadCommand({ Bucket: "mpu", Key: key, ChecksumAlgorithm: algorithm, ChecksumType: "FULL_OBJECT" }))
+      expect(created.ChecksumType).toBe("FULL_OBJECT")
+      const parts: { PartNumber: number; ETag: string }[] = []
+      for (const [i, body] of bodies.entries()) {
+        const r = await t.client.send(new UploadPartCommand({ Bucket: "mpu", Key: key, UploadId: created.UploadId!, PartNumber: i + 1, Body: body, ChecksumAlgorithm: algorithm }))
+        parts.push({ PartNumber: i + 1, ETag: r.ETag! })
+      }
+      const complete = (extra: Record<string, string>) =>
+        t.client.send(new CompleteMultipartUploadCommand({ Bucket: "mpu", Key: key, UploadId: created.UploadId!, MultipartUpload: { Parts: parts }, ...extra }))
+      expect(await errorName(complete({ ChecksumType: "COMPOSITE" }))).toBe("InvalidRequest")
+      expect(await errorName(complete({ [`Checksum${algorithm}`]: "AAAAAA==" }))).toBe("BadDigest")
+      // Part checksums may be left out of a FULL_OBJECT completion.
+      const done = await complete({ [`Checksum${algorithm}`]: expected, ChecksumType: "FULL_OBJECT" })
+      expect([done[`Checksum${algorithm}`], done.ChecksumType]).toEqual([expected, "FULL_OBJECT"])
+      const head = await t.client.send(new HeadObjectCommand({ Bucket: "mpu", Key: key, ChecksumMode: "ENABLED" }))
+      expect([head[`Checksum${algorithm}`], head.ChecksumType]).toEqual([expected, "FULL_OBJECT"])
+    }
+    expect(await errorName(t.client.send(new CreateMultipartUploadCommand({ Bucket: "mpu", Key: "full-sha", ChecksumAlgorithm: "SHA256", ChecksumType: "FULL_OBJECT" })))).toBe("InvalidRequest")
   })
 
   it("copies parts with x-amz-copy-source-range", async () => {

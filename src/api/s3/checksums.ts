@@ -115,4 +115,49 @@ export const parseAlgorithm = (name: string | undefined): ChecksumAlgorithm | un
 /** The expected raw length of each algorithm's digest, to reject malformed header values. */
 export const digestLength: Record<ChecksumAlgorithm, number> = { CRC32: 4, CRC32C: 4, SHA1: 20, SHA256: 32 }
 
+// ---- combining CRCs: the CRC of A‖B from crc(A), crc(B) and |B| (zlib's crc32_combine, with
+// the GF(2) operator for a zero byte squared repeatedly), for FULL_OBJECT multipart checksums.
+
+const gf2Times = (mat: Uint32Array, vec: number): number => {
+  let sum = 0
+  for (let i = 0; vec !== 0; i++, vec >>>= 1) if (vec & 1) sum ^= mat[i]!
+  return sum >>> 0
+}
+const gf2Square = (square: Uint32Array, mat: Uint32Array): void => {
+  for (let n = 0; n < 32; n++) square[n] = gf2Times(mat, mat[n]!)
+}
+
+const crcCombine = (poly: number, crc1: number, crc2: number, len2: number): number => {
+  if (len2 <= 0) return crc1 >>> 0
+  const even = new Uint32Array(32)
+  const odd = new Uint32Array(32)
+  odd[0] = poly
+  for (let n = 1, row = 1; n < 32; n++, row = (row << 1) >>> 0) odd[n] = row
+  gf2Square(even, odd) // two zero bits
+  gf2Square(odd, even) // four zero bits
+  let len = len2
+  for (;;) {
+    gf2Square(even, odd)
+    if (len % 2 === 1) crc1 = gf2Times(even, crc1)
+    len = Math.floor(len / 2)
+    if (len === 0) break
+    gf2Square(odd, even)
+    if (len % 2 === 1) crc1 = gf2Times(odd, crc1)
+    len = Math.floor(len / 2)
+    if (len === 0) break
+  }
+  return (crc1 ^ crc2) >>> 0
+}
+
+/** The algorithms whose part checksums combine into a checksum of the whole object. */
+export const isCrc = (algorithm: ChecksumAlgorithm): algorithm is "CRC32" | "CRC32C" => algorithm === "CRC32" || algorithm === "CRC32C"
+
+/** The CRC (base64) of the concatenation of parts given their CRCs (base64) and sizes. */
+export const combinedCrc = (algorithm: "CRC32" | "CRC32C", parts: readonly { readonly value: string; readonly size: number }[]): string => {
+  const poly = algorithm === "CRC32" ? 0xedb88320 : 0x82f63b78
+  let crc = 0
+  for (const p of parts) crc = crcCombine(poly, crc, Buffer.from(p.value, "base64").readUInt32BE(0), p.size)
+  return crcBase64(crc)
+}
+
 export const headerName = (algorithm: ChecksumAlgorithm): string => `x-amz-checksum-${algorithm.toLowerCase()}`

@@ -48,6 +48,15 @@ export const createS3Server = (options: S3ServerOptions): Server => {
   const now = options.now ?? Date.now
   const log = options.log ?? ((line: string) => console.error(line))
 
+  // Requests that came with `Expect: 100-continue` (Node's 'checkContinue'): the interim 100 is
+  // written only once the request passed authentication, routing and the permission check, so
+  // a request refused on its headers gets its error without the client sending the body, as
+  // RFC 9110 §10.1.1 and S3 do (Node alone answers 100 at once, before anything is checked).
+  const awaitingContinue = new WeakSet<IncomingMessage>()
+  const allowBody = (req: IncomingMessage, res: ServerResponse): void => {
+    if (awaitingContinue.delete(req)) res.writeContinue()
+  }
+
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     const started = process.hrtime.bigint()
     const requestId = newRequestId()
@@ -69,6 +78,7 @@ export const createS3Server = (options: S3ServerOptions): Server => {
       let response: S3Response
       if (method === "OPTIONS") {
         endpoint = "Options"
+        allowBody(req, res)
         response = await preflight(services, target.bucket, headers)
       } else {
         const claimedKey = claimedAccessKeyId(headers, target.query)
@@ -103,6 +113,7 @@ export const createS3Server = (options: S3ServerOptions): Server => {
         }
         const handler = handlers[r.endpoint]
         if (handler === undefined) throw s3Error("NotImplemented", `${r.endpoint} is not implemented.`)
+        allowBody(req, res)
         const s3req: S3Request = {
           requestId,
           method,
@@ -175,6 +186,10 @@ export const createS3Server = (options: S3ServerOptions): Server => {
   // An Expect header other than 100-continue: serve the request (Node alone would answer a
   // bare 417 without S3 error XML).
   server.on("checkExpectation", serve)
+  server.on("checkContinue", (req: IncomingMessage, res: ServerResponse) => {
+    awaitingContinue.add(req)
+    serve(req, res)
+  })
   server.on("clientError", (err: NodeJS.ErrnoException, socket) => {
     // Requests Node cannot parse as HTTP still get an S3 error document.
     if (!socket.writable) return socket.destroy()

@@ -1,6 +1,6 @@
 // Small XML request bodies (DeleteObjects, CompleteMultipartUpload, CORS, ACL): read with a
 // size limit, Content-MD5 / x-amz-checksum-* verified, then parsed.
-import { checksumOf } from "./checksums.ts"
+import { checksumOf, parseAlgorithm } from "./checksums.ts"
 import { readAll } from "./body.ts"
 import type { S3Request } from "./context.ts"
 import { s3Error } from "./errors.ts"
@@ -8,13 +8,17 @@ import { checksumRequest, contentMd5 } from "./object-headers.ts"
 import { createHash } from "node:crypto"
 import { parseXml } from "./xml.ts"
 
+/** The headers without `x-amz-checksum-<algorithm>` values (on CompleteMultipartUpload they describe the object). */
+const withoutChecksumValues = (headers: ReadonlyMap<string, string>): ReadonlyMap<string, string> =>
+  new Map([...headers].filter(([name]) => !(name.startsWith("x-amz-checksum-") && parseAlgorithm(name.slice("x-amz-checksum-".length)) !== undefined)))
+
 export const readXmlBody = async (
   req: S3Request,
-  options: { limit?: number; requireIntegrity?: boolean } = {},
+  options: { limit?: number; requireIntegrity?: boolean; checksumHeadersDescribeObject?: boolean } = {},
 ): Promise<Record<string, unknown>> => {
   const limit = options.limit ?? 2 * 1024 * 1024
   const md5 = contentMd5(req.headers)
-  const wanted = checksumRequest(req.headers)
+  const wanted = checksumRequest(options.checksumHeadersDescribeObject === true ? withoutChecksumValues(req.headers) : req.headers)
   // AWS requires Content-MD5 or an x-amz-checksum-* on DeleteObjects and PutBucketCors; a
   // payload covered by the signature is as good.
   if (options.requireIntegrity === true && md5 === undefined && (wanted === undefined || (wanted.expected === undefined && !wanted.inTrailer)) && !req.body.signed)

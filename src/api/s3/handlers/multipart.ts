@@ -3,7 +3,7 @@
 import { createHash, randomBytes } from "node:crypto"
 import type { Checksum, MultipartUpload, Part } from "../../../node/object-store.ts"
 import { readAll } from "../body.ts"
-import { checksumOf, headerName, newHasher, parseAlgorithm, type ChecksumAlgorithm } from "../checksums.ts"
+import { checksumAlgorithms, checksumOf, combinedCrc, digestLength, headerName, isCrc, newHasher, parseAlgorithm, type ChecksumAlgorithm } from "../checksums.ts"
 import { checkCopySource, writeGuard } from "../conditions.ts"
 import { requireBucket, requireKey, xmlResponse, type S3Request, type S3Response } from "../context.ts"
 import { copySource } from "../copy-source.ts"
@@ -52,13 +52,31 @@ export const createMultipartUpload = async (req: S3Request): Promise<S3Response>
   const algoHeader = req.headers.get("x-amz-checksum-algorithm")
   const checksumAlgorithm = algoHeader === undefined ? undefined : parseAlgorithm(algoHeader)
   if (algoHeader !== undefined && checksumAlgorithm === undefined) throw s3Error("InvalidRequest", "Checksum algorithm not supported.")
-  const upload: MultipartUpload = { uploadId: randomBytes(16).toString("hex"), bucketId: bucket.id, key, initiated: Date.now(), checksumAlgorithm, ...headers }
+  const checksumType = requestedChecksumType(req.headers)
+  if (checksumType !== undefined && checksumAlgorithm === undefined)
+    throw s3Error("InvalidRequest", "The x-amz-checksum-type header can only be used with the x-amz-checksum-algorithm header.")
+  // As on AWS: SHA1 and SHA256 only make composite checksums (a checksum of the part checksums).
+  if (checksumType === "FULL_OBJECT" && checksumAlgorithm !== undefined && !isCrc(checksumAlgorithm))
+    throw s3Error("InvalidRequest", `The FULL_OBJECT checksum type cannot be used with the ${checksumAlgorithm.toLowerCase()} checksum algorithm.`)
+  const upload: MultipartUpload = {
+    uploadId: randomBytes(16).toString("hex"), bucketId: bucket.id, key, initiated: Date.now(), checksumAlgorithm,
+    ...(checksumType === "FULL_OBJECT" ? { checksumType } : {}), ...headers,
+  }
   await req.services.store.createUpload(upload)
   return xmlResponse(
     200,
     toXml({ InitiateMultipartUploadResult: { "@_xmlns": S3_NS, Bucket: req.bucketName, Key: key, UploadId: upload.uploadId } }),
-    checksumAlgorithm === undefined ? {} : { "x-amz-checksum-algorithm": checksumAlgorithm },
+    checksumAlgorithm === undefined ? {} : { "x-amz-checksum-algorithm": checksumAlgorithm, "x-amz-checksum-type": checksumType ?? "COMPOSITE" },
   )
+}
+
+/** x-amz-checksum-type on CreateMultipartUpload / CompleteMultipartUpload. */
+const requestedChecksumType = (headers: ReadonlyMap<string, string>): "FULL_OBJECT" | "COMPOSITE" | undefined => {
+  const raw = headers.get("x-amz-checksum-type")
+  if (raw === undefined) return undefined
+  const type = raw.trim().toUpperCase()
+  if (type !== "FULL_OBJECT" && type !== "COMPOSITE") throw s3Error("InvalidRequest", "Value for x-amz-checksum-type header is invalid.")
+  return type
 }
 
 export const uploadPart = async (req: S3Request): Promise<S3Response> => {
@@ -145,6 +163,23 @@ const requestedParts = (doc: Record<string, unknown>): RequestedPart[] => {
   })
 }
 
+/**
+ * The object checksum a CompleteMultipartUpload names in `x-amz-checksum-<algorithm>`: on AWS
+ * these headers are the checksum of the object being completed (for a composite checksum
+ * `<base64>-<parts>`), not of the request's XML body, and a value that does not match is
+ * `BadDigest`. The SDKs send no body checksum on this operation.
+ */
+const requestedObjectChecksum = (headers: ReadonlyMap<string, string>): { algorithm: ChecksumAlgorithm; digest: string; parts: number | undefined } | undefined => {
+  const given = checksumAlgorithms.filter((a) => headers.has(headerName(a)))
+  if (given.length > 1) throw s3Error("InvalidRequest", "Expecting a single x-amz-checksum- header. Multiple checksum Types are not allowed.")
+  const [algorithm] = given
+  if (algorithm === undefined) return undefined
+  const m = /^([A-Za-z0-9+/]+={0,2})(?:-([1-9][0-9]{0,4}))?$/.exec(headers.get(headerName(algorithm))!.trim())
+  if (m === null || Buffer.from(m[1]!, "base64").length !== digestLength[algorithm])
+    throw s3Error("InvalidRequest", `Value for ${headerName(algorithm)} header is invalid.`)
+  return { algorithm, digest: m[1]!, parts: m[2] === undefined ? undefined : Number(m[2]) }
+}
+
 const multipartEtag = (partEtags: readonly string[]): string => {
   const md5s = Buffer.concat(partEtags.map((e) => Buffer.from(e.replace(/"/g, ""), "hex")))
   return `"${createHash("md5").update(md5s).digest("hex")}-${partEtags.length}"`
@@ -178,17 +213,24 @@ const repeatedCompletion = async (req: S3Request): Promise<S3Response> => {
   const bucket = requireBucket(req)
   const ended = isUploadId(uploadId) ? await req.services.store.endedUpload(bucket.id, uploadId) : undefined
   if (ended?.key !== key) throw noSuchUpload(uploadId)
-  const parts = requestedParts(await readXmlBody(req))
+  const parts = requestedParts(await readXmlBody(req, { checksumHeadersDescribeObject: true }))
   const current = await req.services.store.getObject(bucket.id, key)
   if (current === undefined || current.etag !== multipartEtag(parts.map((p) => p.etag))) throw noSuchUpload(uploadId)
-  return completionResult(req, key, current.etag, current.checksum?.type === "COMPOSITE" ? current.checksum : undefined)
+  return completionResult(req, key, current.etag, current.checksum)
 }
 
 export const completeMultipartUpload = async (req: S3Request): Promise<S3Response> => {
   const upload = await findUpload(req)
   if (upload === undefined) return repeatedCompletion(req)
   const guard = writeGuard(req.headers)
-  const requested = requestedParts(await readXmlBody(req))
+  const wantedChecksum = requestedObjectChecksum(req.headers)
+  if (wantedChecksum !== undefined && wantedChecksum.algorithm !== upload.checksumAlgorithm)
+    throw s3Error("InvalidRequest", `The upload was created using ${upload.checksumAlgorithm === undefined ? "no" : `a ${upload.checksumAlgorithm.toLowerCase()}`} checksum. The complete request must use the same checksum algorithm.`)
+  const uploadType = upload.checksumType ?? "COMPOSITE"
+  const askedType = requestedChecksumType(req.headers)
+  if (askedType !== undefined && (upload.checksumAlgorithm === undefined || askedType !== uploadType))
+    throw s3Error("InvalidRequest", `The upload was created using the ${upload.checksumAlgorithm === undefined ? "null" : uploadType} checksum mode. The complete request must use the same checksum mode.`)
+  const requested = requestedParts(await readXmlBody(req, { checksumHeadersDescribeObject: true }))
   const stored = new Map((await req.services.store.listParts(upload.uploadId)).map((p) => [p.partNumber, p]))
   const chosen: Part[] = []
   for (const { partNumber: n, etag, element: p } of requested) {
@@ -197,6 +239,10 @@ export const completeMultipartUpload = async (req: S3Request): Promise<S3Respons
       throw s3Error("InvalidPart", "One or more of the specified parts could not be found. The part might not have been uploaded, or the specified entity tag might not have matched the part's entity tag.", { PartNumber: String(n) })
     if (upload.checksumAlgorithm !== undefined) {
       const given = text(p, checksumElement(upload.checksumAlgorithm))
+      // AWS refuses a completion that leaves a part's checksum out of an upload created with
+      // an algorithm (the message SDK users report, e.g. aws-sdk-php#2648, opendal#4580).
+      if (given === undefined && uploadType === "COMPOSITE")
+        throw s3Error("InvalidRequest", `The upload was created using a ${upload.checksumAlgorithm.toLowerCase()} checksum. The complete request must include the checksum for each part. It was missing for part ${n} in the request.`)
       if (given !== undefined && given !== part.checksum?.value)
         throw s3Error("InvalidPart", `The ${upload.checksumAlgorithm} checksum of part ${n} does not match.`, { PartNumber: String(n) })
     }
@@ -211,15 +257,22 @@ export const completeMultipartUpload = async (req: S3Request): Promise<S3Respons
   const etag = multipartEtag(chosen.map((p) => p.etag))
   const algorithm = upload.checksumAlgorithm
   const checksum =
-    algorithm !== undefined && chosen.every((p) => p.checksum?.algorithm === algorithm)
-      ? {
-          algorithm,
-          value: `${checksumOf(algorithm, Buffer.concat(chosen.map((p) => Buffer.from(p.checksum!.value, "base64"))))}-${chosen.length}`,
-          type: "COMPOSITE" as const,
-        }
-      : undefined
+    algorithm === undefined || !chosen.every((p) => p.checksum?.algorithm === algorithm)
+      ? undefined
+      : uploadType === "FULL_OBJECT" && isCrc(algorithm)
+        ? { algorithm, value: combinedCrc(algorithm, chosen.map((p) => ({ value: p.checksum!.value, size: p.size }))), type: "FULL_OBJECT" as const }
+        : {
+            algorithm,
+            value: `${checksumOf(algorithm, Buffer.concat(chosen.map((p) => Buffer.from(p.checksum!.value, "base64"))))}-${chosen.length}`,
+            type: "COMPOSITE" as const,
+          }
+  if (wantedChecksum !== undefined) {
+    const [digest, count] = checksum?.value.split("-") ?? []
+    if (wantedChecksum.digest !== digest || (wantedChecksum.parts !== undefined && wantedChecksum.parts !== Number(count)))
+      throw s3Error("BadDigest", `The ${wantedChecksum.algorithm} you specified did not match the calculated checksum.`)
+  }
   const blocks = chosen.flatMap((p) => ("blocks" in p.data ? p.data.blocks : []))
-  const { uploadId: _u, bucketId: _b, initiated: _i, checksumAlgorithm: _c, ...headers } = upload
+  const { uploadId: _u, bucketId: _b, initiated: _i, checksumAlgorithm: _c, checksumType: _t, ...headers } = upload
   await req.services.store.completeUpload(
     upload,
     {
@@ -265,7 +318,7 @@ export const listParts = async (req: S3Request): Promise<S3Response> => {
       ...(page.length > 0 ? { NextPartNumberMarker: page[page.length - 1]!.partNumber } : {}),
       MaxParts: maxParts,
       IsTruncated: truncated,
-      ...(upload.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: upload.checksumAlgorithm } : {}),
+      ...(upload.checksumAlgorithm !== undefined ? { ChecksumAlgorithm: upload.checksumAlgorithm, ChecksumType: upload.checksumType ?? "COMPOSITE" } : {}),
       Part: page.map((p) => ({
         PartNumber: p.partNumber,
         LastModified: iso(p.lastModified),

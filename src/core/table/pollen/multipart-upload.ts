@@ -22,6 +22,8 @@ export const UploadInfo = Schema.Struct({
   headers: Schema.Record(Schema.String, Schema.String),
   userMeta: Schema.Record(Schema.String, Schema.String),
   checksumAlgorithm: Schema.NullOr(Schema.String),
+  /** x-amz-checksum-type FULL_OBJECT; absent for COMPOSITE (and in rows written before it existed). */
+  checksumType: Schema.optional(Schema.Literal("FULL_OBJECT")),
 })
 export type UploadInfo = typeof UploadInfo.Type
 
