@@ -47,50 +47,45 @@ describe("persistence", () => {
     }
   })
 
-  it("unreferenced blocks stay for block_delete_delay_secs, then go", async () => {
+  /** A single node with `settings` (TOML fields) in a fresh directory, an S3 client on it, removed afterwards. */
+  const withNode = async (settings: Record<string, unknown>, test: (c: S3Client, blocksDir: string) => Promise<void>): Promise<void> => {
     const dir = await mkdtemp(join(tmpdir(), "pollen-gc-"))
-    const config = configFrom("test", { data_dir: dir, block_delete_delay_secs: 1, rpc_bind_addr: "127.0.0.1:0", s3_api: { api_bind_addr: "127.0.0.1:0" }, admin: { api_bind_addr: "127.0.0.1:0" } }, dir)
+    const config = configFrom("test", { data_dir: dir, ...settings, rpc_bind_addr: "127.0.0.1:0", s3_api: { api_bind_addr: "127.0.0.1:0" }, admin: { api_bind_addr: "127.0.0.1:0" } }, dir)
     const node = await startNode(config, { log: () => undefined })
     await applyInitialLayout([node], 1e9)
     try {
       const key = await node.developmentKey()
       const c = new S3Client({ endpoint: node.s3Url, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: key.id, secretAccessKey: key.secret } })
-      await c.send(new CreateBucketCommand({ Bucket: "gc-delay" }))
-      await c.send(new PutObjectCommand({ Bucket: "gc-delay", Key: "x", Body: randomBytes(2 * 1024 * 1024) }))
-      expect(await countBlocks(config.blocksDir)).toBe(2)
-      await c.send(new DeleteObjectCommand({ Bucket: "gc-delay", Key: "x" }))
-      expect(await countBlocks(config.blocksDir)).toBe(2)
-      await new Promise((r) => setTimeout(r, 2500))
-      expect(await countBlocks(config.blocksDir)).toBe(0)
+      await test(c, config.blocksDir)
       c.destroy()
     } finally {
       await node.close()
       await rm(dir, { recursive: true, force: true })
     }
-  })
+  }
 
-  it("the blocks of an upload refused after they were stored go after block_orphan_delay_secs", async () => {
-    const dir = await mkdtemp(join(tmpdir(), "pollen-orphan-"))
-    const config = configFrom("test", { data_dir: dir, block_orphan_delay_secs: 2, rpc_bind_addr: "127.0.0.1:0", s3_api: { api_bind_addr: "127.0.0.1:0" }, admin: { api_bind_addr: "127.0.0.1:0" } }, dir)
-    const node = await startNode(config, { log: () => undefined })
-    await applyInitialLayout([node], 1e9)
-    try {
-      const key = await node.developmentKey()
-      const c = new S3Client({ endpoint: node.s3Url, region: "us-east-1", forcePathStyle: true, credentials: { accessKeyId: key.id, secretAccessKey: key.secret } })
+  it("unreferenced blocks stay for block_delete_delay_secs, then go", () =>
+    withNode({ block_delete_delay_secs: 1 }, async (c, blocksDir) => {
+      await c.send(new CreateBucketCommand({ Bucket: "gc-delay" }))
+      await c.send(new PutObjectCommand({ Bucket: "gc-delay", Key: "x", Body: randomBytes(2 * 1024 * 1024) }))
+      expect(await countBlocks(blocksDir)).toBe(2)
+      await c.send(new DeleteObjectCommand({ Bucket: "gc-delay", Key: "x" }))
+      expect(await countBlocks(blocksDir)).toBe(2)
+      await new Promise((r) => setTimeout(r, 2500))
+      expect(await countBlocks(blocksDir)).toBe(0)
+    }))
+
+  it("the blocks of an upload refused after they were stored go after block_orphan_delay_secs", () =>
+    withNode({ block_orphan_delay_secs: 2 }, async (c, blocksDir) => {
       await c.send(new CreateBucketCommand({ Bucket: "orphans" }))
       await c.send(new PutObjectCommand({ Bucket: "orphans", Key: "kept", Body: randomBytes(1024 * 1024 + 1) }))
       // The body is stored block by block before its MD5 is known to be wrong.
       const refused = c.send(new PutObjectCommand({ Bucket: "orphans", Key: "refused", Body: randomBytes(3 * 1024 * 1024), ContentMD5: "1B2M2Y8AsgTpgAmY7PhCfg==" }))
       await expect(refused).rejects.toMatchObject({ name: "BadDigest" })
-      expect(await countBlocks(config.blocksDir)).toBe(5)
+      expect(await countBlocks(blocksDir)).toBe(5)
       await new Promise((r) => setTimeout(r, 3000))
-      expect(await countBlocks(config.blocksDir)).toBe(2)
+      expect(await countBlocks(blocksDir)).toBe(2)
       const back = await c.send(new GetObjectCommand({ Bucket: "orphans", Key: "kept" }))
       expect((await back.Body!.transformToByteArray()).length).toBe(1024 * 1024 + 1)
-      c.destroy()
-    } finally {
-      await node.close()
-      await rm(dir, { recursive: true, force: true })
-    }
-  })
+    }))
 })
