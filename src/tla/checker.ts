@@ -13,6 +13,7 @@ import type { Model } from "./model.ts"
 import type { ActionLabel } from "./runtime.ts"
 import { Ctx, asBool } from "./runtime.ts"
 import { InvariantParts } from "./invariant-parts.ts"
+import { StateQueue } from "./state-queue.ts"
 import { SymmetryGroup, isInvariant } from "./symmetry.ts"
 import type { Value } from "./values.ts"
 import { hashLo, hashValue, isSetValue } from "./values.ts"
@@ -50,6 +51,8 @@ export interface CheckOptions {
   readonly onInitialStates?: (distinct: number) => void
   /** Stop (outcome ok, partial figures) once this many distinct states are found; for profiling. */
   readonly stopAfterDistinct?: number
+  /** Waiting states kept as objects before the queue keeps them as bytes (state-queue.ts). */
+  readonly queueStatesInMemory?: number
 }
 
 class Stop {
@@ -276,9 +279,7 @@ export class Checker {
     let lastProgress = start
     const every = this.opts.progressEveryMs ?? 2000
     const m = this.model
-    const queue: State[] = []
-    const ids: number[] = []
-    let head = 0
+    const queue = new StateQueue(this.opts.queueStatesInMemory)
     const result = (outcome: Outcome): CheckResult => ({
       outcome,
       generated: this.generated,
@@ -313,27 +314,16 @@ export class Checker {
           this.fpHi.push(h)
           this.fpLoCol.push(l)
           this.depth = Math.max(this.depth, 1)
-          queue.push(s)
-          ids.push(id)
+          queue.push(s, id, 1)
         }
         checkInvariants(s, id, -1, null)
         for (const ii of m.impliedInits)
           if (!this.holds(ii.node, s, null)) throw new Stop({ kind: "property", name: ii.name, trace: this.trace(id, id >= 0 ? null : { state: s, action: null }) })
       })
-      const levels: number[] = ids.map(() => 1)
       this.opts.onInitialStates?.(this.seen.size)
       // ---- breadth-first search
-      while (head < queue.length) {
-        const s = queue[head]!
-        const id = ids[head]!
-        const level = levels[head]!
-        head++
-        if (head > 65536 && head * 2 > queue.length) {
-          queue.splice(0, head)
-          ids.splice(0, head)
-          levels.splice(0, head)
-          head = 0
-        }
+      while (queue.length > 0) {
+        const { state: s, id, level } = queue.shift()
         currentId = id
         this.ctx.level = level
         let count = 0
@@ -357,27 +347,23 @@ export class Checker {
           if (fresh || !ok) checkInvariants(t, tid, id, label)
           for (const ia of m.impliedActions)
             if (!this.holds(ia.node, s, t)) throw new Stop({ kind: "property", name: ia.name, trace: [...this.trace(id, null), { state: t, action: label }] })
-          if (fresh) {
-            queue.push(t)
-            ids.push(tid)
-            levels.push(level + 1)
-          }
+          if (fresh) queue.push(t, tid, level + 1)
         })
         if (count === 0 && m.checkDeadlock) {
-          this.queueLeft = queue.length - head
+          this.queueLeft = queue.length
           return result({ kind: "deadlock", trace: this.trace(id, null) })
         }
         if (this.opts.stopAfterDistinct !== undefined && this.seen.size >= this.opts.stopAfterDistinct) break
         const now = Date.now()
         if (this.opts.onProgress !== undefined && now - lastProgress >= every) {
           lastProgress = now
-          this.opts.onProgress({ generated: this.generated, distinct: this.seen.size, depth: this.depth, queue: queue.length - head, seconds: (now - start) / 1000 })
+          this.opts.onProgress({ generated: this.generated, distinct: this.seen.size, depth: this.depth, queue: queue.length, seconds: (now - start) / 1000 })
         }
       }
-      this.queueLeft = queue.length - head
+      this.queueLeft = queue.length
       return result({ kind: "ok" })
     } catch (e) {
-      this.queueLeft = queue.length - head
+      this.queueLeft = queue.length
       if (e instanceof Stop) return result(e.outcome)
       if (e instanceof TlaError) {
         let trace: TraceStep[] = []

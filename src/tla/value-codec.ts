@@ -19,6 +19,30 @@ export const encodeValue = (v: Value): Encoded => {
   return [1, f.keys === null ? null : f.keys.map(encodeValue), f.vals.map(encodeValue)]
 }
 
+class Unencodable {}
+
+/** `encodeValue` for values that hold no lazy set or function; undefined if one does. */
+export const encodePlain = (v: Value): Encoded | undefined => {
+  try {
+    return encodeStrict(v)
+  } catch (e) {
+    if (e instanceof Unencodable) return undefined
+    throw e
+  }
+}
+
+const encodeStrict = (v: Value): Encoded => {
+  if (typeof v !== "object") return v
+  if (v instanceof ModelValue) return [2, v.name]
+  if (v instanceof SetValue) {
+    const out: Encoded[] = [0]
+    for (const x of v.elems) out.push(encodeStrict(x))
+    return out
+  }
+  if (v instanceof FcnValue) return [1, v.keys === null ? null : v.keys.map(encodeStrict), v.vals.map(encodeStrict)]
+  throw new Unencodable()
+}
+
 export const decodeValue = (x: Encoded): Value => {
   if (!Array.isArray(x)) return x as Value
   switch (x[0]) {
