@@ -90,8 +90,7 @@ export class TableStore<E> {
   }
 
   keyOf(e: E): Uint8Array {
-    const pk = this.schema.partitionKey(e)
-    return rowKey(this.partitionOf(e), pk, this.schema.sortKey(e))
+    return this.keyFor(this.schema.partitionKey(e), this.schema.sortKey(e))
   }
 
   /**
