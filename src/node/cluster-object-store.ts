@@ -501,7 +501,8 @@ export class ClusterObjectStore implements ObjectStore {
       sizes.push(block.length)
     }
     // Blocks are counted by their block_ref rows once a version uses them; data that never
-    // gets a version is not counted (docs/blocks.md, known limits), so release has nothing to do.
+    // gets a version is collected by its holders after block_orphan_delay_secs (docs/blocks.md),
+    // so release has nothing to do.
     const staged = (data: ObjectData): StagedData => ({ data, size, release: async () => {} })
     try {
       for await (const chunk of chunks) {

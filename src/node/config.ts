@@ -42,6 +42,13 @@ export class ConfigError extends Error {}
 
 type Table = Record<string, unknown>
 
+/**
+ * An upload must get its block references within half of the delay, measured on its
+ * coordinator; holders measure it on their own clocks. An hour leaves room for slow
+ * uploads, clock differences and nodes whose settings differ.
+ */
+const MIN_ORPHAN_DELAY_SECS = 3600
+
 const fields: Record<string, Record<string, "string" | "integer" | "boolean" | "string[]">> = {
   "": {
     data_dir: "string",
@@ -100,7 +107,8 @@ export const configFrom = (file: string, doc: Table, baseDir: string): Config =>
   const blockDeleteDelaySecs = int(doc, "block_delete_delay_secs") ?? 600
   if (blockDeleteDelaySecs < 0 || blockDeleteDelaySecs > 30 * 86400) throw new ConfigError(`${file}: field 'block_delete_delay_secs' must be between 0 and 2592000`)
   const blockOrphanDelaySecs = int(doc, "block_orphan_delay_secs") ?? 86400
-  if (blockOrphanDelaySecs < 1 || blockOrphanDelaySecs > 30 * 86400) throw new ConfigError(`${file}: field 'block_orphan_delay_secs' must be between 1 and 2592000`)
+  if (blockOrphanDelaySecs < MIN_ORPHAN_DELAY_SECS || blockOrphanDelaySecs > 30 * 86400)
+    throw new ConfigError(`${file}: field 'block_orphan_delay_secs' must be between ${MIN_ORPHAN_DELAY_SECS} and 2592000`)
   const s3Bind = str(s3, "api_bind_addr") ?? "127.0.0.1:3900"
   const adminBind = str(admin, "api_bind_addr") ?? "127.0.0.1:3903"
   for (const [name, value] of [["s3_api.api_bind_addr", s3Bind], ["admin.api_bind_addr", adminBind]] as const)

@@ -38,7 +38,10 @@ export const startIdleGc = (options: IdleGcOptions = {}): (() => void) => {
     if (busy) busySinceCollection = true
     else if (busySinceCollection) {
       busySinceCollection = false
-      if (process.memoryUsage().external >= minExternalBytes) gc()
+      if (process.memoryUsage().external >= minExternalBytes) {
+        gc()
+        cpu = process.cpuUsage() // the collection's own CPU does not make the next period busy
+      }
     }
   }, periodMs)
   timer.unref()

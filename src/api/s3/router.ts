@@ -1,7 +1,7 @@
 // Maps an S3 request (method, bucket, key, query) to an endpoint name and the permission it
 // needs. Sub-resources this node does not implement map to `NotImplemented`, methods a
 // resource never takes to `MethodNotAllowed`.
-import { absentConfigEndpoints } from "./handlers/absent-config.ts"
+import { absentConfigOf } from "./handlers/absent-config.ts"
 
 export type Access = "none" | "read" | "write" | "owner"
 
@@ -52,7 +52,7 @@ export const route = (
           if (s === "uploads") return { endpoint: "ListMultipartUploads", access: "read" }
           if (s === "versions") return { endpoint: "ListObjectVersions", access: "read" }
           if (s === "versioning") return { endpoint: "GetBucketVersioning", access: "read" }
-          const absent = absentConfigEndpoints[s!]
+          const absent = absentConfigOf(s!)
           if (absent !== undefined) return { endpoint: absent.get, access: "read" }
         }
         if (sub.length === 0) return query.get("list-type") === "2" ? { endpoint: "ListObjectsV2", access: "read" } : { endpoint: "ListObjects", access: "read" }
@@ -67,7 +67,8 @@ export const route = (
       case "DELETE":
         if (sub.length === 0) return { endpoint: "DeleteBucket", access: "owner" }
         if (sub.length === 1 && has("cors")) return { endpoint: "DeleteBucketCors", access: "owner" }
-        if (sub.length === 1 && absentConfigEndpoints[sub[0]!]?.delete !== undefined) return { endpoint: absentConfigEndpoints[sub[0]!]!.delete!, access: "owner" }
+        const deletable = sub.length === 1 ? absentConfigOf(sub[0]!)?.delete : undefined
+        if (deletable !== undefined) return { endpoint: deletable, access: "owner" }
         return NI(`DELETE ?${sub.join("&")}`)
       case "POST":
         if (sub.length === 1 && has("delete")) return { endpoint: "DeleteObjects", access: "write" }

@@ -342,10 +342,11 @@ export class BlockManager {
     // unknown block is never deleted, so this needs no ordering with the write; it goes in
     // LMDB's batched transaction instead of a commit of its own per block.
     const counted = this.db.root.transaction(() => {
-      const deadline = this.rc.touchUnknownInTransaction(hash, this.now(), this.orphanDelayMs)
+      const deadline = this.rc.touchUnreferencedInTransaction(hash, this.now(), this.orphanDelayMs)
       if (deadline !== undefined) this.queue.enqueueInTransaction(hash, deadline)
       return deadline
     })
+    counted.catch(() => undefined) // awaited below, unless the write fails first
     await this.store.write(hash, data)
     if ((await counted) !== undefined) this.resync.wake()
     this.rc.clearLost(hash)

@@ -51,13 +51,16 @@ export class RefcountTable {
   }
 
   /**
-   * A new write of a block this node has no count for, inside the caller's write
-   * transaction: a zero count deletable after the delay, unless a count appeared meanwhile.
-   * Returns the deadline it set. Losing it in a crash only leaves the block uncollected.
+   * A new write of a block, inside the caller's write transaction: a block with no count
+   * gets a zero count deletable after the delay, and a zero count (one that appeared since
+   * `touch`, say) is postponed to it; a referenced block is left alone. Returns the
+   * deadline it set. Losing it in a crash only leaves the block uncollected.
    */
-  touchUnknownInTransaction(hash: string, now: number, delayMs: number): number | undefined {
-    if (this.rc.get(hash) !== undefined) return undefined
-    const next = touch(undefined, now, delayMs)
+  touchUnreferencedInTransaction(hash: string, now: number, delayMs: number): number | undefined {
+    const rc = this.rc.get(hash)
+    if (rc !== undefined && rc.count > 0) return undefined
+    const next = touch(rc, now, delayMs)
+    if (rc !== undefined && rc.deletableAt === next.deletableAt) return undefined
     this.rc.putSync(hash, next)
     return next.deletableAt
   }

@@ -90,7 +90,8 @@ export class TableStore<E> {
   }
 
   keyOf(e: E): Uint8Array {
-    return this.keyFor(this.schema.partitionKey(e), this.schema.sortKey(e))
+    // Not through keyFor's memo: merges of fresh rows would push out the rows read on every request.
+    return rowKey(this.partitionOf(e), this.schema.partitionKey(e), this.schema.sortKey(e))
   }
 
   /**

@@ -42,7 +42,11 @@ export const absentConfigEndpoints: Readonly<Record<string, { readonly get: stri
   accelerate: { get: "GetBucketAccelerateConfiguration" },
 }
 
-const subResource = (req: S3Request): string => [...req.query.keys()].find((k) => k in absentConfigEndpoints) ?? ""
+/** The endpoints of sub-resource `name`, if it is one of these (own keys only: `?constructor` is not). */
+export const absentConfigOf = (name: string): { readonly get: string; readonly delete?: string } | undefined =>
+  Object.hasOwn(absentConfigEndpoints, name) ? absentConfigEndpoints[name] : undefined
+
+const subResource = (req: S3Request): string => [...req.query.keys()].find((k) => absentConfigOf(k) !== undefined) ?? ""
 
 export const getAbsentBucketConfig = async (req: S3Request): Promise<S3Response> => {
   const bucket = requireBucket(req)
