@@ -336,8 +336,9 @@ export class ClusterSemantics<P extends Protocol, G> {
     before: unknown,
   ): StepEffect {
     const timers = new Set(timersBefore)
-    // [key, record] writes and [key] removals (Forget), applied in output order.
+    // [key, record] writes, then [key] removals (a step's Forgets apply after its Persists, as on disk).
     const writes: Array<[string, unknown] | [string]> = []
+    const removals: Array<[string]> = []
     const sends: number[] = []
     const replies: Array<{ client: number; result: unknown }> = []
     for (const o of out) {
@@ -361,10 +362,11 @@ export class ClusterSemantics<P extends Protocol, G> {
           writes.push([o.key, o.record])
           break
         case "Forget":
-          writes.push([o.key])
+          removals.push([o.key])
           break
       }
     }
+    writes.push(...removals)
     const vol = this.vols.intern({ state, timers: [...timers].sort() })
     const after = this.vols.value(vol).state
     const writesKey = writes.length === 0 ? "" : canonicalJson(writes)

@@ -161,10 +161,11 @@ export const validateTrace = <P extends Protocol, G>(r: Refinement<P, G>, lines:
     const before = input._tag === "Recover" ? machine.init(n, model.params(n)) : rep.state
     const { state, out } = machine.step(before, input)
     if (stateDigest(state) !== line.state) return "the replayed state differs from the logged one (the log was written by other code, or edited)"
+    const forgotten: string[] = []
     for (const o of out as ReadonlyArray<Output<P["Msg"], P["Res"], P["Rec"]>>) {
       if (o._tag === "Send") network.push({ from: n, to: o.to, msg: o.msg, key: canonicalJson([n, o.to, o.msg]) })
       else if (o._tag === "Persist") rep.disk.set(o.key, o.record)
-      else if (o._tag === "Forget") rep.disk.delete(o.key)
+      else if (o._tag === "Forget") forgotten.push(o.key) // after the step's Persists, as on disk
       else if (o._tag === "SetTimer") rep.timers.add(o.id)
       else if (o._tag === "CancelTimer") rep.timers.delete(o.id)
       else if (o._tag === "Reply") {
@@ -173,6 +174,7 @@ export const validateTrace = <P extends Protocol, G>(r: Refinement<P, G>, lines:
         history.push({ kind: "ok", client: inv.client, node: n, op: inv.op, result: o.result })
       }
     }
+    for (const key of forgotten) rep.disk.delete(key)
     const restart = input._tag === "Recover" && rep.started
     rep.state = state
     rep.up = true

@@ -26,7 +26,7 @@ export type Output<Msg, Res, Rec> =
   | { readonly _tag: "CancelTimer"; readonly id: string }
   /** Overwrites the record under `key`. Durable before any Send or Reply of the same step. */
   | { readonly _tag: "Persist"; readonly key: string; readonly record: Rec }
-  /** Removes a persisted record (in the same durable write as the step's Persists). */
+  /** Removes a persisted record, in the same durable write as the step's Persists and after them. */
   | { readonly _tag: "Forget"; readonly key: string }
 
 export interface Step<State, Msg, Res, Rec> {

@@ -176,3 +176,15 @@ describe("decided intents", () => {
     expect(Object.keys(s.ops)).toEqual(["r1", "r2", "r3"])
   })
 })
+
+describe("recovery", () => {
+  it("forgets a decided read intent left on disk by an earlier version", () => {
+    const params = defaultParams(["a", "b", "c"], ["a", "b", "c"])
+    const read: NameOp = { _tag: "Read", name: "n", reqId: "read/old" }
+    const r = nameRegistry.step(nameRegistry.init("a", params), {
+      _tag: "Recover",
+      persisted: [{ key: "intent/read/old", record: { _tag: "Intent", op: read, outcome: null, done: true, b: BOTTOM } }],
+    })
+    expect(r.out).toContainEqual({ _tag: "Forget", key: "intent/read/old" })
+  })
+})

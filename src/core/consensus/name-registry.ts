@@ -44,9 +44,10 @@ export interface RegistryParams {
   /**
    * Decided claims and releases kept (in memory and on disk) to answer a retry with the same
    * request id from its outcome; beyond it the oldest are forgotten (0 = keep all). A retry
-   * of a forgotten claim proposes again and gets the same answer (the bound value carries
-   * its request id); a forgotten release answers NoSuchBucket, as AWS does for a repeated
-   * DeleteBucket. The node gives each request a fresh id, so it never retries one itself.
+   * of a forgotten request is proposed again and answered from the register as it is then:
+   * the same answer while the name is still bound to that claim (the bound value carries its
+   * request id), NoSuchBucket for a repeated release. The node gives each request a fresh
+   * id and never retries one itself, so no answer it gives depends on this.
    */
   readonly keepDecided: number
 }
@@ -167,8 +168,9 @@ const withoutOp = (s: RegistryState, reqId: string): RegistryState => {
 }
 
 /**
- * At most `keepDecided` decided intents stay: the oldest (ops keep their requests' arrival
- * order) are dropped with their records, so a long-lived proposer's state stays bounded.
+ * At most `keepDecided` decided intents stay: the oldest are dropped with their records, so a
+ * long-lived proposer's state stays bounded. Oldest by arrival (ops keep insertion order);
+ * after a restart the recovered ones come first, in key order.
  */
 const forgetOldDecided = (s: RegistryState, out: Out[]): RegistryState => {
   const limit = s.params.keepDecided
@@ -420,7 +422,10 @@ export const makeRegistry = (variant: RegistryVariant = correctRegistry): Machin
           maxRound = Math.max(maxRound, record.maxRound)
           break
         case "Intent": {
-          if (record.op._tag === "Read") break // kept on disk by versions before reads were forgotten
+          if (record.op._tag === "Read") {
+            out.push(forget(key)) // left on disk by versions before reads kept no intent
+            break
+          }
           const reqId = key.slice(7)
           ops[reqId] = {
             op: record.op,
