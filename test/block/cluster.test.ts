@@ -297,7 +297,29 @@ describe("block layer on three loopback nodes", () => {
     expect(await on(orphan, "nowhere")).toBe(true)
     expect(await on(kept, "everywhere")).toBe(true)
     // Its zero count stays as a tombstone for a deletion delay, as for any collected block.
-    for (const n of c.nodes) expect(n.manager.rc.get(orphan)).toEqual({ count: 0, deletableAt: 1_000_000 + orphanDelayMs })
+    for (const n of c.nodes) expect(n.manager.rc.get(orphan)).toEqual({ count: 0, deletableAt: 1_000_000 + orphanDelayMs, neverReferenced: true })
+  })
+
+  it("a node that starts after an orphan's deadline passed keeps it for a deletion delay (its reference may still arrive)", async () => {
+    const clock = { now: 1_000_000 }
+    const orphanDelayMs = 3_600_000
+    const deleteDelayMs = 60_000
+    const c = await start(3, (ids) => fixedPlacement(ids, 3, 16), { now: () => clock.now, deleteDelayMs, orphanDelayMs })
+    const [a, b] = c.nodes as [TestNode, TestNode, TestNode]
+    const hash = await a.manager.put(randomBytes(4096))
+    await eventually(async () => (await Promise.all(c.nodes.map((n) => n.manager.hasLocal(hash)))).every((x) => x), "three replicas")
+    await c.stop(b)
+    clock.now += orphanDelayMs + 1 // down past the deadline
+    await c.restart(b)
+    await b.manager.settle()
+    expect(await b.manager.hasLocal(hash)).toBe(true) // held: the reference may come by anti-entropy
+    await b.manager.incref(hash) // it does
+    clock.now += deleteDelayMs + 1
+    await b.manager.settle()
+    expect(await b.manager.hasLocal(hash)).toBe(true)
+    // The node that stayed up, where no reference came, collected it on time.
+    await a.manager.settle()
+    expect(await a.manager.hasLocal(hash)).toBe(false)
   })
 
   it("a reference to a block a holder lacks makes it fetch the block; a non-holder fetches nothing", async () => {

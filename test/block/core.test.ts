@@ -192,6 +192,20 @@ describe("resync decision", () => {
     expect(resyncAction({ ...base, present: false, lost: true })).toBe("fetch")
     expect(resyncAction({ ...base, present: false })).toBe("nothing")
     expect(resyncAction({ ...base, present: false, isHolder: false, rc: { count: 1 } })).toBe("nothing")
+    // Just after a start, a block never referenced here is kept past its deadline; others are not.
+    const orphan = { count: 0, deletableAt: 50, neverReferenced: true as const }
+    expect(resyncAction({ ...base, rc: orphan, holdNeverReferenced: true })).toBe("nothing")
+    expect(resyncAction({ ...base, rc: orphan, holdNeverReferenced: false })).toBe("delete")
+    expect(resyncAction({ ...base, rc: { count: 0, deletableAt: 50 }, holdNeverReferenced: true })).toBe("delete")
+  })
+
+  it("a write marks an unknown block never referenced; a reference clears the mark for good", () => {
+    const written = touch(undefined, 0, 100)
+    expect(written).toEqual({ count: 0, deletableAt: 100, neverReferenced: true })
+    expect(touch(written, 50, 100)).toEqual({ count: 0, deletableAt: 150, neverReferenced: true })
+    const released = decref(incref(written), 60, 100)
+    expect(released).toEqual({ count: 0, deletableAt: 160 })
+    expect(touch(released, 70, 100)).toEqual({ count: 0, deletableAt: 170 })
   })
   it("never deletes a referenced block and never fetches a block this node does not hold", () => {
     const rcArb = fc.option(fc.record({ count: fc.nat(3), deletableAt: fc.option(fc.nat(200), { nil: undefined }) }), { nil: undefined })

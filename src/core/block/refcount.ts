@@ -7,6 +7,8 @@ export const BlockRcSchema = Schema.Struct({
   count: Schema.Int.check(Schema.isGreaterThanOrEqualTo(0)),
   /** Set exactly when count is 0: the time from which the block may be deleted. */
   deletableAt: Schema.optional(Schema.Number),
+  /** The block was written here and nothing referenced it here since (its upload may have failed). */
+  neverReferenced: Schema.optional(Schema.Literal(true)),
 })
 export type BlockRc = typeof BlockRcSchema.Type
 
@@ -26,8 +28,11 @@ export const decref = (rc: BlockRc | undefined, now: number, delayMs: number): B
  * arrives after the data, or never if the upload fails: an unknown block becomes a zero
  * count deletable after the delay, and a pending deletion is postponed to it.
  */
-export const touch = (rc: BlockRc | undefined, now: number, delayMs: number): BlockRc =>
-  rc === undefined || rc.count === 0 ? { count: 0, deletableAt: Math.max(rc?.deletableAt ?? 0, now + delayMs) } : rc
+export const touch = (rc: BlockRc | undefined, now: number, delayMs: number): BlockRc => {
+  if (rc !== undefined && rc.count > 0) return rc
+  const deletableAt = Math.max(rc?.deletableAt ?? 0, now + delayMs)
+  return rc === undefined || rc.neverReferenced === true ? { count: 0, deletableAt, neverReferenced: true } : { count: 0, deletableAt }
+}
 
 /** Referenced, or unreferenced for less than the delay. An unknown block (no record) is not needed. */
 export const isNeeded = (rc: BlockRc | undefined, now: number): boolean =>

@@ -10,6 +10,11 @@ export interface BlockFacts {
   /** This node had the block and lost it (corrupt file, failed local write): get it back. */
   readonly lost: boolean
   readonly now: number
+  /**
+   * Blocks never referenced here are not deleted yet: the node started too recently for the
+   * block-reference rows it missed while down to have reached it.
+   */
+  readonly holdNeverReferenced?: boolean
 }
 
 export type ResyncAction =
@@ -24,7 +29,7 @@ export type ResyncAction =
   | "nothing"
 
 export const resyncAction = (f: BlockFacts): ResyncAction => {
-  if (isDeletable(f.rc, f.now)) return "delete"
+  if (isDeletable(f.rc, f.now)) return f.holdNeverReferenced === true && f.rc?.neverReferenced === true ? "nothing" : "delete"
   if (f.present) return f.isHolder ? "replicate" : "offload"
   if (f.isHolder && (isNeeded(f.rc, f.now) || f.lost)) return "fetch"
   return "nothing"

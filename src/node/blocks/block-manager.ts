@@ -408,6 +408,9 @@ export class BlockManager {
       budget: this.budget,
       maxBlockBytes: this.maxBlockBytes,
       deleteDelayMs: this.deleteDelayMs,
+      // After a start, a block-reference row written while this node was down reaches it by
+      // anti-entropy: a block never referenced here waits that long before it goes.
+      neverReferencedDeletionsFrom: this.now() + Math.min(this.deleteDelayMs, this.orphanDelayMs),
       rpcTimeoutMs: this.rpcTimeoutMs,
       now: this.now,
       log: this.log,

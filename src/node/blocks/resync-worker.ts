@@ -25,6 +25,8 @@ export interface ResyncContext {
   /** Also how long the count of a deleted block is kept, so peers can tell it was garbage. */
   readonly deleteDelayMs: number
   readonly rpcTimeoutMs: number
+  /** Until then, blocks never referenced here are kept although past their deadline (resync-decision.ts). */
+  readonly neverReferencedDeletionsFrom: number
   readonly now: () => number
   readonly log: (line: string) => void
   /** Nodes of every active write set of the block's partition. */
@@ -144,6 +146,7 @@ export class ResyncWorker {
       rc: ctx.rc.get(hash),
       lost: ctx.rc.isLost(hash),
       now: ctx.now(),
+      holdNeverReferenced: ctx.now() < ctx.neverReferencedDeletionsFrom,
     })
     switch (action) {
       case "delete": {
@@ -186,6 +189,7 @@ export class ResyncWorker {
     if (rc?.count !== 0 || rc.deletableAt === undefined) return undefined
     const now = this.ctx.now()
     if (rc.deletableAt > now) return rc.deletableAt
+    if (rc.neverReferenced === true && now < this.ctx.neverReferencedDeletionsFrom) return this.ctx.neverReferencedDeletionsFrom
     const end = rc.deletableAt + this.ctx.deleteDelayMs
     return end > now ? end : undefined
   }
