@@ -4,7 +4,7 @@ import { evalError } from "./errors.ts"
 import type { Binding, Ctx } from "./runtime.ts"
 import { Callable, OpClosure, asBool, asInt, checkInt, forceBinding } from "./runtime.ts"
 import {
-  CombinedSet, FcnSet, FcnValue, InfiniteSet, IntervalSet, LazyFcn, LazySet, ModelValue, SeqSet, SetValue, SubsetSet,
+  CombinedSet, FcnSet, FcnValue, InfiniteSet, IntervalSet, LazyFcn, LazySet, ModelValue, SeqSet, SetValue, SubsetSet, UnionSet,
   asFcn, compare, emptySet, enumerate, isEnumerable, isMember, isSetValue, kindName, mkFcn, mkFcnFromPairs, mkRecord, mkSet, mkTuple,
   printValue, valueEquals,
 } from "./values.ts"
@@ -223,8 +223,12 @@ export const prefixOps: Record<string, Builtin> = {
   "-.": def("-.", 1, (c, a) => checkInt(-int(c, a[0]))),
   SUBSET: def("SUBSET", 1, (c, a) => new SubsetSet(v(c, a[0]))),
   UNION: def("UNION", 1, (c, a) => {
+    const sets = setOf(v(c, a[0]), "UNION").elems
+    for (const s of sets) if (!isSetValue(s)) throw evalError(`UNION applied to a set containing ${kindName(s)} ${printValue(s)}`)
+    // as TLC's UnionValue, a union of lazy sets stays lazy (membership asks each set)
+    if (sets.some((s) => s instanceof LazySet)) return new UnionSet(sets)
     let acc: Value = emptySet
-    for (const s of setOf(v(c, a[0]), "UNION").elems) acc = setUnion(acc, s)
+    for (const s of sets) acc = setUnion(acc, s)
     return acc
   }),
   DOMAIN: def("DOMAIN", 1, (c, a) => domainOf(v(c, a[0]))),

@@ -102,6 +102,27 @@ Ok == y = IF x = 0 THEN {} ELSE {{x - 1}}
   })
 })
 
+describe("lazy set operators", () => {
+  // TLC's UNION is a UnionValue: membership asks each element set, nothing is enumerated.
+  // Disruptor's RingBuffer!TypeOk is `ringbuffer \in [readers: UNION {[0..LastIndex -> SUBSET Readers]}, ...]`;
+  // enumerating the union made each state cost thousands of functions. Here the function set
+  // has 16^12 elements, far too many to enumerate.
+  it("membership in UNION of a function set does not enumerate it", () => {
+    const spec = `---- MODULE Un ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = [i \\in 1..12 |-> {}]
+Next == \\E i \\in 1..12 : x[i] = {} /\\ x' = [x EXCEPT ![i] = {(i % 4) + 1}]
+TypeOK == x \\in UNION { [1..12 -> SUBSET (1..4)] }
+Other == [i \\in 1..3 |-> TRUE] \\notin UNION { [1..12 -> SUBSET (1..4)] }
+Small == UNION { SUBSET (1..2), {{3}} } = {{}, {1}, {2}, {1, 2}, {3}}
+ASSUME Other /\\ Small
+====
+`
+    expect(check("Un", spec, "INIT Init\nNEXT Next\nINVARIANT TypeOK\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4096, depth: 13 })
+  })
+})
+
 describe("lexing and cfg forms", () => {
   // SANY's lexer reads "(+)", "(-)", "(.)", "(/)" and "(\X)" as single operator symbols, so
   // `B (-) C` is an infix application, never B applied to `-` (Nano: `SumBag(B (-) SetToBag({e}))`).
