@@ -388,6 +388,33 @@ export const standardModules: Record<string, Record<string, Builtin>> = {
       for (const b of setOf(v(c, a[0]), "BagUnion").elems) acc = bagOp(acc, b, 1)
       return acc
     }),
+    // Bags.tla: BagOfAll(F, B)[y] is the sum of B[x] over the x of BagToSet(B) with F(x) = y
+    BagOfAll: def(
+      "BagOfAll",
+      2,
+      (c, a) => {
+        const f = asFcn(v(c, a[1]))
+        const pairs: [Value, number][] = []
+        for (let i = 0; i < f.size; i++) {
+          const y = call(c, a[0], [f.keyAt(i)])
+          const j = pairs.findIndex(([k]) => valueEquals(k, y))
+          if (j < 0) pairs.push([y, asInt(f.vals[i]!)])
+          else pairs[j]![1] += asInt(f.vals[i]!)
+        }
+        return mkFcnFromPairs(pairs)
+      },
+      { opArgs: [0] },
+    ),
+    // Bags.tla: B1 \sqsubseteq B2 == /\ DOMAIN B1 \subseteq DOMAIN B2 /\ \A e \in DOMAIN B1 : B1[e] \leq B2[e]
+    "\\sqsubseteq": def("\\sqsubseteq", 2, (c, a) => {
+      const f = asFcn(v(c, a[0]))
+      const g = asFcn(v(c, a[1]))
+      for (let i = 0; i < f.size; i++) {
+        const j = g.indexOf(f.keyAt(i))
+        if (j < 0 || asInt(f.vals[i]!) > asInt(g.vals[j]!)) return false
+      }
+      return true
+    }),
     SubBag: def("SubBag", 1, (c, a) => {
       const f = asFcn(v(c, a[0]))
       const out: Value[] = []

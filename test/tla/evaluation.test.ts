@@ -28,6 +28,12 @@ const cases: [string, string][] = [
   ["LET Max(S) == CHOOSE m \\in S : \\A n \\in S : m >= n IN Max({4, 9, 2})", "9"],
   ["CASE 1 = 2 -> \"a\" [] 2 = 2 -> \"b\" [] OTHER -> \"c\"", "\"b\""],
   ["Len(SubSeq(<<1, 2, 3>>, 2, 3))", "2"],
+  // the standard Bags module's BagOfAll and \sqsubseteq (Bags.tla)
+  ["BagOfAll(LAMBDA x : x % 2, SetToBag({1, 2, 3}))", "(0 :> 1 @@ 1 :> 2)"],
+  ["BagOfAll(LAMBDA x : 0, SetToBag({1, 2}) (+) SetToBag({2}))", "(0 :> 3)"],
+  ["SetToBag({1}) \\sqsubseteq (SetToBag({1, 2}) (+) SetToBag({1}))", "TRUE"],
+  ["(SetToBag({1}) (+) SetToBag({1})) \\sqsubseteq SetToBag({1, 2})", "FALSE"],
+  ["SetToBag({3}) \\sqsubseteq SetToBag({1, 2})", "FALSE"],
   ["<<1, 2>> \\o <<3>>", "<<1, 2, 3>>"],
   ["Head(Tail(<<1, 2, 3>>))", "2"],
   ["[x \\in {1, 2}, y \\in {3} |-> x + y][2, 3]", "5"],
