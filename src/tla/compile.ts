@@ -12,7 +12,7 @@ import { collectBound, flattenBin, mentions } from "./ast-walk.ts"
 import { FilterSet } from "./filter-set.ts"
 import { actChain, actEach, bindValue, forEachBinding, lookupEnv } from "./iteration.ts"
 import type { Builtin } from "./stdlib.ts"
-import { fcnApply, infixOps, isSubset, prefixOps, setOpCaller, setUnion } from "./stdlib.ts"
+import { builtinOperatorArgs, fcnApply, infixOps, isSubset, prefixOps, setOpCaller, setUnion } from "./stdlib.ts"
 import type { Value } from "./values.ts"
 import {
   FcnSet, FcnValue, IntervalSet, LazyFcn, LazySet, ProductSet, RecordSet, SetValue, asFcn, compare, enumerate, isMember, isSetValue, mkFcn, mkSet,
@@ -1219,7 +1219,7 @@ export class Compiler {
       const op = this.defOp(ent)
       return () => new OpClosure(op, null)
     }
-    const b = ent !== undefined && ent.k === "builtin" ? ent.b : (infixOps[name] ?? prefixOps[name])
+    const b = ent !== undefined && ent.k === "builtin" ? ent.b : (infixOps[name] ?? prefixOps[name] ?? builtinOperatorArgs[name])
     if (b !== undefined) {
       const callable = new Callable(b.name, b.arity, b.fn)
       return () => callable

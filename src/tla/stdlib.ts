@@ -219,6 +219,22 @@ export const infixOps: Record<string, Builtin> = {
   "(-)": def("(-)", 2, (c, a) => bagOp(v(c, a[0]), v(c, a[1]), -1)),
 }
 
+/**
+ * The built-in logical, equality and membership operators, which the compiler evaluates inline,
+ * as values for an operator argument (`Foo(=>)`, `Foo(\\in)`, `Foo(#)`: TLC's test51).
+ */
+const bool = (c: Ctx, b: Binding | undefined, op: string): boolean => asBool(v(c, b), `an operand of ${op}`)
+export const builtinOperatorArgs: Record<string, Builtin> = {
+  "=>": def("=>", 2, (c, a) => !bool(c, a[0], "=>") || bool(c, a[1], "=>")),
+  "<=>": def("<=>", 2, (c, a) => bool(c, a[0], "<=>") === bool(c, a[1], "<=>")),
+  "/\\": def("/\\", 2, (c, a) => bool(c, a[0], "/\\") && bool(c, a[1], "/\\")),
+  "\\/": def("\\/", 2, (c, a) => bool(c, a[0], "\\/") || bool(c, a[1], "\\/")),
+  "=": def("=", 2, (c, a) => valueEquals(v(c, a[0]), v(c, a[1]))),
+  "#": def("#", 2, (c, a) => !valueEquals(v(c, a[0]), v(c, a[1]))),
+  "\\in": def("\\in", 2, (c, a) => isMember(v(c, a[0]), v(c, a[1]))),
+  "\\notin": def("\\notin", 2, (c, a) => !isMember(v(c, a[0]), v(c, a[1]))),
+}
+
 export const prefixOps: Record<string, Builtin> = {
   "-.": def("-.", 1, (c, a) => checkInt(-int(c, a[0]))),
   SUBSET: def("SUBSET", 1, (c, a) => new SubsetSet(v(c, a[0]))),

@@ -123,6 +123,27 @@ ASSUME Other /\\ Small
   })
 })
 
+describe("operator arguments", () => {
+  // TLC's test51 passes every infix operator to an operator parameter, the built-in ones too:
+  // TestDefinedBooleanOp(=>), TestDefinedSetOp(#), TestIn(\\in).
+  it("built-in logical, equality and membership operators as operator arguments", () => {
+    const spec = `---- MODULE OpArg ----
+EXTENDS Naturals
+T(F(_, _)) == F(TRUE, FALSE)
+S(F(_, _)) == F({1}, {2})
+M(F(_, _)) == F(1, {2})
+ASSUME <<T(=>), T(<=>), T(\\equiv), T(/\\), T(\\land), T(\\/), T(\\lor)>> = <<FALSE, FALSE, FALSE, FALSE, FALSE, TRUE, TRUE>>
+ASSUME <<S(=), S(#), S(/=), S(\\cup)>> = <<FALSE, TRUE, TRUE, {1, 2}>>
+ASSUME <<M(\\in), M(\\notin)>> = <<FALSE, TRUE>>
+\\* as the inline operators, => and /\\ do not evaluate the second operand when the first decides
+Short(F(_, _)) == F(FALSE, 1)
+ASSUME Short(=>) /\\ ~Short(/\\)
+====
+`
+    expect(check("OpArg", spec, "")).toMatchObject({ kind: "ok", generated: 0 })
+  })
+})
+
 describe("lexing and cfg forms", () => {
   // SANY's lexer reads "(+)", "(-)", "(.)", "(/)" and "(\X)" as single operator symbols, so
   // `B (-) C` is an infix application, never B applied to `-` (Nano: `SumBag(B (-) SetToBag({e}))`).
