@@ -23,6 +23,8 @@ interface Local {
   readonly name: string
   readonly arity: number
   readonly up: Local | null
+  /** For a LET operator: its parameters' arities (an operator parameter takes an operator argument). */
+  readonly paramArities?: readonly number[]
 }
 
 interface Scope {
@@ -48,7 +50,7 @@ const locatedLeaf = (at: At, ev: Ev): CNode => {
   return n
 }
 
-export const callWithValues = (c: Ctx, op: Binding, args: readonly Value[]): Value => {
+export const callWithValues = (c: Ctx, op: Binding, args: readonly Binding[]): Value => {
   if (op instanceof OpClosure) {
     let env = op.env
     for (const a of args) env = new Env(a, env)
@@ -772,14 +774,14 @@ export class Compiler {
           body: undefined as unknown as CNode,
           at: d.body.at,
         }
-        let pl: Local | null = { name: d.name, arity: d.params.length, up: locals }
+        let pl: Local | null = { name: d.name, arity: d.params.length, up: locals, paramArities: op.paramArities }
         const outer = locals
         for (const p of d.params) pl = { name: p.name, arity: p.arity, up: pl }
         // the operator's own env is the LET env *including* itself (allows recursion)
         op.body = this.expr(d.body, { mod: sc.mod, locals: pl })
         void outer
         makers.push((_c, e) => new OpClosure(op, e))
-        locals = { name: d.name, arity: d.params.length, up: locals }
+        locals = { name: d.name, arity: d.params.length, up: locals, paramArities: op.paramArities }
         continue
       }
       if (d.k === "def") {
@@ -1020,13 +1022,13 @@ export class Compiler {
   private ref(x: Extract<Expr, { k: "ref" }>, sc: Scope): CNode {
     if (x.sel.length > 0) return this.selected(x, sc)
     const local = findLocal(sc.locals, x.name)
-    if (local !== undefined) return this.localRef(x, local.depth, local.arity, sc)
+    if (local !== undefined) return this.localRef(x, local.depth, local.arity, sc, local.paramArities)
     const ent = this.resolveEntity(sc.mod, x.name)
     if (ent === undefined) return this.fail(sc, x.at, `unknown identifier ${x.name}`)
     return this.entityRef(ent, x.name, x.args, x.at, sc)
   }
 
-  private localRef(x: Extract<Expr, { k: "ref" }>, depth: number, arity: number, sc: Scope): CNode {
+  private localRef(x: Extract<Expr, { k: "ref" }>, depth: number, arity: number, sc: Scope, paramArities?: readonly number[]): CNode {
     if (arity === 0) {
       if (x.args.length > 0) return this.fail(sc, x.at, `${x.name} takes no arguments but is applied to ${x.args.length}`)
       return {
@@ -1069,6 +1071,28 @@ export class Compiler {
       }
     }
     if (x.args.length !== arity) return this.fail(sc, x.at, `operator ${x.name} expects ${arity} arguments but got ${x.args.length}`)
+    if (paramArities !== undefined && paramArities.some((n) => n > 0)) {
+      // a LET operator with operator parameters: those arguments are operators (LAMBDA, names, built-ins)
+      const makers = x.args.map((a, i) => (paramArities[i]! > 0 ? this.operatorArg(a, sc) : bindingMaker(this.expr(a, sc))))
+      const bindings = (c: Ctx, e: Env | null): Binding[] => makers.map((m) => m(c, e))
+      return this.wrap(
+        {
+          at: x.at,
+          ev: (c, e) => callWithValues(c, lookupEnv(e, depth), bindings(c, e)),
+          act: (c, e, k) => {
+            const op = lookupEnv(e, depth)
+            if (op instanceof OpClosure) {
+              let env = op.env
+              for (const b of bindings(c, e)) env = new Env(b, env)
+              op.op.body.act(c, env, k)
+              return
+            }
+            if (asBool(callWithValues(c, op, bindings(c, e)))) k()
+          },
+        },
+        sc,
+      )
+    }
     const args = x.args.map((a) => this.expr(a, sc))
     const argv = (c: Ctx, e: Env | null): Value[] => args.map((a) => a.ev(c, e))
     return this.wrap(
@@ -1424,9 +1448,9 @@ const bindingMaker = (n: CNode): ((c: Ctx, e: Env | null) => Binding) => {
 
 const argBinding = (n: CNode, c: Ctx, e: Env | null): Binding => bindingMaker(n)(c, e)
 
-const findLocal = (l: Local | null, name: string): { depth: number; arity: number } | undefined => {
+const findLocal = (l: Local | null, name: string): { depth: number; arity: number; paramArities?: readonly number[] } | undefined => {
   let d = 0
-  for (let x = l; x !== null; x = x.up, d++) if (x.name === name) return { depth: d, arity: x.arity }
+  for (let x = l; x !== null; x = x.up, d++) if (x.name === name) return { depth: d, arity: x.arity, paramArities: x.paramArities }
   return undefined
 }
 

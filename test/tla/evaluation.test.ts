@@ -28,6 +28,10 @@ const cases: [string, string][] = [
   ["LET Max(S) == CHOOSE m \\in S : \\A n \\in S : m >= n IN Max({4, 9, 2})", "9"],
   ["CASE 1 = 2 -> \"a\" [] 2 = 2 -> \"b\" [] OTHER -> \"c\"", "\"b\""],
   ["Len(SubSeq(<<1, 2, 3>>, 2, 3))", "2"],
+  // a LET operator with an operator parameter takes LAMBDA, a defined operator or a built-in
+  ["LET T(F(_)) == F(1) IN T(LAMBDA x : x + 1)", "2"],
+  ["LET G(x) == x + 2 T(F(_)) == F(1) IN T(G)", "3"],
+  ["LET T(F(_, _), y) == F(y, 2) IN <<T(LAMBDA a, b : a * b, 5), T(+ , 1), T(\\div, 7)>>", "<<10, 3, 3>>"],
   // the standard Bags module's BagOfAll and \sqsubseteq (Bags.tla)
   ["BagOfAll(LAMBDA x : x % 2, SetToBag({1, 2, 3}))", "(0 :> 1 @@ 1 :> 2)"],
   ["BagOfAll(LAMBDA x : 0, SetToBag({1, 2}) (+) SetToBag({2}))", "(0 :> 3)"],

@@ -142,6 +142,22 @@ ASSUME Short(=>) /\\ ~Short(/\\)
 `
     expect(check("OpArg", spec, "")).toMatchObject({ kind: "ok", generated: 0 })
   })
+
+  // A LET operator may have operator parameters too (TLA+ allows any definition in a LET);
+  // its call used to compile the arguments as values ("LAMBDA can only be passed as an operator
+  // argument", "operator Inc expects 1 arguments but got 0").
+  it("a LET operator with an operator parameter, in an action", () => {
+    const spec = `---- MODULE LetOp ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Next == LET Step(F(_)) == x' = F(x)
+            Inc(v) == v + 2
+        IN x < 6 /\\ (Step(LAMBDA v : v + 1) \\/ Step(Inc))
+====
+`
+    expect(check("LetOp", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", generated: 13, distinct: 8, depth: 5 })
+  })
 })
 
 describe("lexing and cfg forms", () => {
