@@ -28,6 +28,9 @@ const cases: [string, string][] = [
   ["LET Max(S) == CHOOSE m \\in S : \\A n \\in S : m >= n IN Max({4, 9, 2})", "9"],
   ["CASE 1 = 2 -> \"a\" [] 2 = 2 -> \"b\" [] OTHER -> \"c\"", "\"b\""],
   ["Len(SubSeq(<<1, 2, 3>>, 2, 3))", "2"],
+  // binary, octal and hexadecimal numerals (TLC's test58)
+  ["<<\\b111111, \\o77, \\h3F, \\B111111, \\O77, \\H3f, \\h3f + 1>>", "<<63, 63, 63, 63, 63, 63, 64>>"],
+  ["<<1>> \\o <<2>>", "<<1, 2>>"],
   // a LET operator with an operator parameter takes LAMBDA, a defined operator or a built-in
   ["LET T(F(_)) == F(1) IN T(LAMBDA x : x + 1)", "2"],
   ["LET G(x) == x + 2 T(F(_)) == F(1) IN T(G)", "3"],
