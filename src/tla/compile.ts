@@ -1341,6 +1341,13 @@ export class Compiler {
     if (params.some((p) => p.arity > 0)) return this.fail(sc, x.at, `instance ${x.name} has operator parameters, which are not supported`)
     if (x.args.length !== params.length) return this.fail(sc, x.at, `instance ${x.name} expects ${params.length} arguments but got ${x.args.length}`)
     if (first === undefined || !("name" in first)) return this.fail(sc, x.at, `use ${x.name}(...)!Op to refer to a definition of the instance`)
+    if (!x.args.some((a) => mentionsLocal(a, sc.locals))) {
+      const inst = this.paramInstanceScope(ent, x.args, sc.mod)
+      const next = this.resolveEntity(inst, first.name)
+      if (next === undefined) return this.fail(sc, x.at, `${x.name}!${first.name} is not defined in module ${ent.unit.module}`)
+      return this.walkSelectors(next, `${x.name}!${first.name}`, first.args, x.sel.slice(1), x, sc)
+    }
+    // arguments naming bound variables (\E p \in P : I(p)!Op): one instance per argument value
     const argNodes = x.args.map((a) => this.expr(a, sc))
     const made: { vals: Value[]; node: CNode }[] = []
     const nodeFor = (c: Ctx, e: Env | null): CNode => {
@@ -1384,6 +1391,11 @@ export class Compiler {
       return this.expr(item, { mod: ent.scope, locals: null })
     }
     return this.entityRef(ent, name, args, x.at, sc)
+  }
+
+  /** The scope of `I(args)` for a parameterized instance, its parameters substituted by `args` (module-level expressions of `caller`). */
+  paramInstanceScope(ent: InstanceEntity, args: readonly Expr[], caller: ModuleScope): ModuleScope {
+    return this.world.instantiateWithExprs(ent.unit, ent.scope, ent.unit.params.map((p) => p.name), args, caller)
   }
 
   instanceScope(ent: InstanceEntity): ModuleScope {
@@ -1447,6 +1459,12 @@ const bindingMaker = (n: CNode): ((c: Ctx, e: Env | null) => Binding) => {
 }
 
 const argBinding = (n: CNode, c: Ctx, e: Env | null): Binding => bindingMaker(n)(c, e)
+
+/** Whether `x` refers to a name bound in `locals` (a quantifier variable, an operator parameter...). */
+const mentionsLocal = (x: Expr, locals: Local | null): boolean => {
+  for (let l = locals; l !== null; l = l.up) if (mentions(x, l.name)) return true
+  return false
+}
 
 const findLocal = (l: Local | null, name: string): { depth: number; arity: number; paramArities?: readonly number[] } | undefined => {
   let d = 0

@@ -376,4 +376,30 @@ Ok == I(1)!Val = x + 1
 `
     expect(check("PI", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\nCHECK_DEADLOCK FALSE\n", { "Inner.tla": inner })).toMatchObject({ kind: "ok", generated: 11, distinct: 8, depth: 4 })
   })
+
+  // TLC's test61: `IM(x) == INSTANCE test61a` (whose VARIABLE x is the parameter) and
+  // `SPECIFICATION ISpec` with `ISpec == IM(y)!Spec`. The parameter stands for the expression `y`,
+  // so the instance's `x'` is `y'`; it used to be bound to y's value ("SPECIFICATION ISpec must
+  // have the form Init /\\ [][Next]_vars", and `x' = ...` compared a constant).
+  it("a parameterized instance applied to a variable, as SPECIFICATION and as an action", () => {
+    const cnt = `---- MODULE Cnt ----
+EXTENDS Naturals
+VARIABLE x
+Step == x' = (x + 1) % 5
+Spec == (x = 0) /\\ [][Step]_x
+====
+`
+    const spec = `---- MODULE PV ----
+EXTENDS Naturals
+VARIABLE y
+IM(x) == INSTANCE Cnt
+ISpec == IM(y)!Spec
+Init == y = 0
+Next == IM(y)!Step
+Inv == y \\in 0..4
+====
+`
+    expect(check("PV", spec, "SPECIFICATION ISpec\nINVARIANT Inv\n", { "Cnt.tla": cnt })).toMatchObject({ kind: "ok", generated: 6, distinct: 5, depth: 5 })
+    expect(check("PV", spec, "INIT Init\nNEXT Next\nINVARIANT Inv\n", { "Cnt.tla": cnt })).toMatchObject({ kind: "ok", generated: 6, distinct: 5, depth: 5 })
+  })
 })
