@@ -198,6 +198,24 @@ Ok == x \\in {1, I!None}
   })
 })
 
+describe("empty tuple subscripts", () => {
+  // TLC's BagsTest ends with `Spec == [][TRUE]_<<>>`: the subscript may be the empty tuple, and
+  // [A]_<<>> is A \\/ UNCHANGED <<>>, which always holds. `_<<>>` was a parse error.
+  it("[A]_<<>> parses and holds for every step", () => {
+    const spec = `---- MODULE ES ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Next == x < 3 /\\ x' = x + 1
+Spec == Init /\\ [][Next]_<<x>>
+Prop == [][FALSE]_<<>>
+Idle == [][TRUE]_<< >>
+====
+`
+    expect(check("ES", spec, "SPECIFICATION Spec\nPROPERTY Prop Idle\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4, depth: 4 })
+  })
+})
+
 describe("constant modules", () => {
   // A module without variables whose cfg names no behaviour (Stones, TransitiveClosure,
   // CarTalkPuzzle): TLC evaluates the ASSUMEs and reports 0 states, no error.
