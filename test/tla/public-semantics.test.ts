@@ -160,6 +160,62 @@ Next == LET Step(F(_)) == x' = F(x)
   })
 })
 
+describe("successor counting", () => {
+  // TLC's allAssigned fast path (Tool.getInitStates; getNextStatesAllAssigned, on unless
+  // -nowarning): once every variable has a value, the conjuncts still to come are evaluated as
+  // conditions, so a later disjunction or \\E yields one state. TLC's MinimalSetOfInitStates test
+  // expects 8 initial states generated (6 distinct) and 14 states generated in all.
+  it("conjuncts after all variables are assigned do not multiply states (MinimalSetOfInitStates)", () => {
+    const spec = `---- MODULE MinimalSetOfInitStates ----
+VARIABLE x
+I1a == /\\ x = 0
+       /\\ \\/ 1 = 1
+          \\/ 2 = 2
+          \\/ 3 = 3
+I1b == /\\ \\/ 1 = 1
+          \\/ 2 = 2
+          \\/ 3 = 3
+       /\\ x = 1
+I1c == /\\ ~~(\\/ 1 = 1
+             \\/ 2 = 2
+             \\/ 3 = 3)
+       /\\ x = 2
+I2 == /\\ x = 3
+      /\\ \\/ 1 = 2
+         \\/ 2 = 3
+I3 == /\\ \\/ 1 = 2
+         \\/ 2 = 3
+      /\\ x = 4
+I4 == \\/ x = 5
+      \\/ x = 6
+        /\\ \\/ \\/ 1 = 2
+              \\/ 1 = 1
+           \\/ 2 = 3
+I5 == /\\ x = 7
+Init == I1a \\/ I1b \\/ I1c \\/ I2 \\/ I3 \\/ I4 \\/ I5
+Next == UNCHANGED x
+====
+`
+    expect(check("MinimalSetOfInitStates", spec, "INIT Init\nNEXT Next\n")).toMatchObject({ kind: "ok", generated: 14, distinct: 6 })
+  })
+
+  it("in Next, only once every primed variable is assigned", () => {
+    const spec = `---- MODULE AA ----
+EXTENDS Naturals
+VARIABLES x, y
+Init == x = 0 /\\ y = 0
+\\* y' is still unassigned at the disjunction of A: two (equal) successors; B's \\E and
+\\* disjunction come after x' and y': one successor
+A == x' = (x + 1) % 3 /\\ (TRUE \\/ 1 = 1) /\\ y' = y
+B == x' = x /\\ y' = 1 - y /\\ (\\E i \\in 1..3 : i > 0) /\\ (TRUE \\/ 1 = 1)
+Next == A \\/ B
+====
+`
+    // 6 states (x \\in 0..2, y \\in 0..1), each with 2 successors from A and 1 from B, plus Init
+    expect(check("AA", spec, "INIT Init\nNEXT Next\n")).toMatchObject({ kind: "ok", generated: 19, distinct: 6 })
+  })
+})
+
 describe("lexing and cfg forms", () => {
   // SANY's lexer reads "(+)", "(-)", "(.)", "(/)" and "(\X)" as single operator symbols, so
   // `B (-) C` is an infix application, never B applied to `-` (Nano: `SumBag(B (-) SetToBag({e}))`).
