@@ -102,6 +102,8 @@ export const setMinus = (a: Value, b: Value): Value => {
 }
 
 export const isSubset = (a: Value, b: Value): boolean => {
+  // TLC (SubsetValue.isSubsetEq): SUBSET A \subseteq SUBSET B is A \subseteq B, without the power sets
+  if (a instanceof SubsetSet && b instanceof SubsetSet && isEnumerable(a.base)) return isSubset(a.base, b.base)
   for (const x of setOf(a, "\\subseteq").elems) if (!isMember(x, b)) return false
   return true
 }

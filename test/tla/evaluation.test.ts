@@ -28,6 +28,10 @@ const cases: [string, string][] = [
   ["LET Max(S) == CHOOSE m \\in S : \\A n \\in S : m >= n IN Max({4, 9, 2})", "9"],
   ["CASE 1 = 2 -> \"a\" [] 2 = 2 -> \"b\" [] OTHER -> \"c\"", "\"b\""],
   ["Len(SubSeq(<<1, 2, 3>>, 2, 3))", "2"],
+  // SUBSET A \\subseteq SUBSET B is A \\subseteq B (TLC's SubsetEq test; the power sets are never built)
+  ["SUBSET (1..30) \\subseteq SUBSET (1..42)", "TRUE"],
+  ["SUBSET (1..42) \\subseteq SUBSET (2..42)", "FALSE"],
+  ["<<SUBSET {1} \\subseteq SUBSET Nat, SUBSET {1} \\subseteq SUBSET {}, SUBSET {} \\subseteq SUBSET {}>>", "<<TRUE, FALSE, TRUE>>"],
   // binary, octal and hexadecimal numerals (TLC's test58)
   ["<<\\b111111, \\o77, \\h3F, \\B111111, \\O77, \\H3f, \\h3f + 1>>", "<<63, 63, 63, 63, 63, 63, 64>>"],
   ["<<1>> \\o <<2>>", "<<1, 2>>"],
