@@ -12,7 +12,7 @@ import { collectBound, flattenBin, mentions } from "./ast-walk.ts"
 import { FilterSet } from "./filter-set.ts"
 import { actChain, actEach, bindValue, forEachBinding, lookupEnv } from "./iteration.ts"
 import type { Builtin } from "./stdlib.ts"
-import { fcnApply, infixOps, isSubset, prefixOps, setOpCaller, setUnion } from "./stdlib.ts"
+import { builtinOperatorArgs, fcnApply, infixOps, isSubset, prefixOps, setOpCaller, setUnion } from "./stdlib.ts"
 import type { Value } from "./values.ts"
 import {
   FcnSet, FcnValue, IntervalSet, LazyFcn, LazySet, ProductSet, RecordSet, SetValue, asFcn, compare, enumerate, isMember, isSetValue, mkFcn, mkSet,
@@ -23,6 +23,8 @@ interface Local {
   readonly name: string
   readonly arity: number
   readonly up: Local | null
+  /** For a LET operator: its parameters' arities (an operator parameter takes an operator argument). */
+  readonly paramArities?: readonly number[]
 }
 
 interface Scope {
@@ -57,7 +59,7 @@ const locatedLeaf = (at: At, ev: Ev): CNode => {
   return n
 }
 
-export const callWithValues = (c: Ctx, op: Binding, args: readonly Value[]): Value => {
+export const callWithValues = (c: Ctx, op: Binding, args: readonly Binding[]): Value => {
   if (op instanceof OpClosure) {
     let env = op.env
     for (const a of args) env = new Env(a, env)
@@ -881,14 +883,14 @@ export class Compiler {
           body: undefined as unknown as CNode,
           at: d.body.at,
         }
-        let pl: Local | null = { name: d.name, arity: d.params.length, up: locals }
+        let pl: Local | null = { name: d.name, arity: d.params.length, up: locals, paramArities: op.paramArities }
         const outer = locals
         for (const p of d.params) pl = { name: p.name, arity: p.arity, up: pl }
         // the operator's own env is the LET env *including* itself (allows recursion)
         op.body = this.expr(d.body, { mod: sc.mod, locals: pl })
         void outer
         makers.push((_c, e) => new OpClosure(op, e))
-        locals = { name: d.name, arity: d.params.length, up: locals }
+        locals = { name: d.name, arity: d.params.length, up: locals, paramArities: op.paramArities }
         continue
       }
       if (d.k === "def") {
@@ -1129,13 +1131,13 @@ export class Compiler {
   private ref(x: Extract<Expr, { k: "ref" }>, sc: Scope): CNode {
     if (x.sel.length > 0) return this.selected(x, sc)
     const local = findLocal(sc.locals, x.name)
-    if (local !== undefined) return this.localRef(x, local.depth, local.arity, sc)
+    if (local !== undefined) return this.localRef(x, local.depth, local.arity, sc, local.paramArities)
     const ent = this.resolveEntity(sc.mod, x.name)
     if (ent === undefined) return this.fail(sc, x.at, `unknown identifier ${x.name}`)
     return this.entityRef(ent, x.name, x.args, x.at, sc)
   }
 
-  private localRef(x: Extract<Expr, { k: "ref" }>, depth: number, arity: number, sc: Scope): CNode {
+  private localRef(x: Extract<Expr, { k: "ref" }>, depth: number, arity: number, sc: Scope, paramArities?: readonly number[]): CNode {
     if (arity === 0) {
       if (x.args.length > 0) return this.fail(sc, x.at, `${x.name} takes no arguments but is applied to ${x.args.length}`)
       return {
@@ -1178,6 +1180,28 @@ export class Compiler {
       }
     }
     if (x.args.length !== arity) return this.fail(sc, x.at, `operator ${x.name} expects ${arity} arguments but got ${x.args.length}`)
+    if (paramArities !== undefined && paramArities.some((n) => n > 0)) {
+      // a LET operator with operator parameters: those arguments are operators (LAMBDA, names, built-ins)
+      const makers = x.args.map((a, i) => (paramArities[i]! > 0 ? this.operatorArg(a, sc) : bindingMaker(this.expr(a, sc))))
+      const bindings = (c: Ctx, e: Env | null): Binding[] => makers.map((m) => m(c, e))
+      return this.wrap(
+        {
+          at: x.at,
+          ev: (c, e) => callWithValues(c, lookupEnv(e, depth), bindings(c, e)),
+          act: (c, e, k) => {
+            const op = lookupEnv(e, depth)
+            if (op instanceof OpClosure) {
+              let env = op.env
+              for (const b of bindings(c, e)) env = new Env(b, env)
+              op.op.body.act(c, env, k)
+              return
+            }
+            if (asBool(callWithValues(c, op, bindings(c, e)))) k()
+          },
+        },
+        sc,
+      )
+    }
     const args = x.args.map((a) => this.expr(a, sc))
     const argv = (c: Ctx, e: Env | null): Value[] => args.map((a) => a.ev(c, e))
     return this.wrap(
@@ -1328,7 +1352,7 @@ export class Compiler {
       const op = this.defOp(ent)
       return () => new OpClosure(op, null)
     }
-    const b = ent !== undefined && ent.k === "builtin" ? ent.b : (infixOps[name] ?? prefixOps[name])
+    const b = ent !== undefined && ent.k === "builtin" ? ent.b : (infixOps[name] ?? prefixOps[name] ?? builtinOperatorArgs[name])
     if (b !== undefined) {
       const callable = new Callable(b.name, b.arity, b.fn)
       return () => callable
@@ -1426,6 +1450,13 @@ export class Compiler {
     if (params.some((p) => p.arity > 0)) return this.fail(sc, x.at, `instance ${x.name} has operator parameters, which are not supported`)
     if (x.args.length !== params.length) return this.fail(sc, x.at, `instance ${x.name} expects ${params.length} arguments but got ${x.args.length}`)
     if (first === undefined || !("name" in first)) return this.fail(sc, x.at, `use ${x.name}(...)!Op to refer to a definition of the instance`)
+    if (!x.args.some((a) => mentionsLocal(a, sc.locals))) {
+      const inst = this.paramInstanceScope(ent, x.args, sc.mod)
+      const next = this.resolveEntity(inst, first.name)
+      if (next === undefined) return this.fail(sc, x.at, `${x.name}!${first.name} is not defined in module ${ent.unit.module}`)
+      return this.walkSelectors(next, `${x.name}!${first.name}`, first.args, x.sel.slice(1), x, sc)
+    }
+    // arguments naming bound variables (\E p \in P : I(p)!Op): one instance per argument value
     const argNodes = x.args.map((a) => this.expr(a, sc))
     const made: { vals: Value[]; node: CNode }[] = []
     const nodeFor = (c: Ctx, e: Env | null): CNode => {
@@ -1469,6 +1500,11 @@ export class Compiler {
       return this.expr(item, { mod: ent.scope, locals: null })
     }
     return this.entityRef(ent, name, args, x.at, sc)
+  }
+
+  /** The scope of `I(args)` for a parameterized instance, its parameters substituted by `args` (module-level expressions of `caller`). */
+  paramInstanceScope(ent: InstanceEntity, args: readonly Expr[], caller: ModuleScope): ModuleScope {
+    return this.world.instantiateWithExprs(ent.unit, ent.scope, ent.unit.params.map((p) => p.name), args, caller)
   }
 
   instanceScope(ent: InstanceEntity): ModuleScope {
@@ -1533,9 +1569,15 @@ const bindingMaker = (n: CNode): ((c: Ctx, e: Env | null) => Binding) => {
 
 const argBinding = (n: CNode, c: Ctx, e: Env | null): Binding => bindingMaker(n)(c, e)
 
-const findLocal = (l: Local | null, name: string): { depth: number; arity: number } | undefined => {
+/** Whether `x` refers to a name bound in `locals` (a quantifier variable, an operator parameter...). */
+const mentionsLocal = (x: Expr, locals: Local | null): boolean => {
+  for (let l = locals; l !== null; l = l.up) if (mentions(x, l.name)) return true
+  return false
+}
+
+const findLocal = (l: Local | null, name: string): { depth: number; arity: number; paramArities?: readonly number[] } | undefined => {
   let d = 0
-  for (let x = l; x !== null; x = x.up, d++) if (x.name === name) return { depth: d, arity: x.arity }
+  for (let x = l; x !== null; x = x.up, d++) if (x.name === name) return { depth: d, arity: x.arity, paramArities: x.paramArities }
   return undefined
 }
 

@@ -27,14 +27,27 @@ export const bindValue = (b: Bound, v: Value, e: Env | null): Env => {
 /** Enumerates items[i..] as a conjunction of actions. */
 export function actChain(items: readonly CNode[], i: number, c: Ctx, e: Env | null, k: Cont): void {
   const n = items.length
-  if (!c.init) {
-    while (i < n && items[i]!.pure === true) {
-      if (!asBool(items[i]!.ev(c, e), "a conjunct")) return
-      i++
+  for (;;) {
+    if (i === n) return k()
+    // TLC's allAssigned fast path (Tool.getInitStates, getNextStatesAllAssigned): once every
+    // variable (in Init) or every primed variable (in Next) has a value, the conjuncts still to
+    // come are evaluated as conditions, so a disjunction or \E among them yields one state, not one
+    // per true disjunct or witness.
+    if (i > 0 && allAssigned(c)) {
+      for (; i < n; i++) if (!asBool(items[i]!.ev(c, e), "a conjunct")) return
+      return k()
     }
+    if (c.init || items[i]!.pure !== true) break
+    if (!asBool(items[i]!.ev(c, e), "a conjunct")) return
+    i++
   }
-  if (i === n) k()
-  else items[i]!.act(c, e, () => actChain(items, i + 1, c, e, k))
+  items[i]!.act(c, e, () => actChain(items, i + 1, c, e, k))
+}
+
+const allAssigned = (c: Ctx): boolean => {
+  const vals = c.init ? c.s : c.p
+  for (let j = 0; j < vals.length; j++) if (vals[j] === undefined) return false
+  return true
 }
 
 /** Enumerates `body` under each environment of envs[i..] as a conjunction. */

@@ -94,7 +94,7 @@ export const splitTemporal = (compiler: Compiler, x: Expr, scope: ModuleScope, p
     parts.box.push({ action: x.a.a, sub: x.a.sub, scope, at: x.at })
     return
   }
-  if (x.k === "ref" && x.args.length === 0) {
+  if (x.k === "ref" && (x.args.length === 0 || x.sel.length > 0)) {
     const target = resolveRef(compiler, x, scope)
     if (target !== null && isTemporal(compiler, target.expr, target.scope, 0)) {
       splitTemporal(compiler, target.expr, target.scope, parts, depth + 1)
@@ -110,7 +110,15 @@ export const splitTemporal = (compiler: Compiler, x: Expr, scope: ModuleScope, p
 
 const resolveRef = (compiler: Compiler, x: Extract<Expr, { k: "ref" }>, scope: ModuleScope): { expr: Expr; scope: ModuleScope } | null => {
   let ent: Entity | undefined = compiler.resolveEntity(scope, x.name)
-  for (const s of x.sel) {
+  let sels = x.sel
+  if (x.args.length > 0) {
+    // I(a)!Spec for a parameterized instance I(p) == INSTANCE M
+    const first = sels[0]
+    if (ent === undefined || ent.k !== "instance" || ent.unit.params.length !== x.args.length || first === undefined || !("name" in first)) return null
+    ent = compiler.resolveEntity(compiler.paramInstanceScope(ent, x.args, scope), first.name)
+    sels = sels.slice(1)
+  }
+  for (const s of sels) {
     if (ent === undefined || !("name" in s) || ent.k !== "instance") return null
     ent = compiler.resolveEntity(compiler.instanceScope(ent), s.name)
   }
@@ -127,7 +135,7 @@ const isTemporal = (compiler: Compiler, x: unknown, scope: ModuleScope, depth: n
   if (o.k === "un" && (o.op === "[]" || o.op === "<>")) return true
   if (o.k === "fair") return true
   if (o.k === "bin" && (o.op === "~>" || o.op === "-+->")) return true
-  if (o.k === "ref" && o.args.length === 0) {
+  if (o.k === "ref" && (o.args.length === 0 || o.sel.length > 0)) {
     const t = resolveRef(compiler, o, scope)
     if (t !== null) return isTemporal(compiler, t.expr, t.scope, depth + 1)
   }

@@ -216,6 +216,18 @@ export class World {
     return this.instantiate(u, scope)
   }
 
+  /**
+   * `I(a, b)!Op` for `I(p, q) == INSTANCE M ...` with arguments that name no bound variable: the
+   * parameters stand for the argument expressions (as a substitution `p <- a`), so a state-level
+   * argument is evaluated in whichever state the instance's expression is (`x'` is `a'`), as in TLC.
+   */
+  instantiateWithExprs(u: Extract<Unit, { k: "instance" }>, outer: ModuleScope, names: readonly string[], args: readonly Expr[], caller: ModuleScope): ModuleScope {
+    const scope = new ModuleScope(outer.module, this, outer.substitute)
+    for (const [n, e] of outer.names) scope.names.set(n, e)
+    names.forEach((n, i) => scope.names.set(n, { k: "subst", name: n, expr: args[i]!, scope: caller }))
+    return this.instantiate(u, scope)
+  }
+
   /** A scope for `INSTANCE M WITH ...` inside `outer`. */
   instantiate(u: Extract<Unit, { k: "instance" }>, outer: ModuleScope): ModuleScope {
     const m = this.load(u.module, { file: outer.file, at: [1, 1, 1, 1], source: outer.source })

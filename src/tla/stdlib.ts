@@ -4,7 +4,7 @@ import { evalError } from "./errors.ts"
 import type { Binding, Ctx } from "./runtime.ts"
 import { Callable, OpClosure, asBool, asInt, checkInt, forceBinding } from "./runtime.ts"
 import {
-  CombinedSet, FcnSet, FcnValue, InfiniteSet, IntervalSet, LazyFcn, LazySet, ModelValue, SeqSet, SetValue, SubsetSet,
+  CombinedSet, FcnSet, FcnValue, InfiniteSet, IntervalSet, LazyFcn, LazySet, ModelValue, SeqSet, SetValue, SubsetSet, UnionSet,
   asFcn, compare, emptySet, enumerate, isEnumerable, isMember, isSetValue, kindName, mkFcn, mkFcnFromPairs, mkRecord, mkSet, mkTuple,
   printValue, valueEquals,
 } from "./values.ts"
@@ -102,6 +102,8 @@ export const setMinus = (a: Value, b: Value): Value => {
 }
 
 export const isSubset = (a: Value, b: Value): boolean => {
+  // TLC (SubsetValue.isSubsetEq): SUBSET A \subseteq SUBSET B is A \subseteq B, without the power sets
+  if (a instanceof SubsetSet && b instanceof SubsetSet && isEnumerable(a.base)) return isSubset(a.base, b.base)
   for (const x of setOf(a, "\\subseteq").elems) if (!isMember(x, b)) return false
   return true
 }
@@ -219,12 +221,32 @@ export const infixOps: Record<string, Builtin> = {
   "(-)": def("(-)", 2, (c, a) => bagOp(v(c, a[0]), v(c, a[1]), -1)),
 }
 
+/**
+ * The built-in logical, equality and membership operators, which the compiler evaluates inline,
+ * as values for an operator argument (`Foo(=>)`, `Foo(\\in)`, `Foo(#)`: TLC's test51).
+ */
+const bool = (c: Ctx, b: Binding | undefined, op: string): boolean => asBool(v(c, b), `an operand of ${op}`)
+export const builtinOperatorArgs: Record<string, Builtin> = {
+  "=>": def("=>", 2, (c, a) => !bool(c, a[0], "=>") || bool(c, a[1], "=>")),
+  "<=>": def("<=>", 2, (c, a) => bool(c, a[0], "<=>") === bool(c, a[1], "<=>")),
+  "/\\": def("/\\", 2, (c, a) => bool(c, a[0], "/\\") && bool(c, a[1], "/\\")),
+  "\\/": def("\\/", 2, (c, a) => bool(c, a[0], "\\/") || bool(c, a[1], "\\/")),
+  "=": def("=", 2, (c, a) => valueEquals(v(c, a[0]), v(c, a[1]))),
+  "#": def("#", 2, (c, a) => !valueEquals(v(c, a[0]), v(c, a[1]))),
+  "\\in": def("\\in", 2, (c, a) => isMember(v(c, a[0]), v(c, a[1]))),
+  "\\notin": def("\\notin", 2, (c, a) => !isMember(v(c, a[0]), v(c, a[1]))),
+}
+
 export const prefixOps: Record<string, Builtin> = {
   "-.": def("-.", 1, (c, a) => checkInt(-int(c, a[0]))),
   SUBSET: def("SUBSET", 1, (c, a) => new SubsetSet(v(c, a[0]))),
   UNION: def("UNION", 1, (c, a) => {
+    const sets = setOf(v(c, a[0]), "UNION").elems
+    for (const s of sets) if (!isSetValue(s)) throw evalError(`UNION applied to a set containing ${kindName(s)} ${printValue(s)}`)
+    // as TLC's UnionValue, a union of lazy sets stays lazy (membership asks each set)
+    if (sets.some((s) => s instanceof LazySet)) return new UnionSet(sets)
     let acc: Value = emptySet
-    for (const s of setOf(v(c, a[0]), "UNION").elems) acc = setUnion(acc, s)
+    for (const s of sets) acc = setUnion(acc, s)
     return acc
   }),
   DOMAIN: def("DOMAIN", 1, (c, a) => domainOf(v(c, a[0]))),
@@ -383,6 +405,33 @@ export const standardModules: Record<string, Record<string, Builtin>> = {
       let acc: Value = mkTuple([])
       for (const b of setOf(v(c, a[0]), "BagUnion").elems) acc = bagOp(acc, b, 1)
       return acc
+    }),
+    // Bags.tla: BagOfAll(F, B)[y] is the sum of B[x] over the x of BagToSet(B) with F(x) = y
+    BagOfAll: def(
+      "BagOfAll",
+      2,
+      (c, a) => {
+        const f = asFcn(v(c, a[1]))
+        const pairs: [Value, number][] = []
+        for (let i = 0; i < f.size; i++) {
+          const y = call(c, a[0], [f.keyAt(i)])
+          const j = pairs.findIndex(([k]) => valueEquals(k, y))
+          if (j < 0) pairs.push([y, asInt(f.vals[i]!)])
+          else pairs[j]![1] += asInt(f.vals[i]!)
+        }
+        return mkFcnFromPairs(pairs)
+      },
+      { opArgs: [0] },
+    ),
+    // Bags.tla: B1 \sqsubseteq B2 == /\ DOMAIN B1 \subseteq DOMAIN B2 /\ \A e \in DOMAIN B1 : B1[e] \leq B2[e]
+    "\\sqsubseteq": def("\\sqsubseteq", 2, (c, a) => {
+      const f = asFcn(v(c, a[0]))
+      const g = asFcn(v(c, a[1]))
+      for (let i = 0; i < f.size; i++) {
+        const j = g.indexOf(f.keyAt(i))
+        if (j < 0 || asInt(f.vals[i]!) > asInt(g.vals[j]!)) return false
+      }
+      return true
     }),
     SubBag: def("SubBag", 1, (c, a) => {
       const f = asFcn(v(c, a[0]))

@@ -394,6 +394,32 @@ export class CombinedSet extends LazySet {
   }
 }
 
+/**
+ * `UNION S` when some element of `S` is itself lazy (`UNION {[D -> SUBSET R]}`): kept lazy as TLC's
+ * UnionValue, so membership asks each element set and nothing is enumerated unless the union
+ * itself is.
+ */
+export class UnionSet extends LazySet {
+  constructor(readonly sets: readonly Value[]) {
+    super()
+  }
+  member(v: Value): boolean {
+    for (const s of this.sets) if (isMember(v, s)) return true
+    return false
+  }
+  override enumerable(): boolean {
+    return this.sets.every(isEnumerable)
+  }
+  protected build(): SetValue {
+    const all: Value[] = []
+    for (const s of this.sets) for (const x of enumerate(s).elems) all.push(x)
+    return mkSet(all)
+  }
+  describe(): string {
+    return `UNION {${this.sets.map(printValue).join(", ")}}`
+  }
+}
+
 // ---------------------------------------------------------------- kinds
 
 export const isSetValue = (v: Value): v is SetValue | LazySet => v instanceof SetValue || v instanceof LazySet

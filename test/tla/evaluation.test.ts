@@ -28,6 +28,23 @@ const cases: [string, string][] = [
   ["LET Max(S) == CHOOSE m \\in S : \\A n \\in S : m >= n IN Max({4, 9, 2})", "9"],
   ["CASE 1 = 2 -> \"a\" [] 2 = 2 -> \"b\" [] OTHER -> \"c\"", "\"b\""],
   ["Len(SubSeq(<<1, 2, 3>>, 2, 3))", "2"],
+  // SUBSET A \\subseteq SUBSET B is A \\subseteq B (TLC's SubsetEq test; the power sets are never built)
+  ["SUBSET (1..30) \\subseteq SUBSET (1..42)", "TRUE"],
+  ["SUBSET (1..42) \\subseteq SUBSET (2..42)", "FALSE"],
+  ["<<SUBSET {1} \\subseteq SUBSET Nat, SUBSET {1} \\subseteq SUBSET {}, SUBSET {} \\subseteq SUBSET {}>>", "<<TRUE, FALSE, TRUE>>"],
+  // binary, octal and hexadecimal numerals (TLC's test58)
+  ["<<\\b111111, \\o77, \\h3F, \\B111111, \\O77, \\H3f, \\h3f + 1>>", "<<63, 63, 63, 63, 63, 63, 64>>"],
+  ["<<1>> \\o <<2>>", "<<1, 2>>"],
+  // a LET operator with an operator parameter takes LAMBDA, a defined operator or a built-in
+  ["LET T(F(_)) == F(1) IN T(LAMBDA x : x + 1)", "2"],
+  ["LET G(x) == x + 2 T(F(_)) == F(1) IN T(G)", "3"],
+  ["LET T(F(_, _), y) == F(y, 2) IN <<T(LAMBDA a, b : a * b, 5), T(+ , 1), T(\\div, 7)>>", "<<10, 3, 3>>"],
+  // the standard Bags module's BagOfAll and \sqsubseteq (Bags.tla)
+  ["BagOfAll(LAMBDA x : x % 2, SetToBag({1, 2, 3}))", "(0 :> 1 @@ 1 :> 2)"],
+  ["BagOfAll(LAMBDA x : 0, SetToBag({1, 2}) (+) SetToBag({2}))", "(0 :> 3)"],
+  ["SetToBag({1}) \\sqsubseteq (SetToBag({1, 2}) (+) SetToBag({1}))", "TRUE"],
+  ["(SetToBag({1}) (+) SetToBag({1})) \\sqsubseteq SetToBag({1, 2})", "FALSE"],
+  ["SetToBag({3}) \\sqsubseteq SetToBag({1, 2})", "FALSE"],
   ["<<1, 2>> \\o <<3>>", "<<1, 2, 3>>"],
   ["Head(Tail(<<1, 2, 3>>))", "2"],
   ["[x \\in {1, 2}, y \\in {3} |-> x + y][2, 3]", "5"],

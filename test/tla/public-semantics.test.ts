@@ -102,6 +102,120 @@ Ok == y = IF x = 0 THEN {} ELSE {{x - 1}}
   })
 })
 
+describe("lazy set operators", () => {
+  // TLC's UNION is a UnionValue: membership asks each element set, nothing is enumerated.
+  // Disruptor's RingBuffer!TypeOk is `ringbuffer \in [readers: UNION {[0..LastIndex -> SUBSET Readers]}, ...]`;
+  // enumerating the union made each state cost thousands of functions. Here the function set
+  // has 16^12 elements, far too many to enumerate.
+  it("membership in UNION of a function set does not enumerate it", () => {
+    const spec = `---- MODULE Un ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = [i \\in 1..12 |-> {}]
+Next == \\E i \\in 1..12 : x[i] = {} /\\ x' = [x EXCEPT ![i] = {(i % 4) + 1}]
+TypeOK == x \\in UNION { [1..12 -> SUBSET (1..4)] }
+Other == [i \\in 1..3 |-> TRUE] \\notin UNION { [1..12 -> SUBSET (1..4)] }
+Small == UNION { SUBSET (1..2), {{3}} } = {{}, {1}, {2}, {1, 2}, {3}}
+ASSUME Other /\\ Small
+====
+`
+    expect(check("Un", spec, "INIT Init\nNEXT Next\nINVARIANT TypeOK\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4096, depth: 13 })
+  })
+})
+
+describe("operator arguments", () => {
+  // TLC's test51 passes every infix operator to an operator parameter, the built-in ones too:
+  // TestDefinedBooleanOp(=>), TestDefinedSetOp(#), TestIn(\\in).
+  it("built-in logical, equality and membership operators as operator arguments", () => {
+    const spec = `---- MODULE OpArg ----
+EXTENDS Naturals
+T(F(_, _)) == F(TRUE, FALSE)
+S(F(_, _)) == F({1}, {2})
+M(F(_, _)) == F(1, {2})
+ASSUME <<T(=>), T(<=>), T(\\equiv), T(/\\), T(\\land), T(\\/), T(\\lor)>> = <<FALSE, FALSE, FALSE, FALSE, FALSE, TRUE, TRUE>>
+ASSUME <<S(=), S(#), S(/=), S(\\cup)>> = <<FALSE, TRUE, TRUE, {1, 2}>>
+ASSUME <<M(\\in), M(\\notin)>> = <<FALSE, TRUE>>
+\\* as the inline operators, => and /\\ do not evaluate the second operand when the first decides
+Short(F(_, _)) == F(FALSE, 1)
+ASSUME Short(=>) /\\ ~Short(/\\)
+====
+`
+    expect(check("OpArg", spec, "")).toMatchObject({ kind: "ok", generated: 0 })
+  })
+
+  // A LET operator may have operator parameters too (TLA+ allows any definition in a LET);
+  // its call used to compile the arguments as values ("LAMBDA can only be passed as an operator
+  // argument", "operator Inc expects 1 arguments but got 0").
+  it("a LET operator with an operator parameter, in an action", () => {
+    const spec = `---- MODULE LetOp ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Next == LET Step(F(_)) == x' = F(x)
+            Inc(v) == v + 2
+        IN x < 6 /\\ (Step(LAMBDA v : v + 1) \\/ Step(Inc))
+====
+`
+    expect(check("LetOp", spec, "INIT Init\nNEXT Next\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", generated: 13, distinct: 8, depth: 5 })
+  })
+})
+
+describe("successor counting", () => {
+  // TLC's allAssigned fast path (Tool.getInitStates; getNextStatesAllAssigned, on unless
+  // -nowarning): once every variable has a value, the conjuncts still to come are evaluated as
+  // conditions, so a later disjunction or \\E yields one state. TLC's MinimalSetOfInitStates test
+  // expects 8 initial states generated (6 distinct) and 14 states generated in all.
+  it("conjuncts after all variables are assigned do not multiply states (MinimalSetOfInitStates)", () => {
+    const spec = `---- MODULE MinimalSetOfInitStates ----
+VARIABLE x
+I1a == /\\ x = 0
+       /\\ \\/ 1 = 1
+          \\/ 2 = 2
+          \\/ 3 = 3
+I1b == /\\ \\/ 1 = 1
+          \\/ 2 = 2
+          \\/ 3 = 3
+       /\\ x = 1
+I1c == /\\ ~~(\\/ 1 = 1
+             \\/ 2 = 2
+             \\/ 3 = 3)
+       /\\ x = 2
+I2 == /\\ x = 3
+      /\\ \\/ 1 = 2
+         \\/ 2 = 3
+I3 == /\\ \\/ 1 = 2
+         \\/ 2 = 3
+      /\\ x = 4
+I4 == \\/ x = 5
+      \\/ x = 6
+        /\\ \\/ \\/ 1 = 2
+              \\/ 1 = 1
+           \\/ 2 = 3
+I5 == /\\ x = 7
+Init == I1a \\/ I1b \\/ I1c \\/ I2 \\/ I3 \\/ I4 \\/ I5
+Next == UNCHANGED x
+====
+`
+    expect(check("MinimalSetOfInitStates", spec, "INIT Init\nNEXT Next\n")).toMatchObject({ kind: "ok", generated: 14, distinct: 6 })
+  })
+
+  it("in Next, only once every primed variable is assigned", () => {
+    const spec = `---- MODULE AA ----
+EXTENDS Naturals
+VARIABLES x, y
+Init == x = 0 /\\ y = 0
+\\* y' is still unassigned at the disjunction of A: two (equal) successors; B's \\E and
+\\* disjunction come after x' and y': one successor
+A == x' = (x + 1) % 3 /\\ (TRUE \\/ 1 = 1) /\\ y' = y
+B == x' = x /\\ y' = 1 - y /\\ (\\E i \\in 1..3 : i > 0) /\\ (TRUE \\/ 1 = 1)
+Next == A \\/ B
+====
+`
+    // 6 states (x \\in 0..2, y \\in 0..1), each with 2 successors from A and 1 from B, plus Init
+    expect(check("AA", spec, "INIT Init\nNEXT Next\n")).toMatchObject({ kind: "ok", generated: 19, distinct: 6 })
+  })
+})
+
 describe("lexing and cfg forms", () => {
   // SANY's lexer reads "(+)", "(-)", "(.)", "(/)" and "(\X)" as single operator symbols, so
   // `B (-) C` is an infix application, never B applied to `-` (Nano: `SumBag(B (-) SetToBag({e}))`).
@@ -137,6 +251,24 @@ Ok == x \\in {1, I!None}
 ====
 `
     expect(check("Outer", spec, "CONSTANT None = [Inner]none\nINIT Init\nNEXT Next\nINVARIANT Ok\n", { "Inner.tla": inner })).toMatchObject({ kind: "ok", distinct: 2 })
+  })
+})
+
+describe("empty tuple subscripts", () => {
+  // TLC's BagsTest ends with `Spec == [][TRUE]_<<>>`: the subscript may be the empty tuple, and
+  // [A]_<<>> is A \\/ UNCHANGED <<>>, which always holds. `_<<>>` was a parse error.
+  it("[A]_<<>> parses and holds for every step", () => {
+    const spec = `---- MODULE ES ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Next == x < 3 /\\ x' = x + 1
+Spec == Init /\\ [][Next]_<<x>>
+Prop == [][FALSE]_<<>>
+Idle == [][TRUE]_<< >>
+====
+`
+    expect(check("ES", spec, "SPECIFICATION Spec\nPROPERTY Prop Idle\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 4, depth: 4 })
   })
 })
 
@@ -317,5 +449,31 @@ Ok == I(1)!Val = x + 1
 ====
 `
     expect(check("PI", spec, "INIT Init\nNEXT Next\nINVARIANT Ok\nCHECK_DEADLOCK FALSE\n", { "Inner.tla": inner })).toMatchObject({ kind: "ok", generated: 11, distinct: 8, depth: 4 })
+  })
+
+  // TLC's test61: `IM(x) == INSTANCE test61a` (whose VARIABLE x is the parameter) and
+  // `SPECIFICATION ISpec` with `ISpec == IM(y)!Spec`. The parameter stands for the expression `y`,
+  // so the instance's `x'` is `y'`; it used to be bound to y's value ("SPECIFICATION ISpec must
+  // have the form Init /\\ [][Next]_vars", and `x' = ...` compared a constant).
+  it("a parameterized instance applied to a variable, as SPECIFICATION and as an action", () => {
+    const cnt = `---- MODULE Cnt ----
+EXTENDS Naturals
+VARIABLE x
+Step == x' = (x + 1) % 5
+Spec == (x = 0) /\\ [][Step]_x
+====
+`
+    const spec = `---- MODULE PV ----
+EXTENDS Naturals
+VARIABLE y
+IM(x) == INSTANCE Cnt
+ISpec == IM(y)!Spec
+Init == y = 0
+Next == IM(y)!Step
+Inv == y \\in 0..4
+====
+`
+    expect(check("PV", spec, "SPECIFICATION ISpec\nINVARIANT Inv\n", { "Cnt.tla": cnt })).toMatchObject({ kind: "ok", generated: 6, distinct: 5, depth: 5 })
+    expect(check("PV", spec, "INIT Init\nNEXT Next\nINVARIANT Inv\n", { "Cnt.tla": cnt })).toMatchObject({ kind: "ok", generated: 6, distinct: 5, depth: 5 })
   })
 })
