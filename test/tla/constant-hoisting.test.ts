@@ -38,12 +38,14 @@ Inv == /\\ Cardinality(F(x)) = IF x \\in 1..3 THEN 2 ELSE 3
   })
 
   it("keep their multiplicity when enumerated as actions", () => {
-    // \\E i \\in {1, 2} : TRUE is satisfied twice: two successors generated per state, as in TLC
+    // \\E i \\in {1, 2} : TRUE is satisfied twice: two successors generated per state, as in
+    // TLC, which enumerates it because it comes before x' has a value (after, TLC only
+    // evaluates it: Tool.getNextStates once every variable is assigned).
     const spec = `---- MODULE H ----
 EXTENDS Naturals
 VARIABLE x
 Init == x = 0
-Next == x' = x /\\ \\E i \\in {1, 2} : TRUE
+Next == (\\E i \\in {1, 2} : TRUE) /\\ x' = x
 ====
 `
     expect(check(spec, "INIT Init\nNEXT Next\n")).toEqual({ kind: "ok", generated: 3, distinct: 1, depth: 1 })
