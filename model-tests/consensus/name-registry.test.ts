@@ -23,6 +23,7 @@ const configs: Array<[string, Partial<NameRegistryBounds>]> = [
   ["crash-restart of any node (proposer resumes its intent)", { ...quiet, script: "claim-release", rounds: 2, crashes: 1 }],
   ["message loss and duplication", { ...quiet, script: "claim", rounds: 1, drops: 1, duplicates: 1 }],
   ["retransmission and client deadlines (Unavailable)", { ...quiet, script: "claim", rounds: 1, retransmit: true, deadline: true }],
+  ["decided intents beyond 1 forgotten (Forget), crash-restart", { ...quiet, script: "claim-release", rounds: 2, crashes: 1, keepDecided: 1 }],
 ]
 
 // Deeper bounds for `npm run check:deep` (sizes measured on the 2-core machine, one run each).

@@ -35,6 +35,8 @@ export interface NameRegistryBounds {
   readonly decided: boolean
   readonly retransmit: boolean
   readonly deadline: boolean
+  /** Decided intents a proposer keeps (0 = all); a small bound exercises their eviction (Forget). */
+  readonly keepDecided?: number
 }
 
 /** Default bound (`pollen mc name-registry`): 3 voters, 2 non-voting proposers, claim/claim/release, rounds 1..2, one crash (179,156 distinct states). */
@@ -290,7 +292,7 @@ export const registryParams = (
   retransmitMs: b.retransmit ? 500 : 0,
   deadlineMs: b.deadline ? 10_000 : 0,
   roundLimit: b.rounds,
-  keepDecided: 0, // the model's few requests never reach a bound; keep every answer for the idempotency check
+  keepDecided: b.keepDecided ?? 0,
 })
 
 export const nameRegistryModel = (
