@@ -171,8 +171,11 @@ const cpuSecondsOf = (pids: readonly number[], only?: "kernel"): number => {
   return ticks / TICKS_PER_SECOND
 }
 let targetPids: readonly number[] = []
-/** How long the bench waits after a target's phases before reading its RSS again (BENCH_IDLE_MS). */
-const IDLE_MS = Number(process.env["BENCH_IDLE_MS"] ?? 5_000)
+/**
+ * How long the bench waits after a target's phases before reading its RSS again
+ * (BENCH_IDLE_MS): long enough for a node's idle GC (one quiet 10 s period after a busy one).
+ */
+const IDLE_MS = Number(process.env["BENCH_IDLE_MS"] ?? 25_000)
 /** Resident memory of each of the target's processes, MiB (NaN once a process is gone). */
 const rssMiBOf = async (pids: readonly number[]): Promise<number[]> =>
   Promise.all(pids.map(async (pid) => ((await procMemory(pid))?.rss ?? Number.NaN) / (1 << 20)))
