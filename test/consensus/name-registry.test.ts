@@ -116,15 +116,18 @@ describe("reads", () => {
     expect(c.out.some((o) => o._tag === "Persist" && o.key === "intent/r2")).toBe(true)
   })
 
-  it("a read intent left on disk by an earlier version is not resumed after a restart", () => {
+  it("a read intent left on disk by an earlier version, finished or not, is neither resumed nor kept, and its record is forgotten", () => {
     const params = defaultParams(["a", "b", "c"], ["a", "b", "c"])
     const read: NameOp = { _tag: "Read", name: "n", reqId: "read/old" }
-    const r = nameRegistry.step(nameRegistry.init("a", params), {
-      _tag: "Recover",
-      persisted: [{ key: "intent/read/old", record: { _tag: "Intent", op: read, outcome: null, done: false, b: BOTTOM } }],
-    })
-    expect(r.state.ops["read/old"]).toBeUndefined()
-    expect(r.out.filter((o) => o._tag === "Send")).toEqual([])
+    for (const done of [false, true]) {
+      const r = nameRegistry.step(nameRegistry.init("a", params), {
+        _tag: "Recover",
+        persisted: [{ key: "intent/read/old", record: { _tag: "Intent", op: read, outcome: null, done, b: BOTTOM } }],
+      })
+      expect(r.state.ops["read/old"]).toBeUndefined()
+      expect(r.out.filter((o) => o._tag === "Send")).toEqual([])
+      expect(r.out).toContainEqual({ _tag: "Forget", key: "intent/read/old" })
+    }
   })
 })
 
@@ -174,17 +177,5 @@ describe("decided intents", () => {
       s = r.state
     }
     expect(Object.keys(s.ops)).toEqual(["r1", "r2", "r3"])
-  })
-})
-
-describe("recovery", () => {
-  it("forgets a decided read intent left on disk by an earlier version", () => {
-    const params = defaultParams(["a", "b", "c"], ["a", "b", "c"])
-    const read: NameOp = { _tag: "Read", name: "n", reqId: "read/old" }
-    const r = nameRegistry.step(nameRegistry.init("a", params), {
-      _tag: "Recover",
-      persisted: [{ key: "intent/read/old", record: { _tag: "Intent", op: read, outcome: null, done: true, b: BOTTOM } }],
-    })
-    expect(r.out).toContainEqual({ _tag: "Forget", key: "intent/read/old" })
   })
 })
