@@ -1184,41 +1184,16 @@ export class Compiler {
       // a LET operator with operator parameters: those arguments are operators (LAMBDA, names, built-ins)
       const makers = x.args.map((a, i) => (paramArities[i]! > 0 ? this.operatorArg(a, sc) : bindingMaker(this.expr(a, sc))))
       const bindings = (c: Ctx, e: Env | null): Binding[] => makers.map((m) => m(c, e))
-      return this.wrap(
-        {
-          at: x.at,
-          ev: (c, e) => callWithValues(c, lookupEnv(e, depth), bindings(c, e)),
-          act: (c, e, k) => {
-            const op = lookupEnv(e, depth)
-            if (op instanceof OpClosure) {
-              let env = op.env
-              for (const b of bindings(c, e)) env = new Env(b, env)
-              op.op.body.act(c, env, k)
-              return
-            }
-            if (asBool(callWithValues(c, op, bindings(c, e)))) k()
-          },
-        },
-        sc,
-      )
+      return this.wrap(letCall(x.at, depth, bindings, bindings), sc)
     }
     const args = x.args.map((a) => this.expr(a, sc))
-    const argv = (c: Ctx, e: Env | null): Value[] => args.map((a) => a.ev(c, e))
     return this.wrap(
-      {
-        at: x.at,
-        ev: (c, e) => callWithValues(c, lookupEnv(e, depth), argv(c, e)),
-        act: (c, e, k) => {
-          const op = lookupEnv(e, depth)
-          if (op instanceof OpClosure) {
-            let env = op.env
-            for (const a of args) env = new Env(argBinding(a, c, e), env)
-            op.op.body.act(c, env, k)
-            return
-          }
-          if (asBool(callWithValues(c, op, argv(c, e)))) k()
-        },
-      },
+      letCall(
+        x.at,
+        depth,
+        (c, e) => args.map((a) => a.ev(c, e)),
+        (c, e) => args.map((a) => argBinding(a, c, e)),
+      ),
       sc,
     )
   }
@@ -1568,6 +1543,30 @@ const bindingMaker = (n: CNode): ((c: Ctx, e: Env | null) => Binding) => {
 }
 
 const argBinding = (n: CNode, c: Ctx, e: Env | null): Binding => bindingMaker(n)(c, e)
+
+/**
+ * A call of the LET operator bound at `depth`: evaluated with `values`; enumerated as an
+ * action through its body when it is a closure (arguments bound by `actBindings`), else tested.
+ */
+const letCall = (
+  at: At,
+  depth: number,
+  values: (c: Ctx, e: Env | null) => readonly Binding[],
+  actBindings: (c: Ctx, e: Env | null) => readonly Binding[],
+): CNode => ({
+  at,
+  ev: (c, e) => callWithValues(c, lookupEnv(e, depth), values(c, e)),
+  act: (c, e, k) => {
+    const op = lookupEnv(e, depth)
+    if (op instanceof OpClosure) {
+      let env = op.env
+      for (const b of actBindings(c, e)) env = new Env(b, env)
+      op.op.body.act(c, env, k)
+      return
+    }
+    if (asBool(callWithValues(c, op, values(c, e)))) k()
+  },
+})
 
 /** Whether `x` refers to a name bound in `locals` (a quantifier variable, an operator parameter...). */
 const mentionsLocal = (x: Expr, locals: Local | null): boolean => {
