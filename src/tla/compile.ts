@@ -364,21 +364,8 @@ export class Compiler {
             const base = set.ev(c, e)
             // TLC filters enumerated sets and intervals at once, and keeps other sets lazy (SetPredValue)
             if (base instanceof LazySet && !(base instanceof IntervalSet)) {
-              const s = c.s.slice()
-              const p = c.p.slice()
-              return new FilterSet(base, (v) => {
-                const [ss, sp] = [c.s, c.p]
-                c.s = s
-                c.p = p
-                c.gen++
-                try {
-                  return asBool(pred.ev(c, bindValue(binder, v, e)), "the set filter predicate")
-                } finally {
-                  c.s = ss
-                  c.p = sp
-                  c.gen++
-                }
-              })
+              const later = inStateOfNow(c)
+              return new FilterSet(base, (v) => later(() => asBool(pred.ev(c, bindValue(binder, v, e)), "the set filter predicate")))
             }
             const out: Value[] = []
             for (const v of enumerate(base).elems) if (asBool(pred.ev(c, bindValue(binder, v, e)), "the set filter predicate")) out.push(v)
@@ -1490,21 +1477,31 @@ export class Compiler {
 
 /** A function on a set TLC cannot enumerate, computed where applied in the state it was built in. */
 const lazyFcn = (c: Ctx, dom: Value, f: (v: Value) => Value): LazyFcn => {
+  const later = inStateOfNow(c)
+  return new LazyFcn(dom, (v) => later(() => f(v)))
+}
+
+/**
+ * Runs a computation later in the state (and primed state) of now: lazy sets and functions
+ * are evaluated where they are used, which may be another state. `gen` moves on both ways,
+ * so nothing cached for one state is reused in the other.
+ */
+const inStateOfNow = (c: Ctx): (<T>(f: () => T) => T) => {
   const s = c.s.slice()
   const p = c.p.slice()
-  return new LazyFcn(dom, (v) => {
+  return (f) => {
     const [ss, sp] = [c.s, c.p]
     c.s = s
     c.p = p
     c.gen++
     try {
-      return f(v)
+      return f()
     } finally {
       c.s = ss
       c.p = sp
       c.gen++
     }
-  })
+  }
 }
 
 /** Bindings for a recursive LET function definition (a thunk whose value may refer to itself). */
