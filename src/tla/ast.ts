@@ -53,6 +53,9 @@ export type Expr = ExprBase &
     | { k: "angleAct"; a: Expr; sub: Expr }
     | { k: "fair"; kind: string; sub: Expr; a: Expr }
     | { k: "lambda"; params: readonly string[]; body: Expr }
+    // A value put in place of a bound name when a quantified temporal formula is expanded
+    // per element (temporal.ts); the value itself is kept out of the tree (literalValue).
+    | { k: "lit"; id: number }
   )
 
 export interface Param {

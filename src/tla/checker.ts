@@ -12,7 +12,10 @@ import { FingerprintSet, IntColumn } from "./fingerprint-set.ts"
 import type { Model } from "./model.ts"
 import type { ActionLabel } from "./runtime.ts"
 import { Ctx, asBool } from "./runtime.ts"
+import { BehaviorGraph, setBit } from "./behavior-graph.ts"
 import { InvariantParts } from "./invariant-parts.ts"
+import type { Lasso } from "./liveness.ts"
+import { findLasso } from "./liveness.ts"
 import { StateQueue } from "./state-queue.ts"
 import { SymmetryGroup, isInvariant } from "./symmetry.ts"
 import type { Value } from "./values.ts"
@@ -24,12 +27,20 @@ export interface TraceStep {
   readonly state: State
   /** null for the initial state. */
   readonly action: ActionLabel | null
+  /** A stuttering step inside a liveness counterexample's cycle: the state is unchanged. */
+  readonly stutter?: true
 }
 
 export type Outcome =
   | { kind: "ok" }
   | { kind: "invariant"; name: string; trace: TraceStep[] }
   | { kind: "property"; name: string; trace: TraceStep[] }
+  /**
+   * A fair behaviour violating a temporal PROPERTY: `trace` then, if `backTo` is set, the
+   * step `backAction` back to the trace's state number `backTo` (1-based), repeated forever;
+   * otherwise the last state stutters forever.
+   */
+  | { kind: "liveness"; name: string; trace: TraceStep[]; backTo: number | null; backAction: ActionLabel | null }
   | { kind: "deadlock"; trace: TraceStep[] }
   | { kind: "assumption"; name: string }
   | { kind: "error"; error: TlaError; trace: TraceStep[] }
@@ -53,6 +64,8 @@ export interface CheckOptions {
   readonly stopAfterDistinct?: number
   /** Waiting states kept as objects before the queue keeps them as bytes (state-queue.ts). */
   readonly queueStatesInMemory?: number
+  /** Called when the search is over and the temporal properties are checked on its graph. */
+  readonly onCheckingLiveness?: (distinct: number, edges: number) => void
 }
 
 class Stop {
@@ -133,7 +146,9 @@ const symmetricFingerprint = (vals: readonly Value[], g: SymmetryGroup, plainH: 
 
 export class Checker {
   private readonly ctx: Ctx
-  private readonly seen = new FingerprintSet(16)
+  private readonly seen: FingerprintSet
+  /** The state graph, recorded when there are temporal properties to check. */
+  private readonly graph: BehaviorGraph | null
   private readonly parent = new IntColumn()
   private readonly fpHi = new IntColumn()
   private readonly fpLoCol = new IntColumn()
@@ -159,6 +174,15 @@ export class Checker {
     this.plainL = new Int32Array(this.n)
     this.images = new Array<Int32Array>(this.n)
     this.invariants = new InvariantParts(model)
+    const live = model.liveness
+    this.graph = live === null || opts.stopAfterDistinct !== undefined ? null : new BehaviorGraph(live.stateAtoms.length, live.actionAtoms.length)
+    this.seen = new FingerprintSet(16, this.graph !== null)
+  }
+
+  /** Adds (h, l) for a new state numbered `id`; returns -1 if it is new, else the number it has. */
+  private admit(h: number, l: number, id: number): number {
+    if (this.graph !== null) return this.seen.addOrFind(h, l, id)
+    return this.seen.add(h, l) ? -1 : 0
   }
 
   /** Fingerprint of a state as stored in the seen set (after VIEW and SYMMETRY). */
@@ -298,8 +322,30 @@ export class Checker {
         return true
       }
       const checkInvariants = (t: State, id: number, parentId: number, label: ActionLabel | null): void => {
-        const name = this.invariants.firstViolated(this.ctx, t)
+        let name = this.invariants.firstViolated(this.ctx, t)
+        if (name === null) for (const ii of m.impliedInvariants) if (!this.holds(ii.node, t, null)) name ??= ii.name
         if (name !== null) throw new Stop({ kind: "invariant", name, trace: this.trace(id >= 0 ? id : parentId, id >= 0 ? null : { state: t, action: label }) })
+      }
+      const graph = this.graph
+      const live = m.liveness
+      const stateBits = new Int32Array(graph?.stateWords ?? 0)
+      const actionBits = new Int32Array(graph?.actionWords ?? 0)
+      // ENABLED atoms the evaluator cannot compute are read off the graph at the end
+      const derived = new Set<number>()
+      const stateAtom = (i: number, s: State): boolean => {
+        if (!live!.enabledSteps.has(i)) return this.holds(live!.stateAtoms[i]!, s, null)
+        try {
+          return this.holds(live!.stateAtoms[i]!, s, null)
+        } catch (e) {
+          if (!(e instanceof TlaError)) throw e
+          derived.add(i)
+          return false
+        }
+      }
+      const actionAtoms = (s: State, t: State): Int32Array => {
+        const atoms = live!.actionAtoms
+        for (let i = 0; i < atoms.length; i++) setBit(actionBits, i, this.holds(atoms[i]!, s, t))
+        return actionBits
       }
       // ---- initial states
       this.initialStates((s) => {
@@ -308,7 +354,7 @@ export class Checker {
         let id = -1
         if (ok) {
           const [h, l] = this.fingerprintOf(s)
-          if (!this.seen.add(h, l)) return
+          if (this.admit(h, l, this.parent.length) >= 0) return
           id = this.parent.length
           this.parent.push(-1)
           this.fpHi.push(h)
@@ -327,6 +373,12 @@ export class Checker {
         currentId = id
         this.ctx.level = level
         let count = 0
+        if (graph !== null) {
+          const atoms = live!.stateAtoms
+          for (let i = 0; i < atoms.length; i++) setBit(stateBits, i, !derived.has(i) && stateAtom(i, s))
+          graph.addState(stateBits, this.parent.get(id) === -1)
+          graph.beginTransitions(id, actionAtoms(s, s))
+        }
         this.successors(s, (t, label) => {
           count++
           this.generated++
@@ -335,7 +387,9 @@ export class Checker {
           let fresh = false
           if (ok) {
             const [h, l] = this.fingerprintOf(t)
-            fresh = this.seen.add(h, l)
+            const known = this.admit(h, l, this.parent.length)
+            fresh = known < 0
+            if (graph !== null) graph.addEdge(fresh ? this.parent.length : known, actionAtoms(s, t))
             if (fresh) {
               tid = this.parent.length
               this.parent.push(id)
@@ -361,6 +415,17 @@ export class Checker {
         }
       }
       this.queueLeft = queue.length
+      if (graph !== null && queue.length === 0) {
+        currentId = -1
+        graph.close()
+        for (const i of derived) graph.deriveEnabled(i, live!.enabledSteps.get(i)!)
+        this.opts.onCheckingLiveness?.(this.seen.size, graph.edges)
+        for (const prop of live!.properties)
+          for (const pattern of prop.patterns) {
+            const lasso = findLasso(graph, pattern)
+            if (lasso !== null) return result(this.livenessOutcome(prop.name, lasso))
+          }
+      }
       return result({ kind: "ok" })
     } catch (e) {
       this.queueLeft = queue.length
@@ -378,11 +443,26 @@ export class Checker {
     }
   }
 
+  /** The counterexample of a lasso: its states, and the step back into the cycle. */
+  private livenessOutcome(name: string, lasso: Lasso): Outcome {
+    const steps = this.replay([...lasso.prefix, ...lasso.cycle])
+    if (lasso.cycle.length === 0) return { kind: "liveness", name, trace: steps, backTo: null, backAction: null }
+    const back = steps.pop()
+    return { kind: "liveness", name, trace: steps, backTo: lasso.prefix.length, backAction: back?.action ?? null }
+  }
+
   /** Rebuilds the path to stored state `id` by re-executing Init and Next along parent pointers. */
   trace(id: number, extra: TraceStep | null): TraceStep[] {
     const chain: number[] = []
     for (let x = id; x >= 0; x = this.parent.get(x)) chain.push(x)
     chain.reverse()
+    const steps = this.replay(chain)
+    if (extra !== null) steps.push(extra)
+    return steps
+  }
+
+  /** The states of a path of stored state ids (each a successor of the one before), with their actions. */
+  private replay(chain: readonly number[]): TraceStep[] {
     const steps: TraceStep[] = []
     const savedLevel = this.ctx.level
     for (let i = 0; i < chain.length; i++) {
@@ -397,11 +477,11 @@ export class Checker {
       }
       if (i === 0) this.initialStates((s) => consider(s, null))
       else this.successors(steps[i - 1]!.state, (t, label) => consider(t, label))
+      if (found === null && i > 0 && want === chain[i - 1]) found = { state: steps[i - 1]!.state, action: null, stutter: true }
       if (found === null) break
       steps.push(found)
     }
     this.ctx.level = savedLevel
-    if (extra !== null) steps.push(extra)
     return steps
   }
 }

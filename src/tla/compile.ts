@@ -70,6 +70,14 @@ export const callWithValues = (c: Ctx, op: Binding, args: readonly Binding[]): V
 }
 setOpCaller(callWithValues)
 
+const literals: Value[] = []
+/** A `lit` node standing for `v`. */
+export const literal = (v: Value, at: At): Expr => {
+  literals.push(v)
+  return { k: "lit", id: literals.length - 1, at }
+}
+const literalValue = (id: number): Value => literals[id]!
+
 export class Compiler {
   constructor(readonly world: World) {}
 
@@ -153,6 +161,13 @@ export class Compiler {
     if (d.unit.k === "fdef") for (const b of d.unit.binds) for (const n of b.names) for (const x of typeof n === "string" ? [n] : n) bound.add(x)
     d.level = this.exprLevel(d.unit.body, d.scope, bound)
     return d.level
+  }
+
+  /** 0 constant, 1 state, 2 action (primes, ENABLED, UNCHANGED), 3 volatile. */
+  levelOf(x: Expr, mod: ModuleScope): number {
+    const bound = new Set<string>()
+    collectBound(x, bound)
+    return this.exprLevel(x, mod, bound)
   }
 
   private exprLevel(x: Expr, mod: ModuleScope, bound: Set<string>): number {
@@ -318,6 +333,10 @@ export class Compiler {
         return leaf(x.at, () => x.v, { constant: x.v })
       case "ref":
         return this.ref(x, sc)
+      case "lit": {
+        const v = literalValue(x.id)
+        return leaf(x.at, () => v, { constant: v })
+      }
       case "opname":
         return this.fail(sc, x.at, `operator ${x.name} used as a value`)
       case "bin":

@@ -8,7 +8,10 @@ import { Compiler } from "./compile.ts"
 import { TlaError } from "./errors.ts"
 import type { Entity, ModuleScope } from "./modules.ts"
 import { World } from "./modules.ts"
+import type { LivenessPlan, TemporalPart } from "./liveness-plan.ts"
+import { LivenessPlanBuilder, specFairness } from "./liveness-plan.ts"
 import { parseModule } from "./parser.ts"
+import { Unsupported, isTemporal, resolveRef } from "./temporal.ts"
 import type { CNode } from "./runtime.ts"
 import { Ctx } from "./runtime.ts"
 import type { Value } from "./values.ts"
@@ -31,6 +34,9 @@ export interface Model {
   readonly actionConstraints: readonly Named[]
   readonly impliedInits: readonly Named[]
   readonly impliedActions: readonly Named[]
+  /** `[]P` conjuncts of PROPERTYs, P a state predicate: checked like invariants. */
+  readonly impliedInvariants: readonly Named[]
+  readonly liveness: LivenessPlan | null
   readonly assumptions: readonly Named[]
   readonly symmetry: readonly Map<ModelValue, ModelValue>[] | null
   readonly view: CNode | null
@@ -75,10 +81,15 @@ export const loadWorld = (specFile: string, cfg: ModelConfig | null, opts: LoadO
 interface SpecParts {
   init: { expr: Expr; scope: ModuleScope }[]
   box: { action: Expr; sub: Expr; scope: ModuleScope; at: At }[]
-  ignored: string[]
+  /** `[]P` for a state predicate P (a PROPERTY's are checked as invariants). */
+  always: { expr: Expr; scope: ModuleScope }[]
+  /** Liveness and fairness parts. */
+  temporal: TemporalPart[]
 }
 
-/** Splits a temporal formula `Init /\ [][Next]_v /\ fairness` into its parts. */
+const newParts = (): SpecParts => ({ init: [], box: [], always: [], temporal: [] })
+
+/** Splits a temporal formula `Init /\\ [][Next]_v /\\ fairness` into its parts. */
 export const splitTemporal = (compiler: Compiler, x: Expr, scope: ModuleScope, parts: SpecParts, depth = 0): void => {
   if (depth > 40) throw new TlaError("semantic", "specification formula nests too deeply", scope.file, x.at, scope.source)
   if (x.k === "junc" && x.op === "/\\") {
@@ -94,6 +105,10 @@ export const splitTemporal = (compiler: Compiler, x: Expr, scope: ModuleScope, p
     parts.box.push({ action: x.a.a, sub: x.a.sub, scope, at: x.at })
     return
   }
+  if (x.k === "un" && x.op === "[]" && !isTemporal(compiler, x.a, scope, 0) && compiler.levelOf(x.a, scope) <= 1) {
+    parts.always.push({ expr: x.a, scope })
+    return
+  }
   if (x.k === "ref" && (x.args.length === 0 || x.sel.length > 0)) {
     const target = resolveRef(compiler, x, scope)
     if (target !== null && isTemporal(compiler, target.expr, target.scope, 0)) {
@@ -102,45 +117,13 @@ export const splitTemporal = (compiler: Compiler, x: Expr, scope: ModuleScope, p
     }
   }
   if (isTemporal(compiler, x, scope, 0)) {
-    parts.ignored.push(`${scope.module.name} line ${x.at[0]}`)
+    parts.temporal.push({ expr: x, scope })
     return
   }
   parts.init.push({ expr: x, scope })
 }
 
-const resolveRef = (compiler: Compiler, x: Extract<Expr, { k: "ref" }>, scope: ModuleScope): { expr: Expr; scope: ModuleScope } | null => {
-  let ent: Entity | undefined = compiler.resolveEntity(scope, x.name)
-  let sels = x.sel
-  if (x.args.length > 0) {
-    // I(a)!Spec for a parameterized instance I(p) == INSTANCE M
-    const first = sels[0]
-    if (ent === undefined || ent.k !== "instance" || ent.unit.params.length !== x.args.length || first === undefined || !("name" in first)) return null
-    ent = compiler.resolveEntity(compiler.paramInstanceScope(ent, x.args, scope), first.name)
-    sels = sels.slice(1)
-  }
-  for (const s of sels) {
-    if (ent === undefined || !("name" in s) || ent.k !== "instance") return null
-    ent = compiler.resolveEntity(compiler.instanceScope(ent), s.name)
-  }
-  if (ent === undefined) return null
-  if (ent.k === "def" && ent.params.length === 0 && ent.unit.k === "def") return { expr: ent.unit.body, scope: ent.scope }
-  if (ent.k === "subst") return { expr: ent.expr, scope: ent.scope }
-  return null
-}
-
-const isTemporal = (compiler: Compiler, x: unknown, scope: ModuleScope, depth: number): boolean => {
-  if (x === null || typeof x !== "object" || depth > 30) return false
-  if (Array.isArray(x)) return x.some((y) => isTemporal(compiler, y, scope, depth))
-  const o = x as Expr
-  if (o.k === "un" && (o.op === "[]" || o.op === "<>")) return true
-  if (o.k === "fair") return true
-  if (o.k === "bin" && (o.op === "~>" || o.op === "-+->")) return true
-  if (o.k === "ref" && (o.args.length === 0 || o.sel.length > 0)) {
-    const t = resolveRef(compiler, o, scope)
-    if (t !== null) return isTemporal(compiler, t.expr, t.scope, depth + 1)
-  }
-  return Object.entries(o).some(([k, v]) => k !== "at" && typeof v === "object" && isTemporal(compiler, v, scope, depth))
-}
+const where = (p: TemporalPart): string => `${p.scope.module.name} line ${p.expr.at[0]}`
 
 const refExpr = (name: string): Expr => ({ k: "ref", name, args: [], sel: [], at: [0, 0, 0, 0] })
 
@@ -167,10 +150,13 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
 
   let initNode: CNode
   let nextNode: CNode
+  const specTemporal: TemporalPart[] = []
   if (cfg.specification !== undefined) {
     if (compiler.resolveEntity(root, cfg.specification) === undefined) cfgFail(`SPECIFICATION ${cfg.specification} is not defined`)
-    const parts: SpecParts = { init: [], box: [], ignored: [] }
+    const parts = newParts()
     splitTemporal(compiler, refExpr(cfg.specification), root, parts)
+    specTemporal.push(...parts.temporal)
+    if (parts.always.length > 0) warnings.push(`SPECIFICATION ${cfg.specification}: []P conjuncts are not used to constrain behaviours (${parts.always.map(where).join(", ")})`)
     if (parts.box.length !== 1) cfgFail(`SPECIFICATION ${cfg.specification} must have the form Init /\\ [][Next]_vars (found ${parts.box.length} [][...]_v parts)`)
     const nx = parts.box[0]!
     const inits = parts.init.map((p) => compiler.expr(p.expr, { mod: p.scope, locals: null }))
@@ -189,17 +175,34 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
 
   const impliedInits: Named[] = []
   const impliedActions: Named[] = []
+  const impliedInvariants: Named[] = []
+  const fairness = specFairness(compiler, specTemporal)
+  const plan = typeof fairness === "string" ? null : new LivenessPlanBuilder(compiler, fairness)
   for (const p of cfg.properties) {
     if (compiler.resolveEntity(root, p) === undefined) cfgFail(`PROPERTY ${p} is not defined`)
-    const parts: SpecParts = { init: [], box: [], ignored: [] }
+    const parts = newParts()
     splitTemporal(compiler, refExpr(p), root, parts)
     for (const i of parts.init) impliedInits.push({ name: p, node: compiler.expr(i.expr, { mod: i.scope, locals: null }) })
     for (const b of parts.box) {
       const boxed: Expr = { k: "boxAct", a: b.action, sub: b.sub, at: b.at }
       impliedActions.push({ name: p, node: compiler.expr(boxed, { mod: b.scope, locals: null }) })
     }
-    if (parts.ignored.length > 0) warnings.push(`PROPERTY ${p}: liveness/fairness parts are not checked (${parts.ignored.join(", ")})`)
+    for (const a of parts.always) impliedInvariants.push({ name: p, node: compiler.expr(a.expr, { mod: a.scope, locals: null }) })
+    if (parts.temporal.length === 0) continue
+    const skipped = `PROPERTY ${p}: liveness parts are not checked (${parts.temporal.map(where).join(", ")})`
+    if (plan === null) {
+      warnings.push(`${skipped}: the SPECIFICATION's fairness is not supported: ${fairness as string}`)
+      continue
+    }
+    try {
+      plan.addProperty(p, parts.temporal)
+    } catch (e) {
+      if (!(e instanceof Unsupported)) throw e
+      warnings.push(`${skipped}: not supported: ${e.message}`)
+    }
   }
+  const liveness = plan?.build() ?? null
+  if (liveness !== null && cfg.symmetry !== undefined) warnings.push("SYMMETRY with liveness checking: a reported violation may not be a real behaviour (as with TLC)")
 
   if (cfg.alias !== undefined) warnings.push(`ALIAS ${cfg.alias} is ignored (traces print the variables)`)
   if (cfg.postconditions.length > 0) warnings.push(`POSTCONDITION ${cfg.postconditions.join(", ")} is not checked`)
@@ -252,6 +255,8 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
     actionConstraints: cfg.actionConstraints.map((n) => named(n, "ACTION_CONSTRAINT")),
     impliedInits,
     impliedActions,
+    impliedInvariants,
+    liveness,
     assumptions,
     symmetry,
     view: cfg.view === undefined ? null : named(cfg.view, "VIEW").node,

@@ -32,6 +32,7 @@ const CHUNK = 128
 export const checkParallel = async (o: ParallelOptions): Promise<CheckResult | null> => {
   const start = Date.now()
   const model = buildModel(o.spec, parseConfig(readFileSync(o.config, "utf8"), o.config), { libDirs: o.libDirs })
+  if (model.liveness !== null) return null // temporal properties need the one-worker search's graph
   const checker = new Checker(model)
   const seen = new FingerprintSet(16)
   let generated = 0

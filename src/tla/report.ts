@@ -14,7 +14,8 @@ export const formatState = (varNames: readonly string[], s: readonly Value[]): s
 export const formatTrace = (varNames: readonly string[], trace: readonly TraceStep[]): string =>
   trace
     .map((st, i) => {
-      const head = st.action === null ? `State ${i + 1}: <Initial predicate>` : `State ${i + 1}: <${labelText(st.action)}>`
+      const head =
+        st.stutter === true ? `State ${i + 1}: <Stuttering>` : st.action === null ? `State ${i + 1}: <Initial predicate>` : `State ${i + 1}: <${labelText(st.action)}>`
       return `${head}\n${formatState(varNames, st.state)}\n`
     })
     .join("\n")
@@ -40,6 +41,14 @@ export const formatResult = (varNames: readonly string[], r: CheckResult): strin
       out.push("Error: The behavior up to this point is:")
       out.push(formatTrace(varNames, o.trace))
       break
+    case "liveness": {
+      out.push("Error: Temporal properties were violated.\n")
+      out.push("Error: The following behavior constitutes a counter-example:\n")
+      out.push(formatTrace(varNames, o.trace))
+      if (o.backTo === null) out.push(`State ${o.trace.length + 1}: Stuttering\n`)
+      else out.push(`Back to state ${o.backTo}: <${o.backAction === null ? "Next" : labelText(o.backAction)}>\n`)
+      break
+    }
     case "deadlock":
       out.push("Error: Deadlock reached.")
       out.push("Error: The behavior up to this point is:")
@@ -62,7 +71,7 @@ export const formatResult = (varNames: readonly string[], r: CheckResult): strin
   return out.join("\n")
 }
 
-/** TLC exit codes: 0 ok, 10 assumption, 11 deadlock, 12 safety, 150 parse error, 1 other. */
+/** TLC exit codes: 0 ok, 10 assumption, 11 deadlock, 12 safety, 13 liveness, 150 parse error, 1 other. */
 export const exitCode = (r: CheckResult): number => {
   switch (r.outcome.kind) {
     case "ok":
@@ -72,6 +81,8 @@ export const exitCode = (r: CheckResult): number => {
     case "invariant":
     case "property":
       return 12
+    case "liveness":
+      return 13
     case "assumption":
       return 10
     case "error":

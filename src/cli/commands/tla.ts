@@ -15,7 +15,8 @@ const usage = `usage:
   pollen tla check <Spec.tla> [--config <file.cfg>] [--workers N] [--dump-trace <file.json>] [--lib <dir>]...
   pollen tla parse <Spec.tla>
 
-Exit codes as TLC's: 0 ok, 10 assumption false, 11 deadlock, 12 safety violation, 150 parse error, 1 other.`
+Exit codes as TLC's: 0 ok, 10 assumption false, 11 deadlock, 12 safety violation, 13 liveness violation,
+150 parse error, 1 other.`
 
 const errorExit = (e: unknown): number => {
   if (e instanceof TlaError) {
@@ -44,7 +45,7 @@ const check = async (spec: string, opts: { config?: string; workers?: string; "d
       console.log(formatResult([], r))
       return exitCode(r)
     }
-    console.log("A violation, deadlock or error was found; re-running with one worker to report it exactly.")
+    console.log("A violation, deadlock or error was found, or temporal properties are to be checked; running with one worker.")
   }
   const cfg = parseConfig(readFileSync(cfgFile, "utf8"), cfgFile)
   const model = buildModel(spec, cfg, { libDirs: opts.lib ?? [] })
@@ -53,11 +54,12 @@ const check = async (spec: string, opts: { config?: string; workers?: string; "d
   const checker = new Checker(model, {
     onInitialStates: (n) => console.log(`Finished computing initial states: ${n.toLocaleString("en-US")} distinct state${n === 1 ? "" : "s"} generated.`),
     onProgress: progress,
+    onCheckingLiveness: (n) => console.log(`Checking temporal properties for the complete state space with ${n.toLocaleString("en-US")} total distinct states`),
   })
   const r = checker.run()
   console.log(formatResult(model.varNames, r))
   const o = r.outcome
-  if (opts["dump-trace"] !== undefined && (o.kind === "invariant" || o.kind === "deadlock" || o.kind === "property" || o.kind === "error"))
+  if (opts["dump-trace"] !== undefined && (o.kind === "invariant" || o.kind === "deadlock" || o.kind === "property" || o.kind === "liveness" || o.kind === "error"))
     writeFileSync(opts["dump-trace"], JSON.stringify(traceToJson(model.varNames, o.trace)) + "\n")
   return exitCode(r)
 }

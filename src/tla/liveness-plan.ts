@@ -1,0 +1,122 @@
+// Compiles the temporal parts of the PROPERTYs, with the SPECIFICATION's fairness, into
+// lasso patterns over numbered atoms: the state and action predicates the search evaluates
+// on every state and transition (behavior-graph.ts) and the graph search reads (liveness.ts).
+import type { Expr } from "./ast.ts"
+import type { Compiler } from "./compile.ts"
+import type { AtomRef, CompiledPattern } from "./liveness.ts"
+import type { ModuleScope } from "./modules.ts"
+import type { CNode } from "./runtime.ts"
+import type { Pattern, TFair, TPred } from "./temporal.ts"
+import { TemporalNormalizer, Unsupported, both, fairnessPreds } from "./temporal.ts"
+
+export interface LivenessProperty {
+  readonly name: string
+  readonly patterns: readonly CompiledPattern[]
+}
+
+export interface LivenessPlan {
+  readonly stateAtoms: readonly CNode[]
+  readonly actionAtoms: readonly CNode[]
+  readonly properties: readonly LivenessProperty[]
+  /** For each ENABLED <<A>>_v state atom of a fairness condition, its <<A>>_v action atom. */
+  readonly enabledSteps: ReadonlyMap<number, number>
+}
+
+export interface TemporalPart {
+  readonly expr: Expr
+  readonly scope: ModuleScope
+}
+
+/** The spec's fairness conditions, or the reason they cannot be used. */
+export const specFairness = (compiler: Compiler, parts: readonly TemporalPart[]): TFair[] | string => {
+  const norm = new TemporalNormalizer(compiler)
+  const out: TFair[] = []
+  try {
+    for (const part of parts) {
+      const ps = norm.affirm(part.expr, part.scope)
+      const p = ps[0]
+      if (ps.length !== 1 || p === undefined || p.init.length + p.always.length + p.persist.length + p.recur.length + p.triggers.length > 0)
+        return `the SPECIFICATION's temporal part at line ${part.expr.at[0]} of ${part.scope.module.name} (only WF/SF conjuncts are supported)`
+      out.push(...p.fair)
+    }
+  } catch (e) {
+    if (e instanceof Unsupported) return e.message
+    throw e
+  }
+  return out
+}
+
+export class LivenessPlanBuilder {
+  private readonly stateAtoms: CNode[] = []
+  private readonly actionAtoms: CNode[] = []
+  private readonly stateKeys = new Map<string, number>()
+  private readonly actionKeys = new Map<string, number>()
+  private readonly properties: LivenessProperty[] = []
+  private readonly enabledSteps = new Map<number, number>()
+  private readonly norm: TemporalNormalizer
+
+  constructor(
+    private readonly compiler: Compiler,
+    private readonly fairness: readonly TFair[],
+  ) {
+    this.norm = new TemporalNormalizer(compiler)
+  }
+
+  /** Adds a property's temporal parts; throws Unsupported for a form the search cannot check. */
+  addProperty(name: string, parts: readonly TemporalPart[]): void {
+    let violations: Pattern[] = []
+    for (const part of parts) violations.push(...this.norm.negate(part.expr, part.scope))
+    // every violation must be a fair behaviour of the spec
+    if (this.fairness.length > 0) violations = both(violations, [{ init: [], always: [], triggers: [], persist: [], recur: [], fair: this.fairness }])
+    this.properties.push({ name, patterns: violations.map((v) => this.compilePattern(v)) })
+  }
+
+  build(): LivenessPlan | null {
+    if (this.properties.length === 0) return null
+    return { stateAtoms: this.stateAtoms, actionAtoms: this.actionAtoms, properties: this.properties, enabledSteps: this.enabledSteps }
+  }
+
+  private compilePattern(p: Pattern): CompiledPattern {
+    const states = (ps: readonly TPred[]): number[] => ps.map((q) => this.atom(q, false).index)
+    return {
+      init: states(p.init),
+      always: states(p.always),
+      triggers: p.triggers.map((t) => ({ at: states(t.at), then: states(t.then) })),
+      persist: p.persist.map((q) => this.atom(q, null)),
+      recur: p.recur.map((q) => this.atom(q, null)),
+      fair: p.fair.map((f) => {
+        const { enabled, step } = fairnessPreds(f)
+        return { strong: f.strong, enabled: this.atom(enabled, false).index, step: this.atom(step, true).index }
+      }),
+    }
+  }
+
+  /** The atom for `q`: a state atom, an action atom, or (null) whichever its level makes it. */
+  private atom(q: TPred, action: boolean | null): AtomRef {
+    const isAction = action ?? (this.compiler.levelOf(q.expr, q.scope) >= 2 && !(q.expr.k === "un" && q.expr.op === "ENABLED"))
+    const key = `${q.scope.module.name}|${scopeId(q.scope)}|${JSON.stringify(q.expr, (k, v) => (k === "at" || k === "opAt" ? undefined : v))}`
+    const keys = isAction ? this.actionKeys : this.stateKeys
+    const atoms = isAction ? this.actionAtoms : this.stateAtoms
+    let index = keys.get(key)
+    if (index === undefined) {
+      index = atoms.length
+      atoms.push(this.compiler.expr(q.expr, { mod: q.scope, locals: null }))
+      keys.set(key, index)
+      // ENABLED <<A>>_v can also be read off the graph through the <<A>>_v atom
+      if (!isAction && q.expr.k === "un" && q.expr.op === "ENABLED" && q.expr.a.k === "angleAct") {
+        const enabled = index
+        this.enabledSteps.set(enabled, this.atom({ expr: q.expr.a, scope: q.scope }, true).index)
+      }
+    }
+    return { action: isAction, index }
+  }
+}
+
+// instances of one module with different substitutions are different scopes
+const scopeIds = new WeakMap<ModuleScope, number>()
+let scopeCount = 0
+const scopeId = (s: ModuleScope): number => {
+  let id = scopeIds.get(s)
+  if (id === undefined) scopeIds.set(s, (id = scopeCount++))
+  return id
+}

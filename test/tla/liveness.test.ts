@@ -1,0 +1,186 @@
+// Temporal PROPERTYs with the SPECIFICATION's fairness: TLC's verdicts, the shape of the
+// counterexamples (a lasso ending in "Back to state k" or "Stuttering"), exit code 13, and
+// the forms left unchecked with a warning.
+import { spawnSync } from "node:child_process"
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { fileURLToPath } from "node:url"
+import { describe, expect, it } from "vitest"
+import { loadModel } from "../../src/tla/api.ts"
+import { Checker } from "../../src/tla/checker.ts"
+import { formatResult } from "../../src/tla/report.ts"
+
+const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
+const root = mkdtempSync(join(tmpdir(), "pollen-tla-liveness-"))
+let n = 0
+
+const check = (spec: string, cfg: string, extra: Record<string, string> = {}) => {
+  const dir = join(root, `m${n++}`)
+  mkdirSync(dir)
+  const name = /MODULE (\w+)/.exec(spec)![1]!
+  writeFileSync(join(dir, `${name}.tla`), spec)
+  writeFileSync(join(dir, `${name}.cfg`), cfg)
+  for (const [f, text] of Object.entries(extra)) writeFileSync(join(dir, f), text)
+  const model = loadModel(join(dir, `${name}.tla`))
+  const r = new Checker(model).run()
+  return { r, model, text: formatResult(model.varNames, r), file: join(dir, `${name}.tla`) }
+}
+
+const cycle = `---- MODULE Cycle ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Inc == x' = (x + 1) % 3
+Spec == Init /\\ [][Inc]_x
+FairSpec == Spec /\\ WF_x(Inc)
+Reach2 == <>(x = 2)
+Often2 == []<>(x = 2)
+Stays2 == <>[](x = 2)
+OneToZero == (x = 1) ~> (x = 0)
+Below3 == [](x < 3)
+Below2 == [](x < 2)
+====
+`
+
+describe("liveness: verdicts and counterexamples", () => {
+  it("without fairness a behaviour may stutter forever: <>P is violated by the initial state stuttering", () => {
+    const { r, text } = check(cycle, "SPECIFICATION Spec\nPROPERTY Reach2\n")
+    expect(r.outcome.kind).toBe("liveness")
+    expect(text).toContain("Error: Temporal properties were violated.")
+    expect(text).toContain("State 1: <Initial predicate>\nx = 0\n\nState 2: Stuttering")
+    expect([r.generated, r.distinct]).toEqual([4, 3])
+  })
+
+  it("weak fairness makes <>P, []<>P and P ~> Q hold; [](x < 3) holds", () => {
+    const { r, model } = check(cycle, "SPECIFICATION FairSpec\nPROPERTY Reach2 Often2 OneToZero Below3\n")
+    expect(model.warnings).toEqual([])
+    expect(r.outcome.kind).toBe("ok")
+  })
+
+  it("<>[]P is violated by a cycle, printed with Back to state", () => {
+    const { r, text } = check(cycle, "SPECIFICATION FairSpec\nPROPERTY Stays2\n")
+    expect(r.outcome).toMatchObject({ kind: "liveness", name: "Stays2", backTo: 1 })
+    if (r.outcome.kind === "liveness") expect(r.outcome.trace.map((s) => s.state[0])).toEqual([0, 1, 2])
+    expect(text).toMatch(/State 3: <Inc line 5, col 8 to line 5, col 23 of module Cycle>\nx = 2\n\nBack to state 1: <Inc line 5/)
+  })
+
+  it("a []P conjunct of a PROPERTY is checked as an invariant on every state, as TLC does", () => {
+    const { r } = check(cycle, "SPECIFICATION FairSpec\nPROPERTY Below2\n")
+    expect(r.outcome).toMatchObject({ kind: "invariant", name: "Below2" })
+    if (r.outcome.kind === "invariant") expect(r.outcome.trace.map((s) => s.state[0])).toEqual([0, 1, 2])
+  })
+
+  // From 0 the spec may go to 1 and back, or take A to 2; A is enabled at 0 only.
+  const choice = `---- MODULE Choice ----
+VARIABLE x
+Init == x = 0
+A == x = 0 /\\ x' = 2
+B == \\/ x = 0 /\\ x' = 1
+     \\/ x = 1 /\\ x' = 0
+Next == A \\/ B
+Weak == Init /\\ [][Next]_x /\\ WF_x(Next) /\\ WF_x(A)
+Strong == Init /\\ [][Next]_x /\\ WF_x(Next) /\\ SF_x(A)
+Reach2 == <>(x = 2)
+====
+`
+  it("weak fairness of an action enabled only now and then does not force it; strong fairness does", () => {
+    const weak = check(choice, "SPECIFICATION Weak\nPROPERTY Reach2\nCHECK_DEADLOCK FALSE\n")
+    expect(weak.r.outcome.kind).toBe("liveness")
+    if (weak.r.outcome.kind === "liveness") {
+      expect(weak.r.outcome.trace.map((s) => s.state[0])).toEqual([0, 1])
+      expect(weak.r.outcome.backTo).toBe(1)
+    }
+    expect(check(choice, "SPECIFICATION Strong\nPROPERTY Reach2\nCHECK_DEADLOCK FALSE\n").r.outcome.kind).toBe("ok")
+  })
+
+  const mutex = `---- MODULE Mutex ----
+EXTENDS Naturals
+CONSTANT Procs
+VARIABLES pc, owner
+Init == pc = [p \\in Procs |-> "idle"] /\\ owner = "none"
+Want(p) == pc[p] = "idle" /\\ pc' = [pc EXCEPT ![p] = "wait"] /\\ UNCHANGED owner
+Enter(p) == pc[p] = "wait" /\\ owner = "none" /\\ owner' = p /\\ pc' = [pc EXCEPT ![p] = "cs"]
+Leave(p) == pc[p] = "cs" /\\ owner' = "none" /\\ pc' = [pc EXCEPT ![p] = "idle"]
+Proc(p) == Want(p) \\/ Enter(p) \\/ Leave(p)
+vars == <<pc, owner>>
+Next == \\E p \\in Procs : Proc(p)
+WeakSpec == Init /\\ [][Next]_vars /\\ \\A p \\in Procs : WF_vars(Enter(p)) /\\ WF_vars(Leave(p))
+StrongSpec == Init /\\ [][Next]_vars /\\ \\A p \\in Procs : SF_vars(Enter(p)) /\\ WF_vars(Leave(p))
+Served(p) == (pc[p] = "wait") ~> (pc[p] = "cs")
+NoStarvation == \\A p \\in Procs : Served(p)
+====
+`
+  it("quantified fairness and a quantified leads-to through a definition with a parameter", () => {
+    const cfg = (spec: string) => `CONSTANT Procs = {p1, p2}\nSPECIFICATION ${spec}\nPROPERTY NoStarvation\n`
+    const weak = check(mutex, cfg("WeakSpec"))
+    expect(weak.model.warnings).toEqual([])
+    // p2 waits while p1 enters and leaves forever: Enter(p2) is disabled whenever p1 holds the lock
+    expect(weak.r.outcome.kind).toBe("liveness")
+    if (weak.r.outcome.kind === "liveness") {
+      const states = weak.r.outcome.trace.map((s) => s.state)
+      expect(states.some((s) => String(s[1]) !== "none")).toBe(true)
+    }
+    expect(check(mutex, cfg("StrongSpec")).r.outcome.kind).toBe("ok")
+  })
+
+  it("refinement with fairness: PROPERTY A!Spec checks the abstract spec's WF too", () => {
+    const abs = `---- MODULE Abs ----
+VARIABLE done
+Init == done = FALSE
+Finish == done = FALSE /\\ done' = TRUE
+Spec == Init /\\ [][Finish]_done /\\ WF_done(Finish)
+====
+`
+    const impl = (fair: string) => `---- MODULE Impl ----
+EXTENDS Naturals
+VARIABLE n
+Init == n = 0
+Step == n < 2 /\\ n' = n + 1
+Spec == Init /\\ [][Step]_n${fair}
+A == INSTANCE Abs WITH done <- (n = 2)
+AbsSpec == A!Spec
+====
+`
+    const cfg = "SPECIFICATION Spec\nPROPERTY AbsSpec\nCHECK_DEADLOCK FALSE\n"
+    expect(check(impl(" /\\ WF_n(Step)"), cfg, { "Abs.tla": abs }).r.outcome.kind).toBe("ok")
+    // without fairness the implementation may stop before done, where the abstract Finish is enabled
+    const bad = check(impl(""), cfg, { "Abs.tla": abs })
+    expect(bad.r.outcome.kind).toBe("liveness")
+    if (bad.r.outcome.kind === "liveness") expect(bad.r.outcome.backTo).toBeNull()
+  })
+
+  it("a stable property [](P => []Q) is checked (a two-stage reach)", () => {
+    const spec = `---- MODULE Stable ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Next == x < 3 /\\ x' = x + 1
+Spec == Init /\\ [][Next]_x
+Up == [](x = 1 => [](x >= 1))
+Wrong == [](x = 1 => [](x = 1))
+====
+`
+    expect(check(spec, "SPECIFICATION Spec\nPROPERTY Up\nCHECK_DEADLOCK FALSE\n").r.outcome.kind).toBe("ok")
+    const bad = check(spec, "SPECIFICATION Spec\nPROPERTY Wrong\nCHECK_DEADLOCK FALSE\n")
+    expect(bad.r.outcome.kind).toBe("liveness")
+    if (bad.r.outcome.kind === "liveness") expect(bad.r.outcome.trace.map((s) => s.state[0])).toEqual([0, 1, 2])
+  })
+
+  it("a form the search cannot express is reported and left unchecked", () => {
+    const spec = cycle.replace("====", "Odd == [](x # 1 \\/ <>(x = 2)) => <>(x = 0)\n====")
+    const { r, model } = check(spec, "SPECIFICATION FairSpec\nPROPERTY Odd\n")
+    expect(model.warnings.join("\n")).toMatch(/PROPERTY Odd: liveness parts are not checked .*not supported/)
+    expect(r.outcome.kind).toBe("ok")
+  })
+
+  it("the CLI exits with 13 on a liveness violation, as TLC does", () => {
+    const { file } = check(cycle, "SPECIFICATION Spec\nPROPERTY Reach2\n")
+    const run = spawnSync(process.execPath, [join(repoRoot, "bin/pollen"), "tla", "check", file], { encoding: "utf8" })
+    const code = run.status
+    const out = run.stdout
+    expect(code).toBe(13)
+    expect(out).toContain("Checking temporal properties for the complete state space with 3 total distinct states")
+    expect(out).toContain("State 2: Stuttering")
+  }, 60_000)
+})
