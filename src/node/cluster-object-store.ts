@@ -44,6 +44,7 @@ import {
   type ObjectStore,
   type Part,
   type StagedData,
+  type Tag,
   type WriteGuard,
 } from "./object-store.ts"
 import type { TableService } from "./table/table-service.ts"
@@ -87,7 +88,8 @@ const mapWindowed = async <T, R>(items: readonly T[], window: number, f: (t: T) 
   return out
 }
 
-const toFields = (meta: ObjectMeta): Fields => ({
+/** The row fields of a new version stamped `ts` (its tags carry the version's timestamp). */
+const toFields = (meta: ObjectMeta, ts: Hlc): Fields => ({
   size: meta.size,
   etag: meta.etag,
   contentType: meta.contentType,
@@ -95,6 +97,7 @@ const toFields = (meta: ObjectMeta): Fields => ({
   userMeta: meta.userMeta,
   checksum: meta.checksum ?? null,
   partSizes: meta.partSizes ?? null,
+  ...(meta.tags !== undefined && meta.tags.length > 0 ? { tags: lww(ts, meta.tags) } : {}),
 })
 
 const toMeta = (key: string, ts: Hlc, f: Fields, data: ObjectData): ObjectMeta => ({
@@ -107,6 +110,7 @@ const toMeta = (key: string, ts: Hlc, f: Fields, data: ObjectData): ObjectMeta =
   userMeta: f.userMeta,
   checksum: f.checksum === null ? undefined : { ...f.checksum, algorithm: f.checksum.algorithm as ChecksumAlgorithm },
   partSizes: f.partSizes ?? undefined,
+  tags: f.tags === undefined || f.tags.value.length === 0 ? undefined : f.tags.value,
   data,
 })
 
@@ -145,7 +149,8 @@ const toBucket = (row: BucketRow | undefined): Bucket | undefined => {
           maxAgeSeconds: r.maxAgeSeconds ?? undefined,
         }))
       : undefined
-  return { id: row.id, aliases, createdAt: p.createdAt, cors }
+  const tags = p.tags?.value._tag === "Some" ? p.tags.value.value : undefined
+  return { id: row.id, aliases, createdAt: p.createdAt, cors, tags }
 }
 
 /** A new bucket's parameters; `ts` stamps its LWW fields (any later change wins over them). */
@@ -328,6 +333,14 @@ export class ClusterObjectStore implements ObjectStore {
     })
   }
 
+  async setBucketTags(id: string, tags: readonly Tag[] | undefined): Promise<void> {
+    await this.run(async () => {
+      const ts = this.clock.now()
+      const value = tags === undefined ? cancelingUnset : cancelingSome([...tags])
+      await this.updateBucket(id, (p) => ({ ...p, tags: lww(ts, value) }))
+    })
+  }
+
   /** Rewrites a live bucket row with `change` applied (fields changed carry a new timestamp). */
   private async updateBucket(id: string, change: (p: BucketParams) => BucketParams): Promise<void> {
     const row = await this.buckets.get("", id)
@@ -412,13 +425,13 @@ export class ClusterObjectStore implements ObjectStore {
     const key = meta.key
     if (blocks === undefined) {
       if (!("inline" in meta.data)) throw new Error("a version without blocks must be inline")
-      const state = { _tag: "Complete" as const, data: { _tag: "Inline" as const, meta: toFields(meta), bytes: meta.data.inline } }
+      const state = { _tag: "Complete" as const, data: { _tag: "Inline" as const, meta: toFields(meta, ts), bytes: meta.data.inline } }
       await this.objects.insert({ bucketId, key, versions: [{ uuid, ts, state }] })
       return
     }
     await this.objects.insert({ bucketId, key, versions: [{ uuid, ts, state: { _tag: "Uploading", multipart: false } }] })
     await this.writeVersion({ id: uuid, deleted: false, blocks, backlink: { _tag: "Object", bucketId, key } })
-    const state = { _tag: "Complete" as const, data: { _tag: "Blocks" as const, meta: toFields(meta) } }
+    const state = { _tag: "Complete" as const, data: { _tag: "Blocks" as const, meta: toFields(meta, ts) } }
     await this.objects.insert({ bucketId, key, versions: [{ uuid, ts, state }] })
   }
 
@@ -440,6 +453,27 @@ export class ClusterObjectStore implements ObjectStore {
       this.clock.observe(v.ts)
       const marker = { _tag: "Complete" as const, data: { _tag: "DeleteMarker" as const } }
       await this.objects.insert({ bucketId, key, versions: [{ uuid: newId(), ts: this.clock.now(), state: marker }] })
+      return true
+    }))
+  }
+
+  /**
+   * Rewrites the current version with new tags under the same uuid and timestamp (the object
+   * row's merge keeps the newer tags of a version): data, ETag and Last-Modified stay. A newer
+   * version written meanwhile through another node replaces this one whatever the timestamps.
+   */
+  async setObjectTags(bucketId: string, key: string, tags: readonly Tag[]): Promise<boolean> {
+    if (bytesOf(key) > MAX_KEY_BYTES) return false
+    return this.run(() => this.locks.with(`${bucketId}/${key}`, async () => {
+      const row = await this.objects.get(bucketId, key)
+      const v = row === undefined ? undefined : currentVersion(row)
+      if (v === undefined || v.state._tag !== "Complete" || v.state.data._tag === "DeleteMarker") return false
+      const data = v.state.data
+      this.clock.observe(v.ts)
+      if (data.meta.tags !== undefined) this.clock.observe(data.meta.tags.ts)
+      const meta = { ...data.meta, tags: lww(this.clock.now(), [...tags]) }
+      const state = { _tag: "Complete" as const, data: { ...data, meta } }
+      await this.objects.insert({ bucketId, key, versions: [{ uuid: v.uuid, ts: v.ts, state }] })
       return true
     }))
   }
@@ -589,6 +623,7 @@ export class ClusterObjectStore implements ObjectStore {
         userMeta: upload.userMeta,
         checksumAlgorithm: upload.checksumAlgorithm ?? null,
         ...(upload.checksumType === "FULL_OBJECT" ? { checksumType: "FULL_OBJECT" as const } : {}),
+        ...(upload.tags !== undefined && upload.tags.length > 0 ? { tags: upload.tags } : {}),
       }
       await this.uploads.insert({ id: upload.uploadId, bucketId: upload.bucketId, key: upload.key, deleted: false, info, parts: {} })
       // The object row lists the key's uploads (ListMultipartUploads), as in Garage.
@@ -613,6 +648,7 @@ export class ClusterObjectStore implements ObjectStore {
         userMeta: i.userMeta,
         checksumAlgorithm: (i.checksumAlgorithm ?? undefined) as ChecksumAlgorithm | undefined,
         ...(i.checksumType === "FULL_OBJECT" ? { checksumType: "FULL_OBJECT" as const } : {}),
+        ...(i.tags !== undefined ? { tags: i.tags } : {}),
       }
     })
   }

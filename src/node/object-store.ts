@@ -18,6 +18,12 @@ export interface Checksum {
   readonly type: "FULL_OBJECT" | "COMPOSITE"
 }
 
+/** An S3 tag (object or bucket tagging). */
+export interface Tag {
+  readonly key: string
+  readonly value: string
+}
+
 /** What a client set when writing an object, kept and returned on reads. */
 export interface ObjectHeaders {
   readonly contentType: string
@@ -37,6 +43,8 @@ export interface ObjectMeta extends ObjectHeaders {
   readonly checksum?: Checksum | undefined
   /** Sizes of the parts, for objects made by CompleteMultipartUpload. */
   readonly partSizes?: readonly number[] | undefined
+  /** The object's tag set, in key order; undefined or empty without tags. */
+  readonly tags?: readonly Tag[] | undefined
   readonly data: ObjectData
 }
 
@@ -56,6 +64,7 @@ export interface Bucket {
   readonly aliases: readonly string[]
   readonly createdAt: number
   readonly cors?: readonly CorsRule[] | undefined
+  readonly tags?: readonly Tag[] | undefined
 }
 
 export interface MultipartUpload extends ObjectHeaders {
@@ -66,6 +75,8 @@ export interface MultipartUpload extends ObjectHeaders {
   readonly checksumAlgorithm?: ChecksumAlgorithm | undefined
   /** How part checksums make the object's (x-amz-checksum-type); COMPOSITE when not given. */
   readonly checksumType?: "FULL_OBJECT" | "COMPOSITE" | undefined
+  /** x-amz-tagging of CreateMultipartUpload: the completed object's tags. */
+  readonly tags?: readonly Tag[] | undefined
 }
 
 export interface Part {
@@ -119,6 +130,7 @@ export interface ObjectStore {
   addAlias(id: string, name: string): Promise<"added" | "taken" | "no-such-bucket">
   removeAlias(id: string, name: string): Promise<"removed" | "last-alias" | "no-such-alias">
   setCors(id: string, rules: readonly CorsRule[] | undefined): Promise<void>
+  setBucketTags(id: string, tags: readonly Tag[] | undefined): Promise<void>
   bucketStats(id: string): Promise<BucketStats>
   /** Whole-store figures that are cheap to read (for /metrics). */
   storeStats(): Promise<{ readonly objects: number; readonly blocks: number; readonly uploads: number; readonly buckets: number }>
@@ -131,6 +143,11 @@ export interface ObjectStore {
    */
   putObject(bucketId: string, meta: ObjectMeta, guard?: WriteGuard): Promise<void>
   deleteObject(bucketId: string, key: string): Promise<boolean>
+  /**
+   * Replaces the tags of the key's current version, keeping its data, ETag and Last-Modified;
+   * false when there is no object. A newer version of the key written meanwhile wins.
+   */
+  setObjectTags(bucketId: string, key: string, tags: readonly Tag[]): Promise<boolean>
   /** Objects in key order (UTF-8 byte order), lazily. */
   listObjects(bucketId: string, from: ListFrom): AsyncIterable<ObjectMeta>
 

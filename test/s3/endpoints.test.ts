@@ -2,7 +2,7 @@
 // objects.test.ts: DeleteObjects with CRC32 (what current SDKs send instead of Content-MD5),
 // presigned URLs with overrides, conditional HEAD and ranges, CopyObject and UploadPartCopy
 // edge cases, ListObjectVersions and ListMultipartUploads paging, ACL endpoints, CORS on
-// actual responses, and 501 for what is not implemented.
+// actual responses, and 501 for what is not implemented (tagging: tagging.test.ts).
 import {
   DeleteBucketPolicyCommand,
   DeleteBucketTaggingCommand,
@@ -19,7 +19,6 @@ import {
   GetPublicAccessBlockCommand,
   PutBucketEncryptionCommand,
   PutBucketPolicyCommand,
-  PutObjectTaggingCommand,
   CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
@@ -360,7 +359,7 @@ describe("service root", () => {
 })
 
 describe("configurations Pollen does not implement, read back as never set", () => {
-  it("answers each GET as AWS does for a bucket without it, DELETE with 204, and an object's tag set as empty", async () => {
+  it("answers each GET as AWS does for a bucket without it, DELETE with 204, and an untagged object's tag set as empty", async () => {
     const absent: Array<[string, () => Promise<unknown>]> = [
       ["ServerSideEncryptionConfigurationNotFoundError", () => t.client.send(new GetBucketEncryptionCommand({ Bucket: B }))],
       ["NoSuchBucketPolicy", () => t.client.send(new GetBucketPolicyCommand({ Bucket: B }))],
@@ -388,12 +387,11 @@ describe("configurations Pollen does not implement, read back as never set", () 
 })
 
 describe("not implemented", () => {
-  it("refuses encryption, object lock, tagging and other storage classes with 501 instead of ignoring them", async () => {
+  it("refuses encryption, object lock and other storage classes with 501 instead of ignoring them", async () => {
     const refused: Record<string, unknown>[] = [
       { ServerSideEncryption: "AES256" },
       { SSECustomerAlgorithm: "AES256", SSECustomerKey: "k".repeat(32) },
       { StorageClass: "GLACIER" },
-      { Tagging: "a=b" },
       { ObjectLockMode: "COMPLIANCE", ObjectLockRetainUntilDate: new Date(Date.now() + 86400_000) },
     ]
     for (const extra of refused) expect(await errorOf(put("ni/refused", "x", extra))).toEqual({ name: "NotImplemented", status: 501 })
@@ -407,7 +405,6 @@ describe("not implemented", () => {
     await put("ni/o", "o")
     const cases: (() => Promise<unknown>)[] = [
       () => t.client.send(new PutBucketVersioningCommand({ Bucket: B, VersioningConfiguration: { Status: "Enabled" } })),
-      () => t.client.send(new PutObjectTaggingCommand({ Bucket: B, Key: "ni/o", Tagging: { TagSet: [{ Key: "a", Value: "b" }] } })),
       () => t.client.send(new PutBucketPolicyCommand({ Bucket: B, Policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) })),
       () => t.client.send(new PutBucketEncryptionCommand({ Bucket: B, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] } })),
       () => t.client.send(new GetObjectAttributesCommand({ Bucket: B, Key: "ni/o", ObjectAttributes: ["ETag"] })),

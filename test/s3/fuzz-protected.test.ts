@@ -53,6 +53,7 @@ const KNOWN_STATUS: Record<string, number> = {
   MalformedXML: 400, InvalidPart: 400, InvalidPartOrder: 400, EntityTooSmall: 400, NoSuchUpload: 404, NoSuchKey: 404,
   NoSuchBucket: 404, InvalidBucketName: 400, PreconditionFailed: 412, NotImplemented: 501, BadDigest: 400, InvalidDigest: 400,
   InvalidRange: 416, XAmzContentSHA256Mismatch: 400, IncompleteBody: 400, InvalidURI: 400, KeyTooLongError: 400,
+  InvalidTag: 400, BadRequest: 400,
 }
 const xml = new XMLParser({ parseTagValue: false })
 

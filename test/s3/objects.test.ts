@@ -20,8 +20,8 @@ import {
   PutBucketCorsCommand,
   PutObjectCommand,
   S3ServiceException,
-  GetBucketTaggingCommand,
-  PutBucketTaggingCommand,
+  GetBucketWebsiteCommand,
+  PutBucketWebsiteCommand,
 } from "@aws-sdk/client-s3"
 import { createHash, randomBytes } from "node:crypto"
 import { readdir } from "node:fs/promises"
@@ -68,9 +68,9 @@ describe("buckets", () => {
   })
 
   it("answers unimplemented sub-resources with 501 NotImplemented", async () => {
-    expect(await errorOf(t.client.send(new PutBucketTaggingCommand({ Bucket: "objects", Tagging: { TagSet: [{ Key: "a", Value: "b" }] } })))).toEqual({ name: "NotImplemented", status: 501 })
-    // Reading it back answers as AWS does for a bucket without tags (endpoints.test.ts has the others).
-    expect(await errorOf(t.client.send(new GetBucketTaggingCommand({ Bucket: "objects" })))).toEqual({ name: "NoSuchTagSet", status: 404 })
+    expect(await errorOf(t.client.send(new PutBucketWebsiteCommand({ Bucket: "objects", WebsiteConfiguration: { IndexDocument: { Suffix: "index.html" } } })))).toEqual({ name: "NotImplemented", status: 501 })
+    // Reading it back answers as AWS does for a bucket without a website (endpoints.test.ts has the others).
+    expect(await errorOf(t.client.send(new GetBucketWebsiteCommand({ Bucket: "objects" })))).toEqual({ name: "NoSuchWebsiteConfiguration", status: 404 })
   })
 })
 

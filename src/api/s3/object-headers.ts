@@ -55,6 +55,8 @@ export const responseHeadersOf = (meta: ObjectMeta): Record<string, string> => {
     ...meta.headers,
   }
   for (const [k, v] of Object.entries(meta.userMeta)) out[`x-amz-meta-${k}`] = v
+  // GetObject and HeadObject name the number of tags, if any.
+  if (meta.tags !== undefined && meta.tags.length > 0) out["x-amz-tagging-count"] = String(meta.tags.length)
   return out
 }
 

@@ -49,6 +49,7 @@ export const route = (
           if (s === "location") return { endpoint: "GetBucketLocation", access: "read" }
           if (s === "acl") return { endpoint: "GetBucketAcl", access: "read" }
           if (s === "cors") return { endpoint: "GetBucketCors", access: "read" }
+          if (s === "tagging") return { endpoint: "GetBucketTagging", access: "read" }
           if (s === "uploads") return { endpoint: "ListMultipartUploads", access: "read" }
           if (s === "versions") return { endpoint: "ListObjectVersions", access: "read" }
           if (s === "versioning") return { endpoint: "GetBucketVersioning", access: "read" }
@@ -63,10 +64,12 @@ export const route = (
         if (sub.length === 0) return { endpoint: "CreateBucket", access: "none" }
         if (sub.length === 1 && has("acl")) return { endpoint: "PutBucketAcl", access: "owner" }
         if (sub.length === 1 && has("cors")) return { endpoint: "PutBucketCors", access: "owner" }
+        if (sub.length === 1 && has("tagging")) return { endpoint: "PutBucketTagging", access: "owner" }
         return NI(`PUT ?${sub.join("&")}`)
       case "DELETE":
         if (sub.length === 0) return { endpoint: "DeleteBucket", access: "owner" }
         if (sub.length === 1 && has("cors")) return { endpoint: "DeleteBucketCors", access: "owner" }
+        if (sub.length === 1 && has("tagging")) return { endpoint: "DeleteBucketTagging", access: "owner" }
         const deletable = sub.length === 1 ? absentConfigOf(sub[0]!)?.delete : undefined
         if (deletable !== undefined) return { endpoint: deletable, access: "owner" }
         return NI(`DELETE ?${sub.join("&")}`)
@@ -92,6 +95,7 @@ export const route = (
         return { endpoint: copySource ? "CopyObject" : "PutObject", access: "write" }
       }
       if (sub.length === 1 && has("acl")) return { endpoint: "PutObjectAcl", access: "write" }
+      if (sub.length === 1 && has("tagging")) return { endpoint: "PutObjectTagging", access: "write" }
       return NI(`PUT object ?${sub.join("&")}`)
     case "POST":
       if (only("uploads") && has("uploads")) return { endpoint: "CreateMultipartUpload", access: "write" }
@@ -99,6 +103,7 @@ export const route = (
       return NI(`POST object ?${sub.join("&")}`)
     case "DELETE":
       if (sub.length === 0) return has("uploadId") ? { endpoint: "AbortMultipartUpload", access: "write" } : { endpoint: "DeleteObject", access: "write" }
+      if (sub.length === 1 && has("tagging")) return { endpoint: "DeleteObjectTagging", access: "write" }
       return NI(`DELETE object ?${sub.join("&")}`)
     default:
       return NI(method)

@@ -1,5 +1,5 @@
 // Request headers that ask for a feature this store does not have. Ignoring them would be a
-// wrong success (the client would believe its data encrypted, locked or tagged), so they get
+// wrong success (the client would believe its data encrypted or locked), so they get
 // 501 NotImplemented instead.
 import { s3Error } from "./errors.ts"
 
@@ -8,7 +8,6 @@ const REFUSED_PREFIXES: readonly (readonly [string, string])[] = [
   ["x-amz-copy-source-server-side-encryption", "server-side encryption"],
   ["x-amz-object-lock-", "object lock"],
   ["x-amz-bucket-object-lock-enabled", "object lock"],
-  ["x-amz-tagging", "object tagging"],
   ["x-amz-grant-", "ACL grants"],
 ]
 

@@ -1,8 +1,8 @@
-// Configurations Pollen does not implement, read back the way AWS answers for a bucket (or
-// object) that has none: tools that read every setting of a bucket (Terraform's provider,
+// Configurations Pollen does not implement, read back the way AWS answers for a bucket that
+// has none: tools that read every setting of a bucket (Terraform's provider,
 // backup and sync tools) work, and nothing claims a setting was applied — putting one stays
 // 501 NotImplemented. Deleting one that cannot exist succeeds, as on AWS when none is set.
-import { requireBucket, requireKey, xmlResponse, type S3Request, type S3Response } from "../context.ts"
+import { requireBucket, xmlResponse, type S3Request, type S3Response } from "../context.ts"
 import { s3Error } from "../errors.ts"
 import { S3_NS, toXml } from "../xml.ts"
 
@@ -10,7 +10,6 @@ import { S3_NS, toXml } from "../xml.ts"
 const missing: Readonly<Record<string, readonly [code: string, message: string]>> = {
   encryption: ["ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found"],
   policy: ["NoSuchBucketPolicy", "The bucket policy does not exist"],
-  tagging: ["NoSuchTagSet", "The TagSet does not exist"],
   website: ["NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"],
   lifecycle: ["NoSuchLifecycleConfiguration", "The lifecycle configuration does not exist"],
   replication: ["ReplicationConfigurationNotFoundError", "The replication configuration was not found"],
@@ -30,7 +29,6 @@ const empty: Readonly<Record<string, () => string>> = {
 export const absentConfigEndpoints: Readonly<Record<string, { readonly get: string; readonly delete?: string }>> = {
   encryption: { get: "GetBucketEncryption", delete: "DeleteBucketEncryption" },
   policy: { get: "GetBucketPolicy", delete: "DeleteBucketPolicy" },
-  tagging: { get: "GetBucketTagging", delete: "DeleteBucketTagging" },
   website: { get: "GetBucketWebsite", delete: "DeleteBucketWebsite" },
   lifecycle: { get: "GetBucketLifecycleConfiguration", delete: "DeleteBucketLifecycle" },
   replication: { get: "GetBucketReplication", delete: "DeleteBucketReplication" },
@@ -60,11 +58,4 @@ export const getAbsentBucketConfig = async (req: S3Request): Promise<S3Response>
 export const deleteAbsentBucketConfig = async (req: S3Request): Promise<S3Response> => {
   requireBucket(req)
   return { status: 204 }
-}
-
-/** GetObjectTagging: objects carry no tags, so an existing object's tag set is empty. */
-export const getObjectTagging = async (req: S3Request): Promise<S3Response> => {
-  const meta = await req.services.store.getObject(requireBucket(req).id, requireKey(req))
-  if (meta === undefined) throw s3Error("NoSuchKey", "The specified key does not exist.", { Key: requireKey(req) })
-  return xmlResponse(200, toXml({ Tagging: { "@_xmlns": S3_NS, TagSet: "" } }))
 }

@@ -1,6 +1,6 @@
 // Endpoint name → handler.
 import type { Handler } from "../context.ts"
-import { absentConfigEndpoints, deleteAbsentBucketConfig, getAbsentBucketConfig, getObjectTagging } from "./absent-config.ts"
+import { absentConfigEndpoints, deleteAbsentBucketConfig, getAbsentBucketConfig } from "./absent-config.ts"
 import { getAcl, putAcl } from "./acl.ts"
 import { createBucket, deleteBucket, getBucketLocation, getBucketVersioning, headBucket, listBuckets } from "./bucket.ts"
 import { copyObject } from "./copy-object.ts"
@@ -18,6 +18,7 @@ import {
   uploadPartCopy,
 } from "./multipart.ts"
 import { putObject } from "./put-object.ts"
+import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from "./tagging.ts"
 
 export const handlers: Record<string, Handler> = {
   ListBuckets: listBuckets,
@@ -30,6 +31,11 @@ export const handlers: Record<string, Handler> = {
     Object.values(absentConfigEndpoints).flatMap((e) => [[e.get, getAbsentBucketConfig], ...(e.delete === undefined ? [] : [[e.delete, deleteAbsentBucketConfig]])]),
   ),
   GetObjectTagging: getObjectTagging,
+  PutObjectTagging: putObjectTagging,
+  DeleteObjectTagging: deleteObjectTagging,
+  GetBucketTagging: getBucketTagging,
+  PutBucketTagging: putBucketTagging,
+  DeleteBucketTagging: deleteBucketTagging,
   GetBucketAcl: getAcl,
   PutBucketAcl: putAcl,
   GetObjectAcl: getAcl,

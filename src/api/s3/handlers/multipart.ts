@@ -13,6 +13,7 @@ import { objectHeadersFrom, validateKey } from "../object-headers.ts"
 import { parseCopyRange } from "../range.ts"
 import { readXmlBody } from "../small-body.ts"
 import { storeBody } from "../store-body.ts"
+import { tagsFromHeader } from "../tagging.ts"
 import { child, list, S3_NS, text, toXml } from "../xml.ts"
 import { ownerOf } from "./bucket.ts"
 
@@ -49,6 +50,8 @@ export const createMultipartUpload = async (req: S3Request): Promise<S3Response>
   const key = requireKey(req)
   validateKey(key)
   const headers = objectHeadersFrom(req.headers)
+  // Checked now, applied by CompleteMultipartUpload (the upload's remaining fields become the object's).
+  const tags = tagsFromHeader(req.headers)
   const algoHeader = req.headers.get("x-amz-checksum-algorithm")
   const checksumAlgorithm = algoHeader === undefined ? undefined : parseAlgorithm(algoHeader)
   if (algoHeader !== undefined && checksumAlgorithm === undefined) throw s3Error("InvalidRequest", "Checksum algorithm not supported.")
@@ -60,7 +63,7 @@ export const createMultipartUpload = async (req: S3Request): Promise<S3Response>
     throw s3Error("InvalidRequest", `The FULL_OBJECT checksum type cannot be used with the ${checksumAlgorithm.toLowerCase()} checksum algorithm.`)
   const upload: MultipartUpload = {
     uploadId: randomBytes(16).toString("hex"), bucketId: bucket.id, key, initiated: Date.now(), checksumAlgorithm,
-    ...(checksumType === "FULL_OBJECT" ? { checksumType } : {}), ...headers,
+    ...(checksumType === "FULL_OBJECT" ? { checksumType } : {}), ...(tags !== undefined && tags.length > 0 ? { tags } : {}), ...headers,
   }
   await req.services.store.createUpload(upload)
   return xmlResponse(

@@ -4,12 +4,14 @@ import { headerName } from "../checksums.ts"
 import { writeGuard } from "../conditions.ts"
 import { objectHeadersFrom, validateKey } from "../object-headers.ts"
 import { storeBody } from "../store-body.ts"
+import { tagsFromHeader } from "../tagging.ts"
 
 export const putObject = async (req: S3Request): Promise<S3Response> => {
   const bucket = requireBucket(req)
   const key = requireKey(req)
   validateKey(key)
   const headers = objectHeadersFrom(req.headers)
+  const tags = tagsFromHeader(req.headers)
   const guard = writeGuard(req.headers)
   const body = await storeBody(req, { allowInline: true })
   const etag = `"${body.md5.toString("hex")}"`
@@ -21,6 +23,7 @@ export const putObject = async (req: S3Request): Promise<S3Response> => {
       etag,
       lastModified: Date.now(),
       checksum: body.checksum === undefined ? undefined : { ...body.checksum, type: "FULL_OBJECT" },
+      tags,
       data: body.staged.data,
     }, guard)
   } finally {

@@ -12,6 +12,7 @@ import {
   mergePermissions,
   sameFields,
 } from "./merges.ts"
+import { TagSet } from "./tag.ts"
 
 export const CorsRule = Schema.Struct({
   id: Schema.NullOr(Schema.String),
@@ -32,6 +33,8 @@ export const BucketParams = Schema.Struct({
   /** `${keyId}/${name}` -> whether that local alias points here. */
   localAliases: LwwMap(Schema.Boolean),
   cors: Lww(CancelingOption(Schema.Array(CorsRule))),
+  /** PutBucketTagging's tag set; absent in rows of buckets never tagged (and written before tagging existed). */
+  tags: Schema.optional(Lww(CancelingOption(TagSet))),
   quotas: Lww(Schema.Struct({ maxSize: Schema.NullOr(Schema.Number), maxObjects: Schema.NullOr(Schema.Number) })),
 })
 export type BucketParams = typeof BucketParams.Type
@@ -39,15 +42,19 @@ export type BucketParams = typeof BucketParams.Type
 export const BucketRow = Schema.Struct({ id: Schema.String, state: Deletable(BucketParams) })
 export type BucketRow = typeof BucketRow.Type
 
-export const mergeBucketParams = (a: BucketParams, b: BucketParams): BucketParams =>
-  sameFields(a, {
+export const mergeBucketParams = (a: BucketParams, b: BucketParams): BucketParams => {
+  // An absent tags field is below any written one.
+  const tags = a.tags === undefined ? b.tags : b.tags === undefined ? a.tags : mergeLwwCanceling(a.tags, b.tags)
+  return sameFields(a, {
     createdAt: mergeMin(a.createdAt, b.createdAt),
     authorizedKeys: mergePermissions(a.authorizedKeys, b.authorizedKeys),
     aliases: mergeLwwMapOf(a.aliases, b.aliases),
     localAliases: mergeLwwMapOf(a.localAliases, b.localAliases),
     cors: mergeLwwCanceling(a.cors, b.cors),
+    ...(tags === undefined ? {} : { tags }),
     quotas: mergeLwwValue(a.quotas, b.quotas),
   })
+}
 
 export const bucketTable = defineTable<BucketRow>({
   name: "bucket",

@@ -15,6 +15,7 @@ export * from "./counters.ts"
 export * from "./key.ts"
 export * from "./multipart-upload.ts"
 export * from "./object.ts"
+export * from "./tag.ts"
 export * from "./version.ts"
 
 /** Every table, in the order a node declares them. */

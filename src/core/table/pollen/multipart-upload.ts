@@ -5,6 +5,7 @@ import { Schema } from "effect"
 import { mapEmpty, mergeBool, mergeMap, type Json } from "../../crdt/index.ts"
 import { defineTable } from "../schema.ts"
 import { mergeByOrder, sameFields } from "./merges.ts"
+import { TagSet } from "./tag.ts"
 import { deletedVersion } from "./version.ts"
 
 export const UploadPart = Schema.Struct({
@@ -24,6 +25,8 @@ export const UploadInfo = Schema.Struct({
   checksumAlgorithm: Schema.NullOr(Schema.String),
   /** x-amz-checksum-type FULL_OBJECT; absent for COMPOSITE (and in rows written before it existed). */
   checksumType: Schema.optional(Schema.Literal("FULL_OBJECT")),
+  /** x-amz-tagging, applied at completion; absent without tags. */
+  tags: Schema.optional(TagSet),
 })
 export type UploadInfo = typeof UploadInfo.Type
 

@@ -10,12 +10,17 @@
 // With Complete on top the cut-off only grows, and an abort racing a completion keeps the
 // completed object. An aborted version's blocks are therefore freed only when a newer
 // Complete version drops it, never on abort (an abort could still be overtaken).
+//
+// A version's tags are the one thing rewritten in place (PutObjectTagging keeps the
+// version, as AWS keeps its ETag and Last-Modified): they are last-writer-wins within the
+// version, while a newer version of the key still replaces the tagged one.
 import { Schema } from "effect"
-import { compareHlc } from "../../crdt/index.ts"
+import { compareHlc, mergeLww } from "../../crdt/index.ts"
 import { compareBytes } from "../keys.ts"
 import { packCanonical } from "../row-codec.ts"
 import { defineTable, type QueuedInsert } from "../schema.ts"
-import { Hlc } from "./crdt-schemas.ts"
+import { Hlc, Lww } from "./crdt-schemas.ts"
+import { TagSet } from "./tag.ts"
 import { deletedVersion } from "./version.ts"
 
 export const ObjectChecksum = Schema.Struct({
@@ -32,6 +37,8 @@ export const ObjectMetaFields = Schema.Struct({
   userMeta: Schema.Record(Schema.String, Schema.String),
   checksum: Schema.NullOr(ObjectChecksum),
   partSizes: Schema.NullOr(Schema.Array(Schema.Number)),
+  /** Absent when the object never had tags (and in rows written before tagging existed). */
+  tags: Schema.optional(Lww(TagSet)),
 })
 
 export const ObjectData = Schema.Union([
@@ -57,13 +64,38 @@ export type ObjectRow = typeof ObjectRow.Type
 
 const rank = { Uploading: 0, Aborted: 1, Complete: 2 } as const
 
-// Two Complete states with the same uuid (which a correct writer never produces, so they are
-// normally equal) are ordered by their canonical encodings: deterministic, and cheap for
-// inline bytes (comparing them as JSON lists of numbers cost an array per byte).
+type Complete = Extract<VersionState, { _tag: "Complete" }>
+type WithMeta = Complete & { readonly data: Extract<Complete["data"], { meta: unknown }> }
+type Tags = NonNullable<WithMeta["data"]["meta"]["tags"]>
+
+const withTags = (s: WithMeta, tags: Tags | undefined): WithMeta => {
+  const { tags: _old, ...meta } = s.data.meta
+  return { ...s, data: { ...s.data, meta: tags === undefined ? meta : { ...meta, tags } } }
+}
+
+// Two Complete states with the same uuid differ in their tags after a PutObjectTagging: the
+// newer tags win. Anything else differing is what a correct writer never produces; it is
+// ordered by the canonical encodings without the tags (deterministic, and cheap for inline
+// bytes, which as JSON lists of numbers cost an array per byte), and a delete marker wins.
+// Each part is a join, so the pair is one.
+const mergeComplete = (a: Complete, b: Complete): Complete => {
+  if (a.data._tag === "DeleteMarker") return a
+  if (b.data._tag === "DeleteMarker") return b
+  const x = a as WithMeta
+  const y = b as WithMeta
+  const tx = x.data.meta.tags
+  const ty = y.data.meta.tags
+  const tags = tx === undefined ? ty : ty === undefined ? tx : mergeLww(tx, ty)
+  const untagged = (s: WithMeta) => (s.data.meta.tags === undefined ? s : withTags(s, undefined))
+  const rest = compareBytes(packCanonical(untagged(x)), packCanonical(untagged(y))) >= 0 ? x : y
+  return rest.data.meta.tags === tags ? rest : withTags(rest, tags)
+}
+
 const mergeState = (a: VersionState, b: VersionState): VersionState => {
   if (rank[a._tag] !== rank[b._tag]) return rank[a._tag] > rank[b._tag] ? a : b
   if (a._tag === "Uploading" && b._tag === "Uploading") return a.multipart || !b.multipart ? a : b
   if (a === b) return a
+  if (a._tag === "Complete" && b._tag === "Complete") return mergeComplete(a, b)
   return compareBytes(packCanonical(a), packCanonical(b)) >= 0 ? a : b
 }
 
