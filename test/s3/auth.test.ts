@@ -31,7 +31,7 @@ const getText = async (key: string) =>
 
 describe("presigned URLs", () => {
   it("GET and PUT through presigned URLs", async () => {
-    const putUrl = await getSignedUrl(t.client, new PutObjectCommand({ Bucket: "auth", Key: "pre/signed.txt" }), { expiresIn: 300 })
+    const putUrl = await getSignedUrl(t.presigner, new PutObjectCommand({ Bucket: "auth", Key: "pre/signed.txt" }), { expiresIn: 300 })
     const put = await fetch(putUrl, { method: "PUT", body: "via presigned put" })
     expect(put.status).toBe(200)
     const getUrl = await getSignedUrl(t.client, new GetObjectCommand({ Bucket: "auth", Key: "pre/signed.txt" }), { expiresIn: 300 })

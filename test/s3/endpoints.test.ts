@@ -137,7 +137,7 @@ describe("DeleteObjects", () => {
 
 describe("presigned URLs", () => {
   it("a presigned GET applies response-* overrides; a presigned PUT keeps its signed content type", async () => {
-    const putUrl = await getSignedUrl(t.client, new PutObjectCommand({ Bucket: B, Key: "pre/typed", ContentType: "text/x-signed" }), { expiresIn: 60, signableHeaders: new Set(["content-type"]) })
+    const putUrl = await getSignedUrl(t.presigner, new PutObjectCommand({ Bucket: B, Key: "pre/typed", ContentType: "text/x-signed" }), { expiresIn: 60, signableHeaders: new Set(["content-type"]) })
     expect((await fetch(putUrl, { method: "PUT", body: "typed", headers: { "content-type": "text/x-signed" } })).status).toBe(200)
     const wrongType = await fetch(putUrl, { method: "PUT", body: "typed", headers: { "content-type": "text/other" } })
     expect(wrongType.status).toBe(403)
@@ -151,6 +151,28 @@ describe("presigned URLs", () => {
     const asDelete = await fetch(getUrl, { method: "DELETE" })
     expect(asDelete.status).toBe(403)
     expect(await getText("pre/typed")).toBe("typed")
+  })
+  it("a presigned PUT applies the x-amz-* headers its URL carries as query parameters (metadata, tagging)", async () => {
+    const url = await getSignedUrl(t.presigner, new PutObjectCommand({ Bucket: B, Key: "pre/meta", Metadata: { origin: "presigned" }, Tagging: "k=v" }), { expiresIn: 60 })
+    // the SDK moves these headers into the signed query string
+    expect(new URL(url).searchParams.get("x-amz-meta-origin")).toBe("presigned")
+    expect((await fetch(url, { method: "PUT", body: "with meta" })).status).toBe(200)
+    const head = await t.client.send(new HeadObjectCommand({ Bucket: B, Key: "pre/meta" }))
+    expect(head.Metadata).toEqual({ origin: "presigned" })
+    expect(head.TagCount).toBe(1)
+    // altering a carried header breaks the signature
+    const altered = new URL(url)
+    altered.searchParams.set("x-amz-meta-origin", "forged")
+    expect((await fetch(altered, { method: "PUT", body: "forged" })).status).toBe(403)
+    expect(await getText("pre/meta")).toBe("with meta")
+  })
+  it("a URL presigned with the SDK's default checksum (the CRC32 of an empty body) refuses a real body, as S3 does", async () => {
+    const url = await getSignedUrl(t.client, new PutObjectCommand({ Bucket: B, Key: "pre/crc" }), { expiresIn: 60 })
+    expect(new URL(url).searchParams.get("x-amz-checksum-crc32")).toBe("AAAAAA==")
+    const r = await fetch(url, { method: "PUT", body: "not empty" })
+    expect(r.status).toBe(400)
+    expect(codeOf({ status: 400, headers: {}, body: await r.text() })).toBe("BadDigest")
+    expect((await fetch(url, { method: "PUT", body: "" })).status).toBe(200)
   })
 })
 

@@ -13,6 +13,8 @@ export interface TestNode {
   readonly node: RunningNode
   readonly key: AccessKey
   readonly client: S3Client
+  /** The same key, for presigning PUTs (no checksum of an empty body in the URL). */
+  readonly presigner: S3Client
   readonly dir: string
   clientFor(accessKeyId: string, secret: string, extra?: Record<string, unknown>): S3Client
   stop(): Promise<void>
@@ -51,10 +53,14 @@ export const startTestNode = async (options: { now?: () => number; rootDomain?: 
     return c
   }
   const client = clientFor(key.id, key.secret)
+  // For presigning PUTs: the SDK's default (WHEN_SUPPORTED) signs the CRC32 of the empty body
+  // into the URL, which S3 then refuses for any real body; AWS's documented workaround.
+  const presigner = clientFor(key.id, key.secret, { requestChecksumCalculation: "WHEN_REQUIRED" })
   return {
     node,
     key,
     client,
+    presigner,
     dir,
     clientFor,
     stop: async () => {

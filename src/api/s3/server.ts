@@ -12,7 +12,7 @@ import { handlers } from "./handlers/index.ts"
 import { parseTarget } from "./request-target.ts"
 import { route } from "./router.ts"
 import { headerValues } from "./sigv4-canonical.ts"
-import { authenticate, claimedAccessKeyId } from "./sigv4.ts"
+import { authenticate, claimedAccessKeyId, withPresignedHeaders } from "./sigv4.ts"
 import { refuseUnsupportedHeaders } from "./unsupported-headers.ts"
 import { toXml } from "./xml.ts"
 import { randomHex } from "../../node/random-hex.ts"
@@ -88,6 +88,7 @@ export const createS3Server = (options: S3ServerOptions): Server => {
           { region: services.settings.region, now: now(), secretOf: (id) => services.keys.get(id)?.secret },
         )
         if (auth === undefined) throw s3Error("AccessDenied", "Anonymous access is not supported; sign the request with an access key.")
+        if (!headers.has("authorization")) headers = withPresignedHeaders(headers, target.query)
         const accessKey = services.keys.get(auth.accessKeyId)
         if (accessKey === undefined) throw s3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
         const query = new Map<string, string>()

@@ -260,6 +260,29 @@ export const authenticate = (req: SignedRequest, opts: SigV4Options): Authentica
   return undefined
 }
 
+// Query parameters of a presigned URL that are its authentication, not request headers.
+const PRESIGN_PARAMS = new Set([
+  "x-amz-algorithm", "x-amz-credential", "x-amz-date", "x-amz-expires", "x-amz-signedheaders", "x-amz-signature",
+  "x-amz-security-token", "x-amz-content-sha256",
+])
+
+/**
+ * The headers of a presigned request with the `x-amz-*` headers its URL carries as query
+ * parameters (the JS SDK v3 presigner moves `x-amz-meta-*`, `x-amz-tagging`, `x-amz-acl`,
+ * checksums... into the query string, and S3 applies them as headers). The query string is
+ * covered by the signature; a header sent as well wins.
+ */
+export const withPresignedHeaders = (headers: ReadonlyMap<string, string>, query: ReadonlyArray<readonly [string, string]>): ReadonlyMap<string, string> => {
+  let out: Map<string, string> | undefined
+  for (const [k, v] of query) {
+    const name = k.toLowerCase()
+    if (!name.startsWith("x-amz-") || PRESIGN_PARAMS.has(name) || headers.has(name) || out?.has(name) === true) continue
+    out ??= new Map(headers)
+    out.set(name, v)
+  }
+  return out ?? headers
+}
+
 /**
  * The access key id a request claims, before anything is verified (so that a node can fetch
  * a key it holds no copy of); undefined when there is none to read.
