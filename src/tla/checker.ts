@@ -19,7 +19,7 @@ import { findLasso } from "./liveness.ts"
 import { StateQueue } from "./state-queue.ts"
 import { SymmetryGroup, isInvariant } from "./symmetry.ts"
 import type { Value } from "./values.ts"
-import { hashLo, hashValue, isSetValue } from "./values.ts"
+import { FcnValue, hashLo, hashValue, isSetValue } from "./values.ts"
 
 export type State = readonly Value[]
 
@@ -183,6 +183,43 @@ export class Checker {
   private admit(h: number, l: number, id: number): number {
     if (this.graph !== null) return this.seen.addOrFind(h, l, id)
     return this.seen.add(h, l) ? -1 : 0
+  }
+
+  /** The value of `node` in state `s`, with primed variables read from `t`. */
+  evaluate(node: Model["init"], s: State, t: State): Value {
+    const c = this.ctx
+    const ss = c.s
+    const sp = c.p
+    c.s = s as Value[]
+    c.p = t as Value[]
+    c.gen++
+    try {
+      return node.ev(c, null)
+    } finally {
+      c.s = ss
+      c.p = sp
+      c.gen++
+    }
+  }
+
+  /**
+   * How each state of a trace is printed: with an ALIAS, its record's fields (primed
+   * variables read from the next state of the trace, the state itself for the last), as
+   * TLC does; the variables when there is none or it cannot be evaluated.
+   */
+  traceRows(trace: readonly TraceStep[]): (readonly (readonly [string, Value])[])[] {
+    const alias = this.model.alias
+    const plain = (s: State): [string, Value][] => this.model.varNames.map((n, i) => [n, s[i]!])
+    return trace.map((st, i) => {
+      if (alias === null) return plain(st.state)
+      try {
+        const v = this.evaluate(alias, st.state, trace[i + 1]?.state ?? st.state)
+        if (v instanceof FcnValue && v.keys !== null && v.keys.every((k) => typeof k === "string")) return v.keys.map((k, j) => [k as string, v.vals[j]!])
+      } catch (e) {
+        if (!(e instanceof TlaError)) throw e
+      }
+      return plain(st.state)
+    })
   }
 
   /** Fingerprint of a state as stored in the seen set (after VIEW and SYMMETRY). */

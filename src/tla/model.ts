@@ -40,6 +40,8 @@ export interface Model {
   readonly assumptions: readonly Named[]
   readonly symmetry: readonly Map<ModelValue, ModelValue>[] | null
   readonly view: CNode | null
+  /** ALIAS: a record printed in traces instead of the variables. */
+  readonly alias: CNode | null
   readonly checkDeadlock: boolean
   readonly warnings: readonly string[]
   readonly cfg: ModelConfig
@@ -204,7 +206,6 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
   const liveness = plan?.build() ?? null
   if (liveness !== null && cfg.symmetry !== undefined) warnings.push("SYMMETRY with liveness checking: a reported violation may not be a real behaviour (as with TLC)")
 
-  if (cfg.alias !== undefined) warnings.push(`ALIAS ${cfg.alias} is ignored (traces print the variables)`)
   if (cfg.postconditions.length > 0) warnings.push(`POSTCONDITION ${cfg.postconditions.join(", ")} is not checked`)
   const assumptions: Named[] = []
   const collectAssumes = (scope: ModuleScope): void => {
@@ -260,6 +261,7 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
     assumptions,
     symmetry,
     view: cfg.view === undefined ? null : named(cfg.view, "VIEW").node,
+    alias: cfg.alias === undefined ? null : named(cfg.alias, "ALIAS").node,
     checkDeadlock: cfg.checkDeadlock,
     warnings,
     cfg,

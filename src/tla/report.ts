@@ -6,22 +6,30 @@ import { FcnValue, LazyFcn, ModelValue, asFcn, enumerate, isSetValue, printValue
 
 const thousands = (n: number): string => n.toLocaleString("en-US")
 
-export const formatState = (varNames: readonly string[], s: readonly Value[]): string => {
-  if (varNames.length === 1) return `${varNames[0]} = ${printValue(s[0]!)}`
-  return varNames.map((n, i) => `/\\ ${n} = ${printValue(s[i]!)}`).join("\n")
+export const formatState = (varNames: readonly string[], s: readonly Value[]): string => formatRow(varNames.map((n, i) => [n, s[i]!]))
+
+/** A state (or an ALIAS record) as TLC prints it: `/\\ name = value` lines, or `name = value` alone. */
+const formatRow = (row: readonly (readonly [string, Value])[]): string => {
+  if (row.length === 1) return `${row[0]![0]} = ${printValue(row[0]![1])}`
+  return row.map(([n, v]) => `/\\ ${n} = ${printValue(v)}`).join("\n")
 }
 
-export const formatTrace = (varNames: readonly string[], trace: readonly TraceStep[]): string =>
-  trace
+/** How each state of a trace is printed (Checker.traceRows: the ALIAS when there is one). */
+export type TraceRows = (trace: readonly TraceStep[]) => readonly (readonly (readonly [string, Value])[])[]
+
+export const formatTrace = (varNames: readonly string[], trace: readonly TraceStep[], rows?: TraceRows): string => {
+  const printed = rows?.(trace)
+  return trace
     .map((st, i) => {
       const head =
         st.stutter === true ? `State ${i + 1}: <Stuttering>` : st.action === null ? `State ${i + 1}: <Initial predicate>` : `State ${i + 1}: <${labelText(st.action)}>`
-      return `${head}\n${formatState(varNames, st.state)}\n`
+      return `${head}\n${printed === undefined ? formatState(varNames, st.state) : formatRow(printed[i]!)}\n`
     })
     .join("\n")
+}
 
 /** The lines TLC prints after checking (and before, for errors, the trace). */
-export const formatResult = (varNames: readonly string[], r: CheckResult): string => {
+export const formatResult = (varNames: readonly string[], r: CheckResult, rows?: TraceRows): string => {
   const out: string[] = []
   const o = r.outcome
   switch (o.kind) {
@@ -34,17 +42,17 @@ export const formatResult = (varNames: readonly string[], r: CheckResult): strin
     case "invariant":
       out.push(`Error: Invariant ${o.name} is violated.`)
       out.push("Error: The behavior up to this point is:")
-      out.push(formatTrace(varNames, o.trace))
+      out.push(formatTrace(varNames, o.trace, rows))
       break
     case "property":
       out.push(`Error: Action property ${o.name} is violated.`)
       out.push("Error: The behavior up to this point is:")
-      out.push(formatTrace(varNames, o.trace))
+      out.push(formatTrace(varNames, o.trace, rows))
       break
     case "liveness": {
       out.push("Error: Temporal properties were violated.\n")
       out.push("Error: The following behavior constitutes a counter-example:\n")
-      out.push(formatTrace(varNames, o.trace))
+      out.push(formatTrace(varNames, o.trace, rows))
       if (o.backTo === null) out.push(`State ${o.trace.length + 1}: Stuttering\n`)
       else out.push(`Back to state ${o.backTo}: <${o.backAction === null ? "Next" : labelText(o.backAction)}>\n`)
       break
@@ -52,7 +60,7 @@ export const formatResult = (varNames: readonly string[], r: CheckResult): strin
     case "deadlock":
       out.push("Error: Deadlock reached.")
       out.push("Error: The behavior up to this point is:")
-      out.push(formatTrace(varNames, o.trace))
+      out.push(formatTrace(varNames, o.trace, rows))
       break
     case "assumption":
       out.push(`Error: Assumption ${o.name} is false.`)
@@ -61,7 +69,7 @@ export const formatResult = (varNames: readonly string[], r: CheckResult): strin
       out.push(`Error: ${o.error.format()}`)
       if (o.trace.length > 0) {
         out.push("Error: The behavior up to this point is:")
-        out.push(formatTrace(varNames, o.trace))
+        out.push(formatTrace(varNames, o.trace, rows))
       }
       break
   }

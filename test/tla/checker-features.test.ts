@@ -5,7 +5,9 @@ import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
-import { checkSpec, evalExpression, fromTla, loadSpec, modelValue, toTla } from "../../src/tla/api.ts"
+import { checkSpec, evalExpression, fromTla, loadModel, loadSpec, modelValue, toTla } from "../../src/tla/api.ts"
+import { Checker } from "../../src/tla/checker.ts"
+import { formatResult } from "../../src/tla/report.ts"
 import { parseModule } from "../../src/tla/parser.ts"
 import { printValue } from "../../src/tla/values.ts"
 
@@ -89,6 +91,21 @@ describe("cfg features", () => {
     const bad = run(cfg, impl(2), { "Abs.tla": abs })
     expect(bad.outcome.kind).toBe("property")
     if (bad.outcome.kind === "property") expect(bad.outcome.trace.length).toBe(2)
+  })
+  it("ALIAS: traces print the alias record (primed variables from the next state) instead of the variables", () => {
+    const spec = counter.replace("====", "Alias == [sum |-> x + y, nextX |-> x']\nBad == [sum |-> 1 \\div 0]\n====")
+    const dir = write({ "Counter.tla": spec, "Counter.cfg": "INIT Init\nNEXT Next\nINVARIANT Small\nALIAS Alias\n", "Bad.cfg": "INIT Init\nNEXT Next\nINVARIANT Small\nALIAS Bad\n" })
+    const model = loadModel(join(dir, "Counter.tla"))
+    expect(model.warnings).toEqual([])
+    const checker = new Checker(model)
+    const r = checker.run()
+    const text = formatResult(model.varNames, r, (t) => checker.traceRows(t))
+    expect(text).toContain("State 1: <Initial predicate>\n/\\ nextX = 1\n/\\ sum = 0\n")
+    expect(text).not.toContain("/\\ y = ")
+    // an alias that cannot be evaluated leaves the variables printed
+    const bad = loadModel(join(dir, "Counter.tla"), { config: join(dir, "Bad.cfg") })
+    const badChecker = new Checker(bad)
+    expect(formatResult(bad.varNames, badChecker.run(), (t) => badChecker.traceRows(t))).toContain("State 1: <Initial predicate>\n/\\ x = 0\n/\\ y = 0\n")
   })
   it("SPECIFICATION with fairness and a liveness PROPERTY under a CONSTRAINT", () => {
     // WF of all of Next is met by toggling y forever, so x need never reach 2

@@ -57,7 +57,7 @@ const check = async (spec: string, opts: { config?: string; workers?: string; "d
     onCheckingLiveness: (n) => console.log(`Checking temporal properties for the complete state space with ${n.toLocaleString("en-US")} total distinct states`),
   })
   const r = checker.run()
-  console.log(formatResult(model.varNames, r))
+  console.log(formatResult(model.varNames, r, (trace) => checker.traceRows(trace)))
   const o = r.outcome
   if (opts["dump-trace"] !== undefined && (o.kind === "invariant" || o.kind === "deadlock" || o.kind === "property" || o.kind === "liveness" || o.kind === "error"))
     writeFileSync(opts["dump-trace"], JSON.stringify(traceToJson(model.varNames, o.trace)) + "\n")
