@@ -61,6 +61,11 @@ class LassoSearch {
     return a.action ? this.g.stutterAtom(id, a.index) : this.g.stateAtom(id, a.index)
   }
 
+  /** What holds from stage `k`'s state on: the `then` of the stages up to it (each lasts for ever). */
+  private thenUpTo(k: number): number[] {
+    return this.p.triggers.slice(0, k).flatMap((t) => t.then)
+  }
+
   /** A state the cycle may pass through (persist's state atoms; action atoms are checked on steps). */
   private persistsAt(id: number): boolean {
     for (const a of this.p.persist) if (!a.action && !this.g.stateAtom(id, a.index)) return false
@@ -83,11 +88,12 @@ class LassoSearch {
     const starts = g.initialStates().filter((id) => this.allStates(id, p.init) && this.allStates(id, p.always))
     let region = this.reach(starts, (id) => this.allStates(id, p.always)).seen
     const stageStarts: number[][] = []
-    for (const t of p.triggers) {
+    for (let i = 0; i < p.triggers.length; i++) {
       const at: number[] = []
-      for (let id = 0; id < this.n; id++) if (region[id] === 1 && this.allStates(id, t.at) && this.allStates(id, t.then)) at.push(id)
+      const then = this.thenUpTo(i + 1)
+      for (let id = 0; id < this.n; id++) if (region[id] === 1 && this.allStates(id, p.triggers[i]!.at) && this.allStates(id, then)) at.push(id)
       stageStarts.push(at)
-      region = this.reach(at, (id) => this.allStates(id, p.always) && this.allStates(id, t.then)).seen
+      region = this.reach(at, (id) => this.allStates(id, p.always) && this.allStates(id, then)).seen
     }
     const inside = new Uint8Array(this.n)
     const members: number[] = []
@@ -263,7 +269,7 @@ class LassoSearch {
     let prefix: number[] = []
     let goal = comp
     for (let i = p.triggers.length; i >= 0; i--) {
-      const then = i === 0 ? [] : p.triggers[i - 1]!.then
+      const then = this.thenUpTo(i)
       const from = i === 0 ? starts : stageStarts[i - 1]!
       const r = this.reach(from, (id) => this.allStates(id, p.always) && this.allStates(id, then), goal)
       const path = pathTo(r.parent, r.hit)

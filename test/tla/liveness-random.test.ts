@@ -193,6 +193,10 @@ const formula = (n: number, actions: number): fc.Arbitrary<F> => {
     fc.tuple(pred, pred).map(([a, b]): F => ({ k: "leadsTo", a, b })),
     fc.tuple(pred, pred).map(([a, b]): F => ({ k: "always", a: { k: "or", a: { k: "not", a }, b: { k: "always", a: b } } })),
     fc.tuple(fc.boolean(), fc.integer({ min: 0, max: actions - 1 })).map(([strong, action]): F => ({ k: strong ? "sf" : "wf", action })),
+    // [](P => (<>R \/ (Q ~> S))): violated by reaching P, then Q with ~R and ~S for ever after
+    fc.tuple(pred, pred, pred, pred).map(
+      ([p, r, q, t]): F => ({ k: "always", a: { k: "or", a: { k: "not", a: p }, b: { k: "or", a: { k: "eventually", a: r }, b: { k: "leadsTo", a: q, b: t } } } }),
+    ),
   )
   return fc.oneof(
     { weight: 3, arbitrary: leaf },
