@@ -18,6 +18,8 @@ export interface ParallelOptions {
   readonly config: string
   readonly libDirs: readonly string[]
   readonly workers: number
+  /** Overrides the cfg's CHECK_DEADLOCK (TLC's -deadlock turns it off). */
+  readonly checkDeadlock?: boolean
   readonly onProgress?: (p: { generated: number; distinct: number; depth: number; queue: number; seconds: number }) => void
 }
 
@@ -31,7 +33,9 @@ const CHUNK = 128
 
 export const checkParallel = async (o: ParallelOptions): Promise<CheckResult | null> => {
   const start = Date.now()
-  const model = buildModel(o.spec, parseConfig(readFileSync(o.config, "utf8"), o.config), { libDirs: o.libDirs })
+  const cfg = parseConfig(readFileSync(o.config, "utf8"), o.config)
+  if (o.checkDeadlock !== undefined) cfg.checkDeadlock = o.checkDeadlock
+  const model = buildModel(o.spec, cfg, { libDirs: o.libDirs })
   if (model.liveness !== null) return null // temporal properties need the one-worker search's graph
   const checker = new Checker(model)
   const seen = new FingerprintSet(16)

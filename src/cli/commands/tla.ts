@@ -1,6 +1,7 @@
 // `pollen tla check <Spec.tla> [--config F] [--workers N] [--dump-trace F] [--lib DIR]...`
 // `pollen tla parse <Spec.tla>`
 import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { availableParallelism } from "node:os"
 import { basename, dirname, join } from "node:path"
 import { parseArgs } from "node:util"
 import { parseConfig } from "../../tla/cfg.ts"
@@ -12,8 +13,13 @@ import { parseModule } from "../../tla/parser.ts"
 import { exitCode, formatResult, traceToJson } from "../../tla/report.ts"
 
 const usage = `usage:
-  pollen tla check <Spec.tla> [--config <file.cfg>] [--workers N] [--dump-trace <file.json>] [--lib <dir>]...
+  pollen tla check <Spec.tla> [--config <file.cfg>] [--workers N|auto] [--no-deadlock] [--dump-trace <file.json>] [--lib <dir>]...
   pollen tla parse <Spec.tla>
+
+TLC's own flags are accepted too: -config F, -workers N|auto, -deadlock (no deadlock
+checking), -dumpTrace json F; -lncheck, -cleanup, -nowarning, -noGenerateSpecTE, -coverage,
+-fp, -seed, -metadir, -checkpoint and -modelcheck are accepted and ignored. The spec may be
+named without its .tla extension.
 
 Exit codes as TLC's: 0 ok, 10 assumption false, 11 deadlock, 12 safety violation, 13 liveness violation,
 150 parse error, 1 other.`
@@ -32,15 +38,21 @@ const progress = (p: { generated: number; distinct: number; depth: number; queue
     `Progress(${p.depth}) at ${p.seconds.toFixed(0)}s: ${p.generated.toLocaleString("en-US")} states generated (${Math.round((p.generated / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} s/min), ${p.distinct.toLocaleString("en-US")} distinct states found (${Math.round((p.distinct / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} ds/min), ${p.queue.toLocaleString("en-US")} states left on queue.`,
   )
 
-const check = async (spec: string, opts: { config?: string; workers?: string; "dump-trace"?: string; lib?: string[] }): Promise<number> => {
+const check = async (
+  specArg: string,
+  opts: { config?: string; workers?: string; "dump-trace"?: string; lib?: string[]; "no-deadlock"?: boolean },
+): Promise<number> => {
+  // as TLC: `Spec` names Spec.tla
+  const spec = !existsSync(specArg) && !specArg.endsWith(".tla") && existsSync(`${specArg}.tla`) ? `${specArg}.tla` : specArg
   const cfgFile = opts.config ?? join(dirname(spec), `${basename(spec, ".tla")}.cfg`)
   if (!existsSync(spec)) throw new TlaError("io", `no such file: ${spec}`)
   if (!existsSync(cfgFile)) throw new TlaError("io", `no such model config: ${cfgFile} (give one with --config)`)
-  const workers = opts.workers === undefined ? 1 : Number(opts.workers)
-  if (!Number.isInteger(workers) || workers < 1) throw new TlaError("io", `--workers must be a positive integer`)
+  const workers = opts.workers === undefined ? 1 : opts.workers === "auto" ? availableParallelism() : Number(opts.workers)
+  if (!Number.isInteger(workers) || workers < 1) throw new TlaError("io", `--workers must be a positive integer or auto`)
+  const checkDeadlock = opts["no-deadlock"] === true ? false : undefined
   console.log(`Pollen TLA+ checker: breadth-first search of ${spec} with ${cfgFile}, ${workers} worker${workers === 1 ? "" : "s"}.`)
   if (workers > 1) {
-    const r = await checkParallel({ spec, config: cfgFile, libDirs: opts.lib ?? [], workers, onProgress: progress })
+    const r = await checkParallel({ spec, config: cfgFile, libDirs: opts.lib ?? [], workers, onProgress: progress, ...(checkDeadlock === undefined ? {} : { checkDeadlock }) })
     if (r !== null) {
       console.log(formatResult([], r))
       return exitCode(r)
@@ -48,6 +60,7 @@ const check = async (spec: string, opts: { config?: string; workers?: string; "d
     console.log("A violation, deadlock or error was found, or temporal properties are to be checked; running with one worker.")
   }
   const cfg = parseConfig(readFileSync(cfgFile, "utf8"), cfgFile)
+  if (checkDeadlock !== undefined) cfg.checkDeadlock = checkDeadlock
   const model = buildModel(spec, cfg, { libDirs: opts.lib ?? [] })
   for (const w of model.warnings) console.log(`Warning: ${w}`)
   console.log("Computing initial states...")
@@ -64,16 +77,56 @@ const check = async (spec: string, opts: { config?: string; workers?: string; "d
   return exitCode(r)
 }
 
+/** TLC's single-dash flags as this command's own (null: accepted and ignored, with its argument count). */
+const tlcFlags: Record<string, { as: string | null; args: number }> = {
+  "-config": { as: "--config", args: 1 },
+  "-workers": { as: "--workers", args: 1 },
+  "-deadlock": { as: "--no-deadlock", args: 0 },
+  "-lncheck": { as: null, args: 1 },
+  "-cleanup": { as: null, args: 0 },
+  "-nowarning": { as: null, args: 0 },
+  "-noGenerateSpecTE": { as: null, args: 0 },
+  "-coverage": { as: null, args: 1 },
+  "-fp": { as: null, args: 1 },
+  "-seed": { as: null, args: 1 },
+  "-metadir": { as: null, args: 1 },
+  "-checkpoint": { as: null, args: 1 },
+  "-modelcheck": { as: null, args: 0 },
+}
+
+const fromTlcFlags = (args: readonly string[]): string[] => {
+  const out: string[] = []
+  for (let i = 0; i < args.length; i++) {
+    const a = args[i]!
+    if (a === "-dumpTrace") {
+      const format = args[i + 1]
+      if (format !== "json") throw new TlaError("io", `-dumpTrace ${format ?? ""}: only the json format is supported`)
+      out.push("--dump-trace", args[i + 2] ?? "")
+      i += 2
+      continue
+    }
+    const f = Object.hasOwn(tlcFlags, a) ? tlcFlags[a] : undefined
+    if (f === undefined) {
+      out.push(a)
+      continue
+    }
+    if (f.as !== null) out.push(f.as, ...args.slice(i + 1, i + 1 + f.args))
+    i += f.args
+  }
+  return out
+}
+
 export const run = async (args: readonly string[]): Promise<number> => {
   let parsed
   try {
     parsed = parseArgs({
-      args: [...args],
+      args: fromTlcFlags(args),
       allowPositionals: true,
       options: {
         config: { type: "string" },
         workers: { type: "string" },
         "dump-trace": { type: "string" },
+        "no-deadlock": { type: "boolean" },
         lib: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
