@@ -50,6 +50,10 @@ class LassoSearch {
     private readonly p: CompiledPattern,
   ) {
     this.n = g.states
+    this.index = new Int32Array(this.n).fill(-1)
+    this.low = new Int32Array(this.n)
+    this.onStack = new Uint8Array(this.n)
+    this.stamp = new Int32Array(this.n)
   }
 
   private allStates(id: number, atoms: readonly number[]): boolean {
@@ -104,7 +108,9 @@ class LassoSearch {
       }
     const found = this.searchComponents(members, inside)
     if (found === null) return null
-    return this.lasso(starts, stageStarts, found)
+    const comp = new Uint8Array(this.n)
+    for (const v of found) comp[v] = 1
+    return this.lasso(starts, stageStarts, comp)
   }
 
   /** Breadth-first reach from `from` through states accepted by `ok`, with parent pointers. */
@@ -138,10 +144,10 @@ class LassoSearch {
    * with the state found first by the breadth-first search (ids are in that order), for a
    * short counterexample.
    */
-  private searchComponents(members: readonly number[], inside: Uint8Array): Uint8Array | null {
-    let best: Uint8Array | null = null
+  private searchComponents(members: readonly number[], inside: Uint8Array): readonly number[] | null {
+    let best: readonly number[] | null = null
     let bestFirst = Number.POSITIVE_INFINITY
-    for (const comp of this.components(members, inside)) {
+    for (const comp of this.components(members, (w) => inside[w] === 1)) {
       let first = Number.POSITIVE_INFINITY
       for (const v of comp) first = Math.min(first, v)
       if (first >= bestFirst) continue
@@ -153,63 +159,80 @@ class LassoSearch {
     return best
   }
 
+  // Tarjan's bookkeeping, allocated once and reset after each use (a component search
+  // allocating per call was quadratic on a long chain of one-state components).
+  private readonly index: Int32Array
+  private readonly low: Int32Array
+  private readonly onStack: Uint8Array
+  // Set membership by stamp: `stamp[v] === g` for the set stamped `g`.
+  private readonly stamp: Int32Array
+  private gen = 0
+
+  private stamped(vs: readonly number[]): (w: number) => boolean {
+    const g = ++this.gen
+    const stamp = this.stamp
+    for (const v of vs) stamp[v] = g
+    return (w) => stamp[w] === g
+  }
+
   /** Tarjan's strongly connected components of the allowed subgraph on `members` (iterative). */
-  private components(members: readonly number[], inside: Uint8Array): number[][] {
-    const index = new Map<number, number>()
-    const low = new Map<number, number>()
-    const onStack = new Set<number>()
+  private components(members: readonly number[], isIn: (w: number) => boolean): number[][] {
+    const { index, low, onStack } = this
+    const touched: number[] = []
     const stack: number[] = []
     const out: number[][] = []
     let counter = 0
+    const visit = (v: number): void => {
+      index[v] = counter
+      low[v] = counter++
+      stack.push(v)
+      onStack[v] = 1
+      touched.push(v)
+    }
     for (const root of members) {
-      if (index.has(root)) continue
+      if (index[root] !== -1) continue
       const work: { v: number; e: number }[] = [{ v: root, e: this.g.edgeStart(root) }]
-      index.set(root, counter)
-      low.set(root, counter++)
-      stack.push(root)
-      onStack.add(root)
+      visit(root)
       while (work.length > 0) {
         const top = work[work.length - 1]!
         const v = top.v
         if (top.e < this.g.edgeEnd(v)) {
           const e = top.e++
           const w = this.g.edgeTarget(e)
-          if (inside[w] !== 1 || !this.persistsOn(v, e)) continue
-          if (!index.has(w)) {
-            index.set(w, counter)
-            low.set(w, counter++)
-            stack.push(w)
-            onStack.add(w)
+          if (!isIn(w) || !this.persistsOn(v, e)) continue
+          if (index[w] === -1) {
+            visit(w)
             work.push({ v: w, e: this.g.edgeStart(w) })
-          } else if (onStack.has(w)) low.set(v, Math.min(low.get(v)!, index.get(w)!))
+          } else if (onStack[w] === 1) low[v] = Math.min(low[v]!, index[w]!)
           continue
         }
         work.pop()
         if (work.length > 0) {
           const u = work[work.length - 1]!.v
-          low.set(u, Math.min(low.get(u)!, low.get(v)!))
+          low[u] = Math.min(low[u]!, low[v]!)
         }
-        if (low.get(v) === index.get(v)) {
+        if (low[v] === index[v]) {
           const comp: number[] = []
           let w: number
           do {
             w = stack.pop()!
-            onStack.delete(w)
+            onStack[w] = 0
             comp.push(w)
           } while (w !== v)
           out.push(comp)
         }
       }
     }
+    for (const v of touched) index[v] = -1
     return out
   }
 
   /** The steps of `comp` that stay in it (the stuttering steps included when allowed). */
-  private stepsWithin(v: number, inComp: Uint8Array, f: (s: Step) => void): void {
+  private stepsWithin(v: number, inComp: (w: number) => boolean, f: (s: Step) => void): void {
     if (this.persistsOn(v, -1)) f({ to: v, edge: -1 })
     for (let e = this.g.edgeStart(v); e < this.g.edgeEnd(v); e++) {
       const w = this.g.edgeTarget(e)
-      if (inComp[w] === 1 && this.persistsOn(v, e)) f({ to: w, edge: e })
+      if (inComp(w) && this.persistsOn(v, e)) f({ to: w, edge: e })
     }
   }
 
@@ -217,10 +240,9 @@ class LassoSearch {
     return s.edge < 0 ? this.g.stutterAtom(v, atom) : this.g.edgeAtom(s.edge, atom)
   }
 
-  /** `comp` (or a part of it) as a set when it holds a cycle meeting every recur atom and fairness condition. */
-  private fits(comp: readonly number[], depth = 0): Uint8Array | null {
-    const inComp = new Uint8Array(this.n)
-    for (const v of comp) inComp[v] = 1
+  /** `comp` (or a part of it) when it holds a cycle meeting every recur atom and fairness condition. */
+  private fits(comp: readonly number[], depth = 0): readonly number[] | null {
+    const inComp = this.stamped(comp)
     let hasCycle = comp.length > 1
     if (!hasCycle) this.stepsWithin(comp[0]!, inComp, () => (hasCycle = true))
     if (!hasCycle) return null
@@ -247,17 +269,16 @@ class LassoSearch {
       }
       if (enabledAt.length === 0) continue
       // strong fairness: a cycle here must avoid every state that enables the action
+      // (the recursion stamps its own sets; this call's set is not used after it)
       if (depth > 64) return null
       const rest = comp.filter((v) => !this.g.stateAtom(v, f.enabled))
-      const restInside = new Uint8Array(this.n)
-      for (const v of rest) restInside[v] = 1
-      for (const sub of this.components(rest, restInside)) {
+      for (const sub of this.components(rest, this.stamped(rest))) {
         const fit = this.fits(sub, depth + 1)
         if (fit !== null) return fit
       }
       return null
     }
-    return inComp
+    return comp
   }
 
   // ------------------------------------------------------------ the counterexample
@@ -292,7 +313,7 @@ class LassoSearch {
     for (const target of targets) {
       if (target(at, null)) continue
       let stutterOk = false
-      this.stepsWithin(at, comp, (s) => (stutterOk ||= s.edge < 0 && target(at, s)))
+      this.stepsWithin(at, (w) => comp[w] === 1, (s) => (stutterOk ||= s.edge < 0 && target(at, s)))
       if (stutterOk) {
         cycle.push(at) // a stuttering step the behaviour must take infinitely often
         continue
@@ -312,7 +333,7 @@ class LassoSearch {
 
   private stutters(v: number, comp: Uint8Array): boolean {
     let ok = false
-    this.stepsWithin(v, comp, (s) => (ok ||= s.edge < 0))
+    this.stepsWithin(v, (w) => comp[w] === 1, (s) => (ok ||= s.edge < 0))
     return ok
   }
 
@@ -325,7 +346,8 @@ class LassoSearch {
    * Breadth-first walk inside the component from `from` to the first state (s = null) or
    * step meeting `target`; the states visited after `from`, a met step's target included.
    */
-  private walk(from: number, comp: Uint8Array, target: (v: number, s: Step | null) => boolean): number[] {
+  private walk(from: number, compSet: Uint8Array, target: (v: number, s: Step | null) => boolean): number[] {
+    const comp = (w: number): boolean => compSet[w] === 1
     const parent = new Map<number, number>([[from, -1]])
     const queue = [from]
     for (let qi = 0; qi < queue.length; qi++) {
