@@ -17,6 +17,7 @@ import {
   type BucketAliasRow,
   type BucketParams,
   type BucketRow,
+  type LifecycleRule as LifecycleRuleRow,
   type MultipartUploadRow,
   type ObjectRow,
   type ObjectVersion,
@@ -37,11 +38,13 @@ import {
   type BucketStats,
   type Checksum,
   type CorsRule,
+  type LifecycleRule,
   type ListFrom,
   type MultipartUpload,
   type ObjectData,
   type ObjectMeta,
   type ObjectStore,
+  type ObjectSummary,
   type Part,
   type StagedData,
   type Tag,
@@ -114,6 +117,12 @@ const toMeta = (key: string, ts: Hlc, f: Fields, data: ObjectData): ObjectMeta =
   data,
 })
 
+/** Key, size and Last-Modified of a current version (a Complete one with data: see currentVersion). */
+const summaryOf = (key: string, v: ObjectVersion): ObjectSummary => {
+  const data = v.state._tag === "Complete" ? v.state.data : undefined
+  return { key, size: data !== undefined && data._tag !== "DeleteMarker" ? data.meta.size : 0, lastModified: v.ts.l }
+}
+
 const blocksOfRow = (row: VersionRow): ObjectData => ({
   blocks: Object.entries(row.blocks)
     .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
@@ -150,8 +159,31 @@ const toBucket = (row: BucketRow | undefined): Bucket | undefined => {
         }))
       : undefined
   const tags = p.tags?.value._tag === "Some" ? p.tags.value.value : undefined
-  return { id: row.id, aliases, createdAt: p.createdAt, cors, tags }
+  const lifecycle = p.lifecycle?.value._tag === "Some" ? p.lifecycle.value.value.map(lifecycleRuleOf) : undefined
+  return { id: row.id, aliases, createdAt: p.createdAt, cors, tags, lifecycle }
 }
+
+const lifecycleRuleOf = (r: LifecycleRuleRow): LifecycleRule => ({
+  id: r.id ?? undefined,
+  enabled: r.enabled,
+  filterForm: r.filterForm,
+  filter: { prefix: r.prefix ?? undefined, sizeGreaterThan: r.sizeGreaterThan ?? undefined, sizeLessThan: r.sizeLessThan ?? undefined },
+  expirationDays: r.expirationDays ?? undefined,
+  expirationDate: r.expirationDate ?? undefined,
+  abortIncompleteUploadDays: r.abortIncompleteUploadDays ?? undefined,
+})
+
+const lifecycleRowOf = (r: LifecycleRule): LifecycleRuleRow => ({
+  id: r.id ?? null,
+  enabled: r.enabled,
+  filterForm: r.filterForm,
+  prefix: r.filter.prefix ?? null,
+  sizeGreaterThan: r.filter.sizeGreaterThan ?? null,
+  sizeLessThan: r.filter.sizeLessThan ?? null,
+  expirationDays: r.expirationDays ?? null,
+  expirationDate: r.expirationDate ?? null,
+  abortIncompleteUploadDays: r.abortIncompleteUploadDays ?? null,
+})
 
 /** A new bucket's parameters; `ts` stamps its LWW fields (any later change wins over them). */
 export const freshBucketParams = (name: string, ts: Hlc, createdAt: number): BucketParams => ({
@@ -341,6 +373,14 @@ export class ClusterObjectStore implements ObjectStore {
     })
   }
 
+  async setLifecycle(id: string, rules: readonly LifecycleRule[] | undefined): Promise<void> {
+    await this.run(async () => {
+      const ts = this.clock.now()
+      const value = rules === undefined ? cancelingUnset : cancelingSome(rules.map(lifecycleRowOf))
+      await this.updateBucket(id, (p) => ({ ...p, lifecycle: lww(ts, value) }))
+    })
+  }
+
   /** Rewrites a live bucket row with `change` applied (fields changed carry a new timestamp). */
   private async updateBucket(id: string, change: (p: BucketParams) => BucketParams): Promise<void> {
     const row = await this.buckets.get("", id)
@@ -444,12 +484,13 @@ export class ClusterObjectStore implements ObjectStore {
     ])
   }
 
-  async deleteObject(bucketId: string, key: string): Promise<boolean> {
+  async deleteObject(bucketId: string, key: string, onlyIf?: (current: ObjectSummary) => boolean): Promise<boolean> {
     if (bytesOf(key) > MAX_KEY_BYTES) return false
     return this.run(() => this.locks.with(`${bucketId}/${key}`, async () => {
       const row = await this.objects.get(bucketId, key)
       const v = row === undefined ? undefined : currentVersion(row)
       if (v === undefined) return false
+      if (onlyIf !== undefined && !onlyIf(summaryOf(key, v))) return false
       this.clock.observe(v.ts)
       const marker = { _tag: "Complete" as const, data: { _tag: "DeleteMarker" as const } }
       await this.objects.insert({ bucketId, key, versions: [{ uuid: newId(), ts: this.clock.now(), state: marker }] })

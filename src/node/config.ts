@@ -22,6 +22,8 @@ export interface Config {
   readonly s3: { readonly bindAddr: string; readonly region: string; readonly rootDomain: string | undefined }
   readonly admin: { readonly bindAddr: string; readonly adminToken: string | undefined; readonly metricsToken: string | undefined }
   readonly cluster: ClusterConfig
+  /** [lifecycle]: how often this node applies the buckets' lifecycle rules to its share of the objects. */
+  readonly lifecycle: { readonly intervalSecs: number }
 }
 
 /** The cluster settings (top-level fields named as in Garage's garage.toml). */
@@ -49,6 +51,9 @@ type Table = Record<string, unknown>
  */
 const MIN_ORPHAN_DELAY_SECS = 3600
 
+/** Lifecycle rules count in days: a pass more often than hourly would only repeat the scan. */
+const MIN_LIFECYCLE_INTERVAL_SECS = 3600
+
 const fields: Record<string, Record<string, "string" | "integer" | "boolean" | "string[]">> = {
   "": {
     data_dir: "string",
@@ -70,6 +75,7 @@ const fields: Record<string, Record<string, "string" | "integer" | "boolean" | "
   },
   s3_api: { api_bind_addr: "string", s3_region: "string", root_domain: "string" },
   admin: { api_bind_addr: "string", admin_token: "string", metrics_token: "string" },
+  lifecycle: { interval_secs: "integer" },
 }
 
 const check = (file: string, table: Table, section: string): void => {
@@ -116,6 +122,9 @@ export const configFrom = (file: string, doc: Table, baseDir: string): Config =>
   const region = str(s3, "s3_region") ?? "us-east-1"
   if (!/^[a-z0-9-]{1,64}$/.test(region)) throw new ConfigError(`${file}: field 's3_api.s3_region' must be lower-case letters, digits and '-'`)
   const rootDomain = str(s3, "root_domain")
+  const lifecycleIntervalSecs = int(doc["lifecycle"] as Table | undefined, "interval_secs") ?? 86400
+  if (lifecycleIntervalSecs < MIN_LIFECYCLE_INTERVAL_SECS || lifecycleIntervalSecs > 30 * 86400)
+    throw new ConfigError(`${file}: field 'lifecycle.interval_secs' must be between ${MIN_LIFECYCLE_INTERVAL_SECS} and 2592000`)
   return {
     dataDir,
     metadataDir,
@@ -129,6 +138,7 @@ export const configFrom = (file: string, doc: Table, baseDir: string): Config =>
     s3: { bindAddr: s3Bind, region, rootDomain: rootDomain === "" ? undefined : rootDomain?.replace(/^\./, "") },
     admin: { bindAddr: adminBind, adminToken: str(admin, "admin_token"), metricsToken: str(admin, "metrics_token") },
     cluster: clusterFrom(file, doc),
+    lifecycle: { intervalSecs: lifecycleIntervalSecs },
   }
 }
 

@@ -20,6 +20,7 @@ import { ClusterObjectStore } from "./cluster-object-store.ts"
 import { parseBind, type Config } from "./config.ts"
 import { HlcClock } from "./hlc-clock.ts"
 import { startIdleGc } from "./idle-gc.ts"
+import { LifecycleWorker } from "./lifecycle.ts"
 import { openMetadataDb } from "./metadata-db.ts"
 import { RequestMetrics } from "./metrics.ts"
 import { ClusterService } from "./cluster/cluster-service.ts"
@@ -41,6 +42,8 @@ export interface RunningNode {
   readonly cluster: ClusterService
   readonly tables: TableService
   readonly blocks: BlockManager
+  /** Applies the buckets' lifecycle rules to this node's share of the objects (runOnce: a pass now). */
+  readonly lifecycle: LifecycleWorker
   /** Creates (first start) or returns the persisted development key. */
   developmentKey(): Promise<AccessKey>
   close(): Promise<void>
@@ -93,10 +96,15 @@ export const rpcSecretFor = async (config: Config): Promise<Buffer> => {
   }
 }
 
-export const startNode = async (
-  config: Config,
-  options: { log?: (line: string) => void; now?: () => number } = {},
-): Promise<RunningNode> => {
+export interface StartOptions {
+  readonly log?: (line: string) => void
+  /** The S3 API's clock (request signatures); tests pass their own. */
+  readonly now?: () => number
+  /** The lifecycle worker's clock and first-pass delay; tests move the clock to age objects. */
+  readonly lifecycle?: { readonly now?: () => number; readonly startDelayMs?: number; readonly intervalMs?: number }
+}
+
+export const startNode = async (config: Config, options: StartOptions = {}): Promise<RunningNode> => {
   await mkdir(config.metadataDir, { recursive: true })
   const db = openMetadataDb(config.metadataDir, config.metadataFsync)
   const blockFiles = new BlockStore(config.blocksDir, config.dataFsync)
@@ -211,6 +219,19 @@ export const startNode = async (
   }
   let closed = false
   const stopIdleGc = startIdleGc()
+  const lifecycle = new LifecycleWorker({
+    store,
+    objects: table<ObjectRow>("object").store,
+    placement: cluster.placement,
+    self: cluster.self,
+    upNodes: () => new Set(cluster.peers().flatMap((p) => (p.isUp ? [p.id] : []))),
+    now: options.lifecycle?.now ?? Date.now,
+    intervalMs: options.lifecycle?.intervalMs ?? config.lifecycle.intervalSecs * 1000,
+    state: db.table<string>("lifecycle"),
+    log,
+    ...(options.lifecycle?.startDelayMs !== undefined ? { startDelayMs: options.lifecycle.startDelayMs } : {}),
+  })
+  lifecycle.start()
   return {
     s3Url,
     adminUrl,
@@ -220,6 +241,7 @@ export const startNode = async (
     cluster,
     tables,
     blocks,
+    lifecycle,
     developmentKey: async () => {
       const id = keys.setting("development_key")
       const existing = id === undefined ? undefined : keys.get(id)
@@ -232,6 +254,7 @@ export const startNode = async (
       if (closed) return
       closed = true
       stopIdleGc()
+      await lifecycle.close()
       await Promise.all([closeServer(s3), closeServer(admin)])
       await stopLayers()
     },

@@ -48,6 +48,14 @@ export interface ObjectMeta extends ObjectHeaders {
   readonly data: ObjectData
 }
 
+/** What lifecycle rules look at of an object's current version. */
+export interface ObjectSummary {
+  readonly key: string
+  readonly size: number
+  /** Milliseconds since the epoch. */
+  readonly lastModified: number
+}
+
 export interface CorsRule {
   readonly id?: string | undefined
   readonly allowedOrigins: readonly string[]
@@ -55,6 +63,34 @@ export interface CorsRule {
   readonly allowedHeaders: readonly string[]
   readonly exposeHeaders: readonly string[]
   readonly maxAgeSeconds?: number | undefined
+}
+
+/**
+ * Which objects a lifecycle rule applies to: all conditions set must hold (an object whose
+ * key starts with `prefix` and whose size is strictly between the two bounds).
+ */
+export interface LifecycleFilter {
+  readonly prefix?: string | undefined
+  readonly sizeGreaterThan?: number | undefined
+  readonly sizeLessThan?: number | undefined
+}
+
+/** One rule of a bucket's lifecycle configuration (the actions Pollen carries out). */
+export interface LifecycleRule {
+  readonly id?: string | undefined
+  readonly enabled: boolean
+  /**
+   * How the rule named its objects, so that GetBucketLifecycleConfiguration answers what was
+   * put: the legacy top-level Prefix, a Filter with at most one condition, or a Filter with And.
+   */
+  readonly filterForm: "prefix" | "filter" | "and"
+  readonly filter: LifecycleFilter
+  /** Expiration after this many days (counted from Last-Modified, rounded to the next midnight UTC). */
+  readonly expirationDays?: number | undefined
+  /** Expiration on this date (ms since the epoch, a midnight UTC). */
+  readonly expirationDate?: number | undefined
+  /** AbortIncompleteMultipartUpload's DaysAfterInitiation. */
+  readonly abortIncompleteUploadDays?: number | undefined
 }
 
 export interface Bucket {
@@ -65,6 +101,8 @@ export interface Bucket {
   readonly createdAt: number
   readonly cors?: readonly CorsRule[] | undefined
   readonly tags?: readonly Tag[] | undefined
+  /** The lifecycle configuration's rules; undefined when none is set. */
+  readonly lifecycle?: readonly LifecycleRule[] | undefined
 }
 
 export interface MultipartUpload extends ObjectHeaders {
@@ -131,6 +169,8 @@ export interface ObjectStore {
   removeAlias(id: string, name: string): Promise<"removed" | "last-alias" | "no-such-alias">
   setCors(id: string, rules: readonly CorsRule[] | undefined): Promise<void>
   setBucketTags(id: string, tags: readonly Tag[] | undefined): Promise<void>
+  /** Replaces the bucket's lifecycle configuration; undefined removes it. */
+  setLifecycle(id: string, rules: readonly LifecycleRule[] | undefined): Promise<void>
   bucketStats(id: string): Promise<BucketStats>
   /** Whole-store figures that are cheap to read (for /metrics). */
   storeStats(): Promise<{ readonly objects: number; readonly blocks: number; readonly uploads: number; readonly buckets: number }>
@@ -142,7 +182,13 @@ export interface ObjectStore {
    * returns an error nothing is written and that error is thrown.
    */
   putObject(bucketId: string, meta: ObjectMeta, guard?: WriteGuard): Promise<void>
-  deleteObject(bucketId: string, key: string): Promise<boolean>
+  /**
+   * DeleteObject. With `onlyIf`, the key's current version (read under the key's write lock,
+   * as a conditional write reads it) is deleted only when `onlyIf` holds for it: lifecycle
+   * expiration, which must leave a version written since it looked. False when nothing was
+   * deleted because there was no object or `onlyIf` refused.
+   */
+  deleteObject(bucketId: string, key: string, onlyIf?: (current: ObjectSummary) => boolean): Promise<boolean>
   /**
    * Replaces the tags of the key's current version, keeping its data, ETag and Last-Modified;
    * false when there is no object. A newer version of the key written meanwhile wins.

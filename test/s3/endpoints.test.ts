@@ -8,7 +8,6 @@ import {
   DeleteBucketTaggingCommand,
   GetBucketAccelerateConfigurationCommand,
   GetBucketEncryptionCommand,
-  GetBucketLifecycleConfigurationCommand,
   GetBucketLoggingCommand,
   GetBucketOwnershipControlsCommand,
   GetBucketReplicationCommand,
@@ -387,7 +386,6 @@ describe("configurations Pollen does not implement, read back as never set", () 
       ["NoSuchBucketPolicy", () => t.client.send(new GetBucketPolicyCommand({ Bucket: B }))],
       ["NoSuchTagSet", () => t.client.send(new GetBucketTaggingCommand({ Bucket: B }))],
       ["NoSuchWebsiteConfiguration", () => t.client.send(new GetBucketWebsiteCommand({ Bucket: B }))],
-      ["NoSuchLifecycleConfiguration", () => t.client.send(new GetBucketLifecycleConfigurationCommand({ Bucket: B }))],
       ["ReplicationConfigurationNotFoundError", () => t.client.send(new GetBucketReplicationCommand({ Bucket: B }))],
       ["ObjectLockConfigurationNotFoundError", () => t.client.send(new GetObjectLockConfigurationCommand({ Bucket: B }))],
       ["OwnershipControlsNotFoundError", () => t.client.send(new GetBucketOwnershipControlsCommand({ Bucket: B }))],
@@ -430,7 +428,8 @@ describe("not implemented", () => {
       () => t.client.send(new PutBucketPolicyCommand({ Bucket: B, Policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) })),
       () => t.client.send(new PutBucketEncryptionCommand({ Bucket: B, ServerSideEncryptionConfiguration: { Rules: [{ ApplyServerSideEncryptionByDefault: { SSEAlgorithm: "AES256" } }] } })),
       () => t.client.send(new GetObjectAttributesCommand({ Bucket: B, Key: "ni/o", ObjectAttributes: ["ETag"] })),
-      () => t.client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: B, LifecycleConfiguration: { Rules: [{ ID: "r", Status: "Enabled", Filter: { Prefix: "" }, Expiration: { Days: 1 } }] } })),
+      // Lifecycle rules Pollen cannot carry out (lifecycle.test.ts: the ones it can).
+      () => t.client.send(new PutBucketLifecycleConfigurationCommand({ Bucket: B, LifecycleConfiguration: { Rules: [{ ID: "r", Status: "Enabled", Filter: { Prefix: "" }, Transitions: [{ Days: 30, StorageClass: "GLACIER" }] }] } })),
     ]
     for (const c of cases) expect(await errorOf(c())).toEqual({ name: "NotImplemented", status: 501 })
     for (const [method, path, query] of [

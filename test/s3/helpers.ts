@@ -6,7 +6,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { AccessKey } from "../../src/node/access-keys.ts"
 import { configFrom } from "../../src/node/config.ts"
-import { startNode, type RunningNode } from "../../src/node/node.ts"
+import { startNode, type RunningNode, type StartOptions } from "../../src/node/node.ts"
 import { applyInitialLayout } from "../../src/cli/commands/local-cluster.ts"
 
 export interface TestNode {
@@ -20,7 +20,9 @@ export interface TestNode {
   stop(): Promise<void>
 }
 
-export const startTestNode = async (options: { now?: () => number; rootDomain?: string; blockDeleteDelaySecs?: number } = {}): Promise<TestNode> => {
+export const startTestNode = async (
+  options: { now?: () => number; rootDomain?: string; blockDeleteDelaySecs?: number; lifecycle?: StartOptions["lifecycle"] } = {},
+): Promise<TestNode> => {
   const dir = await mkdtemp(join(tmpdir(), "pollen-s3-"))
   const config = configFrom(
     "test",
@@ -35,7 +37,11 @@ export const startTestNode = async (options: { now?: () => number; rootDomain?: 
     },
     dir,
   )
-  const node = await startNode(config, { log: () => undefined, ...(options.now !== undefined ? { now: options.now } : {}) })
+  const node = await startNode(config, {
+    log: () => undefined,
+    ...(options.now !== undefined ? { now: options.now } : {}),
+    ...(options.lifecycle !== undefined ? { lifecycle: options.lifecycle } : {}),
+  })
   // A one-node layout, as `npm start` applies on a fresh node: the S3 API needs one.
   await applyInitialLayout([node], 1e9)
   const key = await node.developmentKey()

@@ -7,6 +7,7 @@ import { copyObject } from "./copy-object.ts"
 import { deleteBucketCors, getBucketCors, putBucketCors } from "./cors.ts"
 import { deleteObject, deleteObjects } from "./delete-object.ts"
 import { getObject, headObject } from "./get-object.ts"
+import { deleteBucketLifecycle, getBucketLifecycle, putBucketLifecycle } from "./lifecycle.ts"
 import { listObjectVersions, listObjectsV1, listObjectsV2 } from "./list-objects.ts"
 import {
   abortMultipartUpload,
@@ -36,6 +37,9 @@ export const handlers: Record<string, Handler> = {
   GetBucketTagging: getBucketTagging,
   PutBucketTagging: putBucketTagging,
   DeleteBucketTagging: deleteBucketTagging,
+  GetBucketLifecycleConfiguration: getBucketLifecycle,
+  PutBucketLifecycleConfiguration: putBucketLifecycle,
+  DeleteBucketLifecycle: deleteBucketLifecycle,
   GetBucketAcl: getAcl,
   PutBucketAcl: putAcl,
   GetObjectAcl: getAcl,

@@ -23,6 +23,21 @@ export const CorsRule = Schema.Struct({
   maxAgeSeconds: Schema.NullOr(Schema.Number),
 })
 
+/** A lifecycle rule (src/node/object-store.ts LifecycleRule; null where the rule has none). */
+export const LifecycleRule = Schema.Struct({
+  id: Schema.NullOr(Schema.String),
+  enabled: Schema.Boolean,
+  filterForm: Schema.Literals(["prefix", "filter", "and"]),
+  prefix: Schema.NullOr(Schema.String),
+  sizeGreaterThan: Schema.NullOr(Schema.Number),
+  sizeLessThan: Schema.NullOr(Schema.Number),
+  expirationDays: Schema.NullOr(Schema.Number),
+  /** ms since the epoch, a midnight UTC. */
+  expirationDate: Schema.NullOr(Schema.Number),
+  abortIncompleteUploadDays: Schema.NullOr(Schema.Number),
+})
+export type LifecycleRule = typeof LifecycleRule.Type
+
 export const BucketParams = Schema.Struct({
   /** ms since the epoch; the earliest wins. */
   createdAt: Schema.Number,
@@ -35,6 +50,8 @@ export const BucketParams = Schema.Struct({
   cors: Lww(CancelingOption(Schema.Array(CorsRule))),
   /** PutBucketTagging's tag set; absent in rows of buckets never tagged (and written before tagging existed). */
   tags: Schema.optional(Lww(CancelingOption(TagSet))),
+  /** PutBucketLifecycleConfiguration's rules; absent in rows of buckets that never had any (and written before lifecycle existed). */
+  lifecycle: Schema.optional(Lww(CancelingOption(Schema.Array(LifecycleRule)))),
   quotas: Lww(Schema.Struct({ maxSize: Schema.NullOr(Schema.Number), maxObjects: Schema.NullOr(Schema.Number) })),
 })
 export type BucketParams = typeof BucketParams.Type
@@ -43,8 +60,9 @@ export const BucketRow = Schema.Struct({ id: Schema.String, state: Deletable(Buc
 export type BucketRow = typeof BucketRow.Type
 
 export const mergeBucketParams = (a: BucketParams, b: BucketParams): BucketParams => {
-  // An absent tags field is below any written one.
+  // An absent tags or lifecycle field is below any written one.
   const tags = a.tags === undefined ? b.tags : b.tags === undefined ? a.tags : mergeLwwCanceling(a.tags, b.tags)
+  const lifecycle = a.lifecycle === undefined ? b.lifecycle : b.lifecycle === undefined ? a.lifecycle : mergeLwwCanceling(a.lifecycle, b.lifecycle)
   return sameFields(a, {
     createdAt: mergeMin(a.createdAt, b.createdAt),
     authorizedKeys: mergePermissions(a.authorizedKeys, b.authorizedKeys),
@@ -52,6 +70,7 @@ export const mergeBucketParams = (a: BucketParams, b: BucketParams): BucketParam
     localAliases: mergeLwwMapOf(a.localAliases, b.localAliases),
     cors: mergeLwwCanceling(a.cors, b.cors),
     ...(tags === undefined ? {} : { tags }),
+    ...(lifecycle === undefined ? {} : { lifecycle }),
     quotas: mergeLwwValue(a.quotas, b.quotas),
   })
 }
