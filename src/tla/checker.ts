@@ -64,6 +64,8 @@ export interface CheckOptions {
   readonly stopAfterDistinct?: number
   /** Waiting states kept as objects before the queue keeps them as bytes (state-queue.ts). */
   readonly queueStatesInMemory?: number
+  /** Called with a warning found during the search (printed by the CLI as `Warning: ...`). */
+  readonly onWarning?: (text: string) => void
   /** Called when the search is over and the temporal properties are checked on its graph. */
   readonly onCheckingLiveness?: (distinct: number, edges: number) => void
 }
@@ -375,6 +377,11 @@ export class Checker {
           return this.holds(live!.stateAtoms[i]!, s, null)
         } catch (e) {
           if (!(e instanceof TlaError)) throw e
+          if (!derived.has(i)) {
+            this.opts.onWarning?.(
+              `ENABLED of the action at ${live!.enabledSteps.get(i)!.where} cannot be evaluated (${e.message}); it is taken as true in a state one of whose transitions is such a step, which is exact when the action's steps are steps of the spec's Next and may miss a violation otherwise`,
+            )
+          }
           derived.add(i)
           return false
         }
@@ -455,7 +462,7 @@ export class Checker {
       if (graph !== null && queue.length === 0) {
         currentId = -1
         graph.close()
-        for (const i of derived) graph.deriveEnabled(i, live!.enabledSteps.get(i)!)
+        for (const i of derived) graph.deriveEnabled(i, live!.enabledSteps.get(i)!.step)
         this.opts.onCheckingLiveness?.(this.seen.size, graph.edges)
         for (const prop of live!.properties)
           for (const pattern of prop.patterns) {

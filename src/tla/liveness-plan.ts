@@ -18,8 +18,8 @@ export interface LivenessPlan {
   readonly stateAtoms: readonly CNode[]
   readonly actionAtoms: readonly CNode[]
   readonly properties: readonly LivenessProperty[]
-  /** For each ENABLED <<A>>_v state atom of a fairness condition, its <<A>>_v action atom. */
-  readonly enabledSteps: ReadonlyMap<number, number>
+  /** For each ENABLED <<A>>_v state atom of an instance's action, its <<A>>_v action atom. */
+  readonly enabledSteps: ReadonlyMap<number, { readonly step: number; readonly where: string }>
 }
 
 export interface TemporalPart {
@@ -52,12 +52,13 @@ export class LivenessPlanBuilder {
   private readonly stateKeys = new Map<string, number>()
   private readonly actionKeys = new Map<string, number>()
   private readonly properties: LivenessProperty[] = []
-  private readonly enabledSteps = new Map<number, number>()
+  private readonly enabledSteps = new Map<number, { step: number; where: string }>()
   private readonly norm: TemporalNormalizer
 
   constructor(
     private readonly compiler: Compiler,
     private readonly fairness: readonly TFair[],
+    private readonly root: ModuleScope,
   ) {
     this.norm = new TemporalNormalizer(compiler)
   }
@@ -102,10 +103,13 @@ export class LivenessPlanBuilder {
       index = atoms.length
       atoms.push(this.compiler.expr(q.expr, { mod: q.scope, locals: null }))
       keys.set(key, index)
-      // ENABLED <<A>>_v can also be read off the graph through the <<A>>_v atom
-      if (!isAction && q.expr.k === "un" && q.expr.op === "ENABLED" && q.expr.a.k === "angleAct") {
+      // ENABLED <<A>>_v of an instance's action can also be read off the graph through the
+      // <<A>>_v atom, for when the substitution primes an expression the evaluator cannot
+      // enumerate (EWD840's TD!Spec); in the root module such a failure is the spec's error
+      if (!isAction && q.scope !== this.root && q.expr.k === "un" && q.expr.op === "ENABLED" && q.expr.a.k === "angleAct") {
         const enabled = index
-        this.enabledSteps.set(enabled, this.atom({ expr: q.expr.a, scope: q.scope }, true).index)
+        const step = this.atom({ expr: q.expr.a, scope: q.scope }, true).index
+        this.enabledSteps.set(enabled, { step, where: `line ${q.expr.at[0]}, column ${q.expr.at[1]} of module ${q.scope.module.name}` })
       }
     }
     return { action: isAction, index }

@@ -179,7 +179,7 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
   const impliedActions: Named[] = []
   const impliedInvariants: Named[] = []
   const fairness = specFairness(compiler, specTemporal)
-  const plan = typeof fairness === "string" ? null : new LivenessPlanBuilder(compiler, fairness)
+  const plan = typeof fairness === "string" ? null : new LivenessPlanBuilder(compiler, fairness, root)
   for (const p of cfg.properties) {
     if (compiler.resolveEntity(root, p) === undefined) cfgFail(`PROPERTY ${p} is not defined`)
     const parts = newParts()

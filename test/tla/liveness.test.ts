@@ -23,8 +23,9 @@ const check = (spec: string, cfg: string, extra: Record<string, string> = {}) =>
   writeFileSync(join(dir, `${name}.cfg`), cfg)
   for (const [f, text] of Object.entries(extra)) writeFileSync(join(dir, f), text)
   const model = loadModel(join(dir, `${name}.tla`))
-  const r = new Checker(model).run()
-  return { r, model, text: formatResult(model.varNames, r), file: join(dir, `${name}.tla`) }
+  const warnings: string[] = []
+  const r = new Checker(model, { onWarning: (w) => warnings.push(w) }).run()
+  return { r, model, warnings, text: formatResult(model.varNames, r), file: join(dir, `${name}.tla`) }
 }
 
 const cycle = `---- MODULE Cycle ----
@@ -143,11 +144,22 @@ AbsSpec == A!Spec
 ====
 `
     const cfg = "SPECIFICATION Spec\nPROPERTY AbsSpec\nCHECK_DEADLOCK FALSE\n"
-    expect(check(impl(" /\\ WF_n(Step)"), cfg, { "Abs.tla": abs }).r.outcome.kind).toBe("ok")
+    const good = check(impl(" /\\ WF_n(Step)"), cfg, { "Abs.tla": abs })
+    expect(good.r.outcome.kind).toBe("ok")
+    // ENABLED <<Finish>>_done primes the expression n = 2: read off the graph, and said so
+    expect(good.warnings).toHaveLength(1)
+    expect(good.warnings[0]).toMatch(/^ENABLED of the action at line 5, column \d+ of module Abs cannot be evaluated/)
     // without fairness the implementation may stop before done, where the abstract Finish is enabled
     const bad = check(impl(""), cfg, { "Abs.tla": abs })
     expect(bad.r.outcome.kind).toBe("liveness")
     if (bad.r.outcome.kind === "liveness") expect(bad.r.outcome.backTo).toBeNull()
+  })
+
+  it("an ENABLED the evaluator cannot enumerate in the spec's own module is an evaluation error, located", () => {
+    const spec = cycle.replace("====", "OddWF == WF_x(x' % 2 = 1)\n====")
+    const { r } = check(spec, "SPECIFICATION FairSpec\nPROPERTY OddWF\n")
+    expect(r.outcome.kind).toBe("error")
+    if (r.outcome.kind === "error") expect(r.outcome.error.format()).toMatch(/Cycle.tla:14:15: eval error: x' is used before it is assigned a value/)
   })
 
   it("a stable property [](P => []Q) is checked (a two-stage reach)", () => {

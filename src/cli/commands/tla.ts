@@ -67,6 +67,7 @@ const check = async (
   const checker = new Checker(model, {
     onInitialStates: (n) => console.log(`Finished computing initial states: ${n.toLocaleString("en-US")} distinct state${n === 1 ? "" : "s"} generated.`),
     onProgress: progress,
+    onWarning: (w) => console.log(`Warning: ${w}`),
     onCheckingLiveness: (n) => console.log(`Checking temporal properties for the complete state space with ${n.toLocaleString("en-US")} total distinct states`),
   })
   const r = checker.run()
