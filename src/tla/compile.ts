@@ -163,6 +163,55 @@ export class Compiler {
     return d.level
   }
 
+  /**
+   * Whether `x` is an action: it primes a variable, or has UNCHANGED or [A]_v / <<A>>_v,
+   * outside any ENABLED (`~ENABLED A` is a state predicate), through the definitions it uses.
+   */
+  isAction(x: Expr, mod: ModuleScope): boolean {
+    const bound = new Set<string>()
+    collectBound(x, bound)
+    return this.actionIn(x, mod, bound)
+  }
+
+  private readonly actionDefs = new Map<Entity, boolean>()
+
+  private actionIn(x: unknown, mod: ModuleScope, bound: ReadonlySet<string>): boolean {
+    if (x === null || typeof x !== "object") return false
+    if (Array.isArray(x)) return x.some((y) => this.actionIn(y, mod, bound))
+    const o = x as Record<string, unknown>
+    const k = o["k"]
+    if (k === "prime" || k === "boxAct" || k === "angleAct") return true
+    if (k === "un" && o["op"] === "ENABLED") return false
+    if (k === "un" && o["op"] === "UNCHANGED") return true
+    if (k === "ref") {
+      const name = o["name"] as string
+      const sel = o["sel"] as Selector[]
+      if (!bound.has(name)) {
+        const e = this.resolveEntity(mod, name)
+        if (e !== undefined && sel.length > 0 && this.selectedLevel(e, sel) >= 2) return true
+        if (e !== undefined && sel.length === 0 && (e.k === "def" || e.k === "subst")) {
+          let known = this.actionDefs.get(e)
+          if (known === undefined) {
+            this.actionDefs.set(e, false) // recursive definitions: assumed state-level while examined
+            const b = new Set<string>()
+            if (e.k === "def") {
+              for (const p of e.params) b.add(p.name)
+              collectBound(e.unit.body, b)
+              known = this.actionIn(e.unit.body, e.scope, b)
+            } else {
+              collectBound(e.expr, b)
+              known = this.actionIn(e.expr, e.scope, b)
+            }
+            this.actionDefs.set(e, known)
+          }
+          if (known) return true
+        }
+      }
+    }
+    for (const [key, val] of Object.entries(o)) if (key !== "at" && key !== "opAt" && this.actionIn(val, mod, bound)) return true
+    return false
+  }
+
   /** 0 constant, 1 state, 2 action (primes, ENABLED, UNCHANGED), 3 volatile. */
   levelOf(x: Expr, mod: ModuleScope): number {
     const bound = new Set<string>()

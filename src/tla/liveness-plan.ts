@@ -94,7 +94,7 @@ export class LivenessPlanBuilder {
 
   /** The atom for `q`: a state atom, an action atom, or (null) whichever its level makes it. */
   private atom(q: TPred, action: boolean | null): AtomRef {
-    const isAction = action ?? (this.compiler.levelOf(q.expr, q.scope) >= 2 && !(q.expr.k === "un" && q.expr.op === "ENABLED"))
+    const isAction = action ?? this.compiler.isAction(q.expr, q.scope)
     const key = `${q.scope.module.name}|${scopeId(q.scope)}|${JSON.stringify(q.expr, (k, v) => (k === "at" || k === "opAt" ? undefined : v))}`
     const keys = isAction ? this.actionKeys : this.stateKeys
     const atoms = isAction ? this.actionAtoms : this.stateAtoms

@@ -11,7 +11,7 @@ import { World } from "./modules.ts"
 import type { LivenessPlan, TemporalPart } from "./liveness-plan.ts"
 import { LivenessPlanBuilder, specFairness } from "./liveness-plan.ts"
 import { parseModule } from "./parser.ts"
-import { Unsupported, isTemporal, resolveRef } from "./temporal.ts"
+import { TemporalNormalizer, Unsupported, isTemporal, resolveRef } from "./temporal.ts"
 import type { CNode } from "./runtime.ts"
 import { Ctx } from "./runtime.ts"
 import type { Value } from "./values.ts"
@@ -107,7 +107,20 @@ export const splitTemporal = (compiler: Compiler, x: Expr, scope: ModuleScope, p
     parts.box.push({ action: x.a.a, sub: x.a.sub, scope, at: x.at })
     return
   }
-  if (x.k === "un" && x.op === "[]" && !isTemporal(compiler, x.a, scope, 0) && compiler.levelOf(x.a, scope) <= 1) {
+  // \A p \in S : F(p) over a constant set is the conjunction of the F(p)
+  if (x.k === "quant" && x.q === "A" && isTemporal(compiler, x, scope, 0)) {
+    let bodies: Expr[] | null = null
+    try {
+      bodies = new TemporalNormalizer(compiler).expandQuant(x.binds, x.body, scope)
+    } catch (e) {
+      if (!(e instanceof Unsupported)) throw e
+    }
+    if (bodies !== null) {
+      for (const b of bodies) splitTemporal(compiler, b, scope, parts, depth + 1)
+      return
+    }
+  }
+  if (x.k === "un" && x.op === "[]" && !isTemporal(compiler, x.a, scope, 0) && !compiler.isAction(x.a, scope)) {
     parts.always.push({ expr: x.a, scope })
     return
   }

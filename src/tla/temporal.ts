@@ -54,16 +54,24 @@ export class Unsupported extends Error {}
 const EMPTY: Pattern = { init: [], always: [], triggers: [], persist: [], recur: [], fair: [] }
 const only = (p: Partial<Pattern>): Pattern[] => [{ ...EMPTY, ...p }]
 
-const merge = (a: Pattern, b: Pattern): Pattern => {
-  if (a.triggers.length > 0 && b.triggers.length > 0) throw new Unsupported("two eventualities (<>P, P ~> Q) that must hold together")
-  return {
+/** Every order of two sequences of stages that keeps each one's own order. */
+const interleavings = (a: readonly Stage[], b: readonly Stage[]): Stage[][] => {
+  if (a.length === 0) return [[...b]]
+  if (b.length === 0) return [[...a]]
+  return [...interleavings(a.slice(1), b).map((r) => [a[0]!, ...r]), ...interleavings(a, b.slice(1)).map((r) => [b[0]!, ...r])]
+}
+
+/** Behaviours of both patterns: their stages reached in any order (one per pattern returned). */
+const merge = (a: Pattern, b: Pattern): Pattern[] => {
+  if (a.triggers.length + b.triggers.length > 12) throw new Unsupported("too many eventualities that must hold together")
+  return interleavings(a.triggers, b.triggers).map((triggers) => ({
     init: [...a.init, ...b.init],
     always: [...a.always, ...b.always],
-    triggers: a.triggers.length > 0 ? a.triggers : b.triggers,
+    triggers,
     persist: [...a.persist, ...b.persist],
     recur: [...a.recur, ...b.recur],
     fair: [...a.fair, ...b.fair],
-  }
+  }))
 }
 
 /** The behaviours that at some point go on as a behaviour of `ps` does from its start (<>). */
@@ -76,10 +84,30 @@ const shift = (ps: readonly Pattern[]): Pattern[] =>
 /** Behaviours in both sets. */
 export const both = (as: readonly Pattern[], bs: readonly Pattern[]): Pattern[] => {
   if (as.length * bs.length > 10_000) throw new Unsupported("the property expands into too many cases")
-  return as.flatMap((a) => bs.map((b) => merge(a, b)))
+  const out = as.flatMap((a) => bs.flatMap((b) => merge(a, b)))
+  if (out.length > 10_000) throw new Unsupported("the property expands into too many cases")
+  return out
 }
 
 const not = (x: Expr): Expr => ({ k: "un", op: "~", a: x, at: x.at })
+const and = (items: readonly Expr[]): Expr => (items.length === 1 ? items[0]! : { k: "junc", op: "/\\", items, at: items[0]?.at ?? [0, 0, 0, 0] })
+const or = (items: readonly Expr[]): Expr => (items.length === 1 ? items[0]! : { k: "junc", op: "\\/", items, at: items[0]?.at ?? [0, 0, 0, 0] })
+
+/** `~g` with the negation moved inside [], <>, ~, /\, \/ and => (so ~<>P is []~P). */
+const pushNot = (g: Expr): Expr => {
+  if (g.k === "un" && g.op === "~") return g.a
+  if (g.k === "un" && g.op === "<>") return { k: "un", op: "[]", a: not(g.a), at: g.at }
+  if (g.k === "un" && g.op === "[]") return { k: "un", op: "<>", a: not(g.a), at: g.at }
+  if ((g.k === "junc" || g.k === "bin") && (g.op === "/\\" || g.op === "\\/")) {
+    const items = g.k === "junc" ? g.items : [g.a, g.b]
+    return g.op === "/\\" ? or(items.map(not)) : and(items.map(not))
+  }
+  if (g.k === "bin" && g.op === "=>") return and([g.a, not(g.b)])
+  return not(g)
+}
+
+/** `g` with a leading negation pushed inside (see pushNot). */
+const normalNot = (g: Expr): Expr => (g.k === "un" && g.op === "~" ? pushNot(g.a) : g)
 const enabledOf = (f: TFair): Expr => ({ k: "un", op: "ENABLED", a: { k: "angleAct", a: f.action, sub: f.sub, at: f.action.at }, at: f.action.at })
 const stepOf = (f: TFair): Expr => ({ k: "angleAct", a: f.action, sub: f.sub, at: f.action.at })
 
@@ -106,7 +134,7 @@ export class TemporalNormalizer {
     if (depth > 60) throw new Unsupported("the formula nests too deeply")
     const again = (y: Expr, p: boolean, sc: ModuleScope = scope): Pattern[] => this.patterns(y, sc, p, depth + 1)
     if (!this.isTemporal(x, scope)) {
-      if (this.compiler.levelOf(x, scope) >= 2 && !isEnabled(x)) throw new Unsupported(`an action formula outside [] or <> (line ${x.at[0]})`)
+      if (this.compiler.isAction(x, scope)) throw new Unsupported(`an action formula outside [] or <> (line ${x.at[0]})`)
       return only({ init: [{ expr: pos ? x : not(x), scope }] })
     }
     const andOr = (items: readonly Expr[], conj: boolean): Pattern[] => {
@@ -145,17 +173,40 @@ export class TemporalNormalizer {
         if (t !== null) return again(t.expr, pos, t.scope)
         break
       }
-      case "let":
-        break
+      case "if":
+        // a state condition at the start choosing the formula: (c /\ t) \/ (~c /\ f)
+        if (this.isTemporal(x.c, scope)) break
+        return again(or([and([x.c, x.t]), and([not(x.c), x.f])]), pos)
+      case "case": {
+        if (x.arms.some(([c]) => this.isTemporal(c, scope))) break
+        // the first arm whose condition holds (none holding and no OTHER: the formula is FALSE)
+        const arms: Expr[] = []
+        const before: Expr[] = []
+        for (const [c, e] of x.arms) {
+          arms.push(and([...before.map(not), c, e]))
+          before.push(c)
+        }
+        if (x.other !== null) arms.push(and([...before.map(not), x.other]))
+        return again(or(arms), pos)
+      }
+      case "let": {
+        // LET names without parameters stand for their definitions
+        const sub = new Map<string, Expr>()
+        for (const d of x.defs) {
+          if (d.k !== "def" || d.params.length > 0) throw new Unsupported(`a LET with operator or function definitions around a temporal formula (line ${x.at[0]})`)
+          sub.set(d.name, substitute(d.body, sub))
+        }
+        return again(substitute(x.body, sub), pos)
+      }
     }
     throw new Unsupported(`the temporal formula at line ${x.at[0]} of ${scope.module.name}`)
   }
 
   private box(g: Expr, scope: ModuleScope, pos: boolean, depth: number): Pattern[] {
-    g = this.unfold(g, scope)
+    g = normalNot(this.unfold(g, scope))
     if (!this.isTemporal(g, scope)) {
       if (g.k === "boxAct") throw new Unsupported(`[][A]_v inside a formula (line ${g.at[0]})`)
-      if (this.compiler.levelOf(g, scope) >= 2 && !isEnabled(g)) throw new Unsupported(`[] of an action (line ${g.at[0]})`)
+      if (this.compiler.isAction(g, scope)) throw new Unsupported(`[] of an action (line ${g.at[0]})`)
     }
     if (g.k === "un" && g.op === "<>") {
       const h = this.unfold(g.a, scope)
@@ -175,8 +226,8 @@ export class TemporalNormalizer {
   }
 
   private diamond(g: Expr, scope: ModuleScope, pos: boolean, depth: number): Pattern[] {
-    g = this.unfold(g, scope)
-    if (!this.isTemporal(g, scope) && this.compiler.levelOf(g, scope) >= 2 && !isEnabled(g)) throw new Unsupported(`<> of an action (line ${g.at[0]})`)
+    g = normalNot(this.unfold(g, scope))
+    if (!this.isTemporal(g, scope) && this.compiler.isAction(g, scope)) throw new Unsupported(`<> of an action (line ${g.at[0]})`)
     if (g.k === "un" && g.op === "[]") {
       const h = this.unfold(g.a, scope)
       if (!this.isTemporal(h, scope)) return pos ? only({ persist: [{ expr: h, scope }] }) : only({ recur: [{ expr: not(h), scope }] })
@@ -220,7 +271,7 @@ export class TemporalNormalizer {
   }
 
   /** One body per element of the bound sets (constant sets only), the bound names replaced by the elements. */
-  private expandQuant(binds: readonly Bind[], body: Expr, scope: ModuleScope): Expr[] {
+  expandQuant(binds: readonly Bind[], body: Expr, scope: ModuleScope): Expr[] {
     let bodies: Expr[] = [body]
     for (const b of binds) {
       let set: Value
@@ -255,7 +306,6 @@ export class TemporalNormalizer {
   }
 }
 
-const isEnabled = (x: Expr): boolean => x.k === "un" && x.op === "ENABLED"
 
 const tupleParts = (v: Value, n: number): readonly Value[] | null =>
   v instanceof FcnValue && v.keys === null && v.vals.length === n ? v.vals : null

@@ -179,6 +179,58 @@ Wrong == [](x = 1 => [](x = 1))
     if (bad.r.outcome.kind === "liveness") expect(bad.r.outcome.trace.map((s) => s.state[0])).toEqual([0, 1, 2])
   })
 
+  // Forms a reviewer found unchecked at first: ENABLED inside state predicates, IF/CASE/LET
+  // around temporal formulas, two eventualities together, ~<> and <><>, \A over [][A]_v.
+  const forms = `---- MODULE Forms ----
+EXTENDS Naturals
+CONSTANT P
+VARIABLES x, y, s
+vars == <<x, y, s>>
+Init == x = 0 /\\ y = 0 /\\ s = [p \\in P |-> 0]
+Inc == x < 2 /\\ x' = x + 1 /\\ UNCHANGED <<y, s>>
+Flip == y' = 1 - y /\\ UNCHANGED <<x, s>>
+Bump(p) == s[p] = 0 /\\ s' = [s EXCEPT ![p] = 1] /\\ UNCHANGED <<x, y>>
+Next == Inc \\/ Flip \\/ \\E p \\in P : Bump(p)
+Spec == Init /\\ [][Next]_vars /\\ WF_vars(Inc) /\\ \\A p \\in P : WF_vars(Bump(p))
+EnabledEventually == <>(~ENABLED Inc)
+EnabledForever == <>[](ENABLED Inc)
+EnabledImplies == [](x = 2 => ~ENABLED Inc)
+EnabledDef == LET Stopped == ~ENABLED Inc IN <>Stopped
+IteTemporal == IF y = 0 THEN <>(x = 2) ELSE <>(x = 1)
+IteWrong == IF y = 0 THEN <>(x = 3) ELSE <>(x = 1)
+CaseTemporal == CASE y = 0 -> <>(x = 2) [] OTHER -> <>(x = 1)
+CaseWrong == CASE y = 1 -> <>(x = 2) [] OTHER -> [](x = 0)
+BoxOrBox == [](x = 0) \\/ [](x # 0)
+TwoEvAnte == (<>(x = 1) /\\ <>(x = 2)) => <>[](x = 2)
+TwoEvWrong == (<>(x = 1) /\\ <>(x = 2)) => <>[](y = 0)
+EvEv == <><>(x = 2)
+NotAlways == ~[](x = 0)
+NotEventually == ~<>(x = 5)
+QuantBoxAct == \\A p \\in P : [][s'[p] = 0]_vars
+====
+`
+  it.each([
+    ["EnabledEventually", "ok"],
+    ["EnabledForever", "liveness"],
+    ["EnabledImplies", "ok"],
+    ["EnabledDef", "ok"],
+    ["IteTemporal", "ok"],
+    ["IteWrong", "liveness"],
+    ["CaseTemporal", "ok"],
+    ["CaseWrong", "liveness"],
+    ["BoxOrBox", "liveness"],
+    ["TwoEvAnte", "ok"],
+    ["TwoEvWrong", "liveness"],
+    ["EvEv", "ok"],
+    ["NotAlways", "ok"],
+    ["NotEventually", "ok"],
+    ["QuantBoxAct", "property"],
+  ])("%s: %s", (name, verdict) => {
+    const { r, model } = check(forms, `CONSTANT P = {p1, p2}\nSPECIFICATION Spec\nPROPERTY ${name}\n`)
+    expect(model.warnings).toEqual([])
+    expect(r.outcome.kind).toBe(verdict)
+  })
+
   it("a form the search cannot express is reported and left unchecked", () => {
     const spec = cycle.replace("====", "Odd == [](x # 1 \\/ <>(x = 2)) => <>(x = 0)\n====")
     const { r, model } = check(spec, "SPECIFICATION FairSpec\nPROPERTY Odd\n")

@@ -72,6 +72,8 @@ const check = async (
   })
   const r = checker.run()
   console.log(formatResult(model.varNames, r, (trace) => checker.traceRows(trace)))
+  // a verdict that left parts of the model unchecked must say so where it is read
+  for (const w of model.warnings) if (w.includes("not checked")) console.log(`Warning: ${w}`)
   const o = r.outcome
   if (opts["dump-trace"] !== undefined && (o.kind === "invariant" || o.kind === "deadlock" || o.kind === "property" || o.kind === "liveness" || o.kind === "error"))
     writeFileSync(opts["dump-trace"], JSON.stringify(traceToJson(model.varNames, o.trace)) + "\n")
