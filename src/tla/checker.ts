@@ -371,6 +371,7 @@ export class Checker {
       const actionBits = new Int32Array(graph?.actionWords ?? 0)
       // ENABLED atoms the evaluator cannot compute are read off the graph at the end
       const derived = new Set<number>()
+      const enabledNow = new Set<number>()
       const stateAtom = (i: number, s: State): boolean => {
         if (!live!.enabledSteps.has(i)) return this.holds(live!.stateAtoms[i]!, s, null)
         try {
@@ -419,13 +420,17 @@ export class Checker {
         let count = 0
         if (graph !== null) {
           const atoms = live!.stateAtoms
-          for (let i = 0; i < atoms.length; i++) setBit(stateBits, i, !derived.has(i) && stateAtom(i, s))
+          // ENABLED <<Next>>_w is set from the successors below
+          for (let i = 0; i < atoms.length; i++) setBit(stateBits, i, !derived.has(i) && !live!.nextEnabled.has(i) && stateAtom(i, s))
           graph.addState(stateBits, this.parent.get(id) === -1)
           graph.beginTransitions(id, actionAtoms(s, s))
         }
         this.successors(s, (t, label) => {
           count++
           this.generated++
+          if (graph !== null)
+            for (const [en, step] of live!.nextEnabled)
+              if (!enabledNow.has(en) && this.holds(live!.actionAtoms[step]!, s, t)) enabledNow.add(en)
           const ok = inModel(s, t)
           let tid = -1
           let fresh = false
@@ -447,6 +452,10 @@ export class Checker {
             if (!this.holds(ia.node, s, t)) throw new Stop({ kind: "property", name: ia.name, trace: [...this.trace(id, null), { state: t, action: label }] })
           if (fresh) queue.push(t, tid, level + 1)
         })
+        if (graph !== null) {
+          for (const en of enabledNow) graph.setStateAtom(id, en, true)
+          enabledNow.clear()
+        }
         if (count === 0 && m.checkDeadlock) {
           this.queueLeft = queue.length
           return result({ kind: "deadlock", trace: this.trace(id, null) })

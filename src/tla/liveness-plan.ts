@@ -18,6 +18,11 @@ export interface LivenessPlan {
   readonly stateAtoms: readonly CNode[]
   readonly actionAtoms: readonly CNode[]
   readonly properties: readonly LivenessProperty[]
+  /**
+   * For each ENABLED <<Next>>_w state atom (fairness of the spec's own Next), its w' # w
+   * action atom: the search sets it from the state's successors (every one is a Next step).
+   */
+  readonly nextEnabled: ReadonlyMap<number, number>
   /** For each ENABLED <<A>>_v state atom of an instance's action, its <<A>>_v action atom. */
   readonly enabledSteps: ReadonlyMap<number, { readonly step: number; readonly where: string }>
 }
@@ -53,12 +58,15 @@ export class LivenessPlanBuilder {
   private readonly actionKeys = new Map<string, number>()
   private readonly properties: LivenessProperty[] = []
   private readonly enabledSteps = new Map<number, { step: number; where: string }>()
+  private readonly nextEnabled = new Map<number, number>()
   private readonly norm: TemporalNormalizer
 
   constructor(
     private readonly compiler: Compiler,
     private readonly fairness: readonly TFair[],
     private readonly root: ModuleScope,
+    /** The action of the SPECIFICATION's [][Next]_v (null with INIT/NEXT: a NEXT name is not resolved here). */
+    private readonly specNext: { readonly expr: Expr; readonly scope: ModuleScope } | null = null,
   ) {
     this.norm = new TemporalNormalizer(compiler)
   }
@@ -74,7 +82,7 @@ export class LivenessPlanBuilder {
 
   build(): LivenessPlan | null {
     if (this.properties.length === 0) return null
-    return { stateAtoms: this.stateAtoms, actionAtoms: this.actionAtoms, properties: this.properties, enabledSteps: this.enabledSteps }
+    return { stateAtoms: this.stateAtoms, actionAtoms: this.actionAtoms, properties: this.properties, enabledSteps: this.enabledSteps, nextEnabled: this.nextEnabled }
   }
 
   private compilePattern(p: Pattern): CompiledPattern {
@@ -86,10 +94,32 @@ export class LivenessPlanBuilder {
       persist: p.persist.map((q) => this.atom(q, null)),
       recur: p.recur.map((q) => this.atom(q, null)),
       fair: p.fair.map((f) => {
+        const viaNext = this.nextFairness(f)
+        if (viaNext !== null) return viaNext
         const { enabled, step } = fairnessPreds(f)
         return { strong: f.strong, enabled: this.atom(enabled, false).index, step: this.atom(step, true).index }
       }),
     }
+  }
+
+  /**
+   * WF/SF of the spec's own Next: every transition of the graph is a Next step, so <<Next>>_w
+   * is w' # w on a transition, and ENABLED <<Next>>_w is whether some successor changes w,
+   * read from the successors the search computes anyway (out-of-model ones included), instead
+   * of enumerating Next again per state and evaluating it again per transition.
+   */
+  private nextFairness(f: TFair): CompiledPattern["fair"][number] | null {
+    const n = this.specNext
+    if (n === null || f.action.k !== "ref" || n.expr.k !== "ref" || f.action.args.length > 0 || n.expr.args.length > 0 || f.action.sel.length > 0 || n.expr.sel.length > 0)
+      return null
+    const a = this.compiler.resolveEntity(f.scope, f.action.name)
+    if (a === undefined || a !== this.compiler.resolveEntity(n.scope, n.expr.name)) return null
+    const changed: Expr = { k: "bin", op: "#", a: { k: "prime", a: f.sub, at: f.sub.at }, b: f.sub, at: f.sub.at, opAt: f.sub.at }
+    const step = this.atom({ expr: changed, scope: f.scope }, true).index
+    const { enabled } = fairnessPreds(f)
+    const en = this.atom(enabled, false).index
+    this.nextEnabled.set(en, step)
+    return { strong: f.strong, enabled: en, step }
   }
 
   /** The atom for `q`: a state atom, an action atom, or (null) whichever its level makes it. */

@@ -166,6 +166,7 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
   let initNode: CNode
   let nextNode: CNode
   const specTemporal: TemporalPart[] = []
+  let specNextAction: { expr: Expr; scope: ModuleScope } | null = null
   if (cfg.specification !== undefined) {
     if (compiler.resolveEntity(root, cfg.specification) === undefined) cfgFail(`SPECIFICATION ${cfg.specification} is not defined`)
     const parts = newParts()
@@ -174,6 +175,7 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
     if (parts.always.length > 0) warnings.push(`SPECIFICATION ${cfg.specification}: []P conjuncts are not used to constrain behaviours (${parts.always.map(where).join(", ")})`)
     if (parts.box.length !== 1) cfgFail(`SPECIFICATION ${cfg.specification} must have the form Init /\\ [][Next]_vars (found ${parts.box.length} [][...]_v parts)`)
     const nx = parts.box[0]!
+    specNextAction = { expr: nx.action, scope: nx.scope }
     const inits = parts.init.map((p) => compiler.expr(p.expr, { mod: p.scope, locals: null }))
     initNode = conj(inits)
     nextNode = compiler.expr(nx.action, { mod: nx.scope, locals: null })
@@ -192,7 +194,7 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
   const impliedActions: Named[] = []
   const impliedInvariants: Named[] = []
   const fairness = specFairness(compiler, specTemporal)
-  const plan = typeof fairness === "string" ? null : new LivenessPlanBuilder(compiler, fairness, root)
+  const plan = typeof fairness === "string" ? null : new LivenessPlanBuilder(compiler, fairness, root, specNextAction)
   for (const p of cfg.properties) {
     if (compiler.resolveEntity(root, p) === undefined) cfgFail(`PROPERTY ${p} is not defined`)
     const parts = newParts()

@@ -66,8 +66,10 @@ interface LassoW {
   readonly loop: number
 }
 
-const step = (spec: SpecCase, a: number, from: number, to: number): boolean => from !== to && spec.actions[a]!.some(([p, q]) => p === from && q === to)
-const enabled = (spec: SpecCase, a: number, v: number): boolean => spec.actions[a]!.some(([p, q]) => p === v && q !== v)
+// action -1 is Next itself (WF_x(Next), which the checker reads off the successors)
+const stepsOf = (spec: SpecCase, a: number): readonly Step[] => (a < 0 ? spec.actions.flat() : spec.actions[a]!)
+const step = (spec: SpecCase, a: number, from: number, to: number): boolean => from !== to && stepsOf(spec, a).some(([p, q]) => p === from && q === to)
+const enabled = (spec: SpecCase, a: number, v: number): boolean => stepsOf(spec, a).some(([p, q]) => p === v && q !== v)
 
 /** The truth of `f` at every position of the lasso. */
 const evalAt = (spec: SpecCase, l: LassoW, f: F): boolean[] => {
@@ -185,7 +187,7 @@ const specCase: fc.Arbitrary<SpecCase> = fc.integer({ min: 2, max: 3 }).chain((n
       n: fc.constant(s.n),
       init: fc.constant(s.init),
       actions: fc.constant(s.actions),
-      fair: fc.array(fc.record({ strong: fc.boolean(), action: fc.integer({ min: 0, max: s.actions.length - 1 }) }), { maxLength: 2 }),
+      fair: fc.array(fc.record({ strong: fc.boolean(), action: fc.integer({ min: -1, max: s.actions.length - 1 }) }), { maxLength: 2 }),
     }),
   )
 })
@@ -224,7 +226,7 @@ let files = 0
 const specText = (s: SpecCase, f: F): string => {
   const steps = (a: readonly Step[]): string => `{${a.map(([p, q]) => `<<${p}, ${q}>>`).join(", ")}}`
   const actions = s.actions.map((a, i) => `A${i} == \\E p \\in ${steps(a)} : x = p[1] /\\ x' = p[2]`).join("\n")
-  const fairness = s.fair.map((fa) => ` /\\ ${fa.strong ? "SF" : "WF"}_x(A${fa.action})`).join("")
+  const fairness = s.fair.map((fa) => ` /\\ ${fa.strong ? "SF" : "WF"}_x(${fa.action < 0 ? "Next" : `A${fa.action}`})`).join("")
   return `---- MODULE L ----
 EXTENDS Naturals
 VARIABLE x
