@@ -64,6 +64,14 @@ export interface CheckOptions {
   readonly stopAfterDistinct?: number
   /** Waiting states kept as objects before the queue keeps them as bytes (state-queue.ts). */
   readonly queueStatesInMemory?: number
+  /**
+   * Called with every distinct state (`fp` its fingerprint as a decimal 64-bit number) and
+   * every transition between states of the model, as found: TLC's `-dump dot`.
+   */
+  readonly onGraph?: {
+    state(fp: string, s: State, initial: boolean): void
+    transition(from: string, to: string, label: ActionLabel | null): void
+  }
   /** Called with a warning found during the search (printed by the CLI as `Warning: ...`). */
   readonly onWarning?: (text: string) => void
   /** Called when the search is over and the temporal properties are checked on its graph. */
@@ -143,6 +151,9 @@ const symmetricFingerprint = (vals: readonly Value[], g: SymmetryGroup, plainH: 
   fpLo = bestB
   return bestA
 }
+
+/** A fingerprint's two lanes as one signed 64-bit decimal number (TLC's node ids in -dump). */
+const fpText = (h: number, l: number): string => BigInt.asIntN(64, (BigInt(h) << 32n) | BigInt(l >>> 0)).toString()
 
 // ---------------------------------------------------------------- the checker
 
@@ -406,6 +417,7 @@ export class Checker {
           this.fpLoCol.push(l)
           this.depth = Math.max(this.depth, 1)
           queue.push(s, id, 1)
+          this.opts.onGraph?.state(fpText(h, l), s, true)
         }
         checkInvariants(s, id, -1, null)
         for (const ii of m.impliedInits)
@@ -445,6 +457,11 @@ export class Checker {
               this.fpHi.push(h)
               this.fpLoCol.push(l)
               if (level + 1 > this.depth) this.depth = level + 1
+            }
+            const dump = this.opts.onGraph
+            if (dump !== undefined) {
+              if (fresh) dump.state(fpText(h, l), t, false)
+              dump.transition(fpText(this.fpHi.get(id), this.fpLoCol.get(id)), fpText(h, l), label)
             }
           }
           if (fresh || !ok) checkInvariants(t, tid, id, label)

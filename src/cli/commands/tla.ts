@@ -1,23 +1,24 @@
 // `pollen tla check <Spec.tla> [--config F] [--workers N] [--dump-trace F] [--lib DIR]...`
 // `pollen tla parse <Spec.tla>`
-import { existsSync, readFileSync, writeFileSync } from "node:fs"
+import { closeSync, existsSync, openSync, readFileSync, writeFileSync, writeSync } from "node:fs"
 import { availableParallelism } from "node:os"
 import { basename, dirname, join } from "node:path"
 import { parseArgs } from "node:util"
 import { parseConfig } from "../../tla/cfg.ts"
-import { Checker } from "../../tla/checker.ts"
+import { type CheckOptions, type CheckResult, Checker } from "../../tla/checker.ts"
 import { TlaError } from "../../tla/errors.ts"
 import { buildModel } from "../../tla/model.ts"
 import { checkParallel } from "../../tla/parallel.ts"
 import { parseModule } from "../../tla/parser.ts"
-import { exitCode, formatResult, traceToJson } from "../../tla/report.ts"
+import { exitCode, formatResult, formatState, traceToJson } from "../../tla/report.ts"
 
 const usage = `usage:
-  pollen tla check <Spec.tla> [--config <file.cfg>] [--workers N|auto] [--no-deadlock] [--dump-trace <file.json>] [--lib <dir>]...
+  pollen tla check <Spec.tla> [--config <file.cfg>] [--workers N|auto] [--no-deadlock] [--dump-trace <file.json>]
+                   [--dump-states <file> | --dump-dot <file.dot> [--action-labels]] [--lib <dir>]...
   pollen tla parse <Spec.tla>
 
 TLC's own flags are accepted too: -config F, -workers N|auto, -deadlock (no deadlock
-checking), -dumpTrace json F; -lncheck, -cleanup, -nowarning, -noGenerateSpecTE, -coverage,
+checking), -dumpTrace json F, -dump F, -dump dot[,actionlabels,...] F; -lncheck, -cleanup, -nowarning, -noGenerateSpecTE, -coverage,
 -fp, -seed, -metadir, -checkpoint and -modelcheck are accepted and ignored. The spec may be
 named without its .tla extension.
 
@@ -33,6 +34,52 @@ const errorExit = (e: unknown): number => {
   return 1
 }
 
+/** TLC's -dump: every distinct state as text, or the state graph in DOT (node ids are fingerprints). */
+const graphDump = (
+  varNames: readonly string[],
+  opts: { "dump-states"?: string; "dump-dot"?: string; "action-labels"?: boolean },
+): { writer: NonNullable<CheckOptions["onGraph"]>; close(): void } | undefined => {
+  const file = opts["dump-dot"] ?? opts["dump-states"]
+  if (file === undefined) return undefined
+  const fd = openSync(file, "w")
+  let buffered: string[] = []
+  let size = 0
+  const write = (text: string): void => {
+    buffered.push(text)
+    size += text.length
+    if (size > 1 << 20) flush()
+  }
+  const flush = (): void => {
+    writeSync(fd, buffered.join(""))
+    buffered = []
+    size = 0
+  }
+  if (opts["dump-dot"] === undefined) {
+    let n = 0
+    return {
+      writer: { state: (_fp, s) => write(`State ${++n}:\n${formatState(varNames, s)}\n\n`), transition: () => {} },
+      close: () => {
+        flush()
+        closeSync(fd)
+      },
+    }
+  }
+  const quote = (text: string): string => JSON.stringify(text)
+  const labels = opts["action-labels"] === true
+  write('strict digraph DiskGraph {\nnodesep=0.35\nsubgraph cluster_graph {\ncolor="white"\n')
+  return {
+    writer: {
+      state: (fp, s, initial) => write(`${fp} [label=${quote(formatState(varNames, s))}${initial ? ",style = filled" : ""}]\n`),
+      transition: (from, to, label) => write(`${from} -> ${to}${labels ? ` [label=${quote(label?.name ?? "Next")}]` : ""};\n`),
+    },
+    close: () => {
+      write("}\n}\n")
+      flush()
+      closeSync(fd)
+    },
+  }
+}
+
 const progress = (p: { generated: number; distinct: number; depth: number; queue: number; seconds: number }): void =>
   console.log(
     `Progress(${p.depth}) at ${p.seconds.toFixed(0)}s: ${p.generated.toLocaleString("en-US")} states generated (${Math.round((p.generated / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} s/min), ${p.distinct.toLocaleString("en-US")} distinct states found (${Math.round((p.distinct / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} ds/min), ${p.queue.toLocaleString("en-US")} states left on queue.`,
@@ -40,7 +87,16 @@ const progress = (p: { generated: number; distinct: number; depth: number; queue
 
 const check = async (
   specArg: string,
-  opts: { config?: string; workers?: string; "dump-trace"?: string; lib?: string[]; "no-deadlock"?: boolean },
+  opts: {
+    config?: string
+    workers?: string
+    "dump-trace"?: string
+    lib?: string[]
+    "no-deadlock"?: boolean
+    "dump-states"?: string
+    "dump-dot"?: string
+    "action-labels"?: boolean
+  },
 ): Promise<number> => {
   // as TLC: `Spec` names Spec.tla
   const spec = !existsSync(specArg) && !specArg.endsWith(".tla") && existsSync(`${specArg}.tla`) ? `${specArg}.tla` : specArg
@@ -51,7 +107,8 @@ const check = async (
   if (!Number.isInteger(workers) || workers < 1) throw new TlaError("io", `--workers must be a positive integer or auto`)
   const checkDeadlock = opts["no-deadlock"] === true ? false : undefined
   console.log(`Pollen TLA+ checker: breadth-first search of ${spec} with ${cfgFile}, ${workers} worker${workers === 1 ? "" : "s"}.`)
-  if (workers > 1) {
+  const dumping = opts["dump-states"] !== undefined || opts["dump-dot"] !== undefined
+  if (workers > 1 && !dumping) {
     const r = await checkParallel({ spec, config: cfgFile, libDirs: opts.lib ?? [], workers, onProgress: progress, ...(checkDeadlock === undefined ? {} : { checkDeadlock }) })
     if (r !== null) {
       console.log(formatResult([], r))
@@ -64,13 +121,20 @@ const check = async (
   const model = buildModel(spec, cfg, { libDirs: opts.lib ?? [] })
   for (const w of model.warnings) console.log(`Warning: ${w}`)
   console.log("Computing initial states...")
+  const dump = graphDump(model.varNames, opts)
   const checker = new Checker(model, {
+    ...(dump === undefined ? {} : { onGraph: dump.writer }),
     onInitialStates: (n) => console.log(`Finished computing initial states: ${n.toLocaleString("en-US")} distinct state${n === 1 ? "" : "s"} generated.`),
     onProgress: progress,
     onWarning: (w) => console.log(`Warning: ${w}`),
     onCheckingLiveness: (n) => console.log(`Checking temporal properties for the complete state space with ${n.toLocaleString("en-US")} total distinct states`),
   })
-  const r = checker.run()
+  let r: CheckResult
+  try {
+    r = checker.run()
+  } finally {
+    dump?.close()
+  }
   console.log(formatResult(model.varNames, r, (trace) => checker.traceRows(trace)))
   // a verdict that left parts of the model unchecked must say so where it is read
   for (const w of model.warnings) if (w.includes("not checked")) console.log(`Warning: ${w}`)
@@ -101,6 +165,19 @@ const fromTlcFlags = (args: readonly string[]): string[] => {
   const out: string[] = []
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!
+    if (a === "-dump") {
+      // -dump F (every state) or -dump dot[,actionlabels][,colorize][,snapshot] F
+      const next = args[i + 1] ?? ""
+      if (next === "dot" || next.startsWith("dot,")) {
+        out.push("--dump-dot", args[i + 2] ?? "")
+        if (next.split(",").includes("actionlabels")) out.push("--action-labels")
+        i += 2
+      } else {
+        out.push("--dump-states", next)
+        i += 1
+      }
+      continue
+    }
     if (a === "-dumpTrace") {
       const format = args[i + 1]
       if (format !== "json") throw new TlaError("io", `-dumpTrace ${format ?? ""}: only the json format is supported`)
@@ -130,6 +207,9 @@ export const run = async (args: readonly string[]): Promise<number> => {
         workers: { type: "string" },
         "dump-trace": { type: "string" },
         "no-deadlock": { type: "boolean" },
+        "dump-states": { type: "string" },
+        "dump-dot": { type: "string" },
+        "action-labels": { type: "boolean" },
         lib: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
