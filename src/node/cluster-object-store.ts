@@ -18,6 +18,7 @@ import {
   type BucketParams,
   type BucketRow,
   type LifecycleRule as LifecycleRuleRow,
+  type WebsiteConfigRow,
   type MultipartUploadRow,
   type ObjectRow,
   type ObjectVersion,
@@ -48,6 +49,7 @@ import {
   type Part,
   type StagedData,
   type Tag,
+  type WebsiteConfig,
   type WriteGuard,
 } from "./object-store.ts"
 import type { TableService } from "./table/table-service.ts"
@@ -160,8 +162,22 @@ const toBucket = (row: BucketRow | undefined): Bucket | undefined => {
       : undefined
   const tags = p.tags?.value._tag === "Some" ? p.tags.value.value : undefined
   const lifecycle = p.lifecycle?.value._tag === "Some" ? p.lifecycle.value.value.map(lifecycleRuleOf) : undefined
-  return { id: row.id, aliases, createdAt: p.createdAt, cors, tags, lifecycle }
+  const website = p.website?.value._tag === "Some" ? websiteOf(p.website.value.value) : undefined
+  return { id: row.id, aliases, createdAt: p.createdAt, cors, tags, lifecycle, website }
 }
+
+const websiteOf = (w: WebsiteConfigRow): WebsiteConfig => ({
+  indexSuffix: w.indexSuffix ?? undefined,
+  errorKey: w.errorKey ?? undefined,
+  redirectAll: w.redirectHost === null ? undefined : { hostName: w.redirectHost, protocol: w.redirectProtocol ?? undefined },
+})
+
+const websiteRowOf = (w: WebsiteConfig): WebsiteConfigRow => ({
+  indexSuffix: w.indexSuffix ?? null,
+  errorKey: w.errorKey ?? null,
+  redirectHost: w.redirectAll?.hostName ?? null,
+  redirectProtocol: w.redirectAll?.protocol ?? null,
+})
 
 const lifecycleRuleOf = (r: LifecycleRuleRow): LifecycleRule => ({
   id: r.id ?? undefined,
@@ -378,6 +394,14 @@ export class ClusterObjectStore implements ObjectStore {
       const ts = this.clock.now()
       const value = rules === undefined ? cancelingUnset : cancelingSome(rules.map(lifecycleRowOf))
       await this.updateBucket(id, (p) => ({ ...p, lifecycle: lww(ts, value) }))
+    })
+  }
+
+  async setWebsite(id: string, config: WebsiteConfig | undefined): Promise<void> {
+    await this.run(async () => {
+      const ts = this.clock.now()
+      const value = config === undefined ? cancelingUnset : cancelingSome(websiteRowOf(config))
+      await this.updateBucket(id, (p) => ({ ...p, website: lww(ts, value) }))
     })
   }
 

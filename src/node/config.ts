@@ -24,7 +24,21 @@ export interface Config {
   readonly cluster: ClusterConfig
   /** [lifecycle]: how often this node applies the buckets' lifecycle rules to its share of the objects. */
   readonly lifecycle: { readonly intervalSecs: number }
+  /** [s3_web]: the website endpoint; undefined (no section) runs none. */
+  readonly web: WebConfig | undefined
 }
+
+/** The website endpoint (Garage's `[s3_web]`). */
+export interface WebConfig {
+  readonly bindAddr: string
+  /** Host `<bucket>.<rootDomain>` serves the bucket named `<bucket>`; undefined: only a host equal to a bucket name. */
+  readonly rootDomain: string | undefined
+  /** The index document of a bucket whose website configuration names none. */
+  readonly index: string
+}
+
+/** What `pollen start` serves websites on when its configuration has no [s3_web] (Garage's port). */
+export const DEV_WEB_CONFIG: WebConfig = { bindAddr: "127.0.0.1:3902", rootDomain: "web.localhost", index: "index.html" }
 
 /** The cluster settings (top-level fields named as in Garage's garage.toml). */
 export interface ClusterConfig {
@@ -76,6 +90,7 @@ const fields: Record<string, Record<string, "string" | "integer" | "boolean" | "
   s3_api: { api_bind_addr: "string", s3_region: "string", root_domain: "string" },
   admin: { api_bind_addr: "string", admin_token: "string", metrics_token: "string" },
   lifecycle: { interval_secs: "integer" },
+  s3_web: { bind_addr: "string", root_domain: "string", index: "string" },
 }
 
 const check = (file: string, table: Table, section: string): void => {
@@ -139,7 +154,20 @@ export const configFrom = (file: string, doc: Table, baseDir: string): Config =>
     admin: { bindAddr: adminBind, adminToken: str(admin, "admin_token"), metricsToken: str(admin, "metrics_token") },
     cluster: clusterFrom(file, doc),
     lifecycle: { intervalSecs: lifecycleIntervalSecs },
+    web: webFrom(file, doc["s3_web"] as Table | undefined),
   }
+}
+
+const webFrom = (file: string, web: Table | undefined): WebConfig | undefined => {
+  if (web === undefined) return undefined
+  const bindAddr = str(web, "bind_addr") ?? "127.0.0.1:3902"
+  if (!BIND_RE.test(bindAddr)) throw new ConfigError(`${file}: field 's3_web.bind_addr' must look like 127.0.0.1:3902, got '${bindAddr.slice(0, 100)}'`)
+  const rootDomain = str(web, "root_domain")?.replace(/^\./, "").toLowerCase()
+  if (rootDomain !== undefined && rootDomain !== "" && !/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/.test(rootDomain))
+    throw new ConfigError(`${file}: field 's3_web.root_domain' must be a domain name like web.example.com, got '${rootDomain.slice(0, 100)}'`)
+  const index = str(web, "index") ?? "index.html"
+  if (index === "" || index.includes("/")) throw new ConfigError(`${file}: field 's3_web.index' must be a file name without '/', like index.html`)
+  return { bindAddr, rootDomain: rootDomain === "" ? undefined : rootDomain, index }
 }
 
 const PEER_RE = /^([0-9a-f]{64})@((\[[0-9a-fA-F:]+\]|[^:\s@]+):\d{1,5})$/

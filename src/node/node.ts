@@ -1,7 +1,8 @@
 // A Pollen node: the cluster service (RPC, membership, layout), the table layer (pollen
 // tables on LMDB, quorum reads and writes, anti-entropy) and the block layer on top of it,
-// the S3 API served from them (ClusterObjectStore) and the admin API. A node of a
-// one-node layout is the single-node case: same code path, quorums of one.
+// the S3 API served from them (ClusterObjectStore), the admin API and, with an [s3_web]
+// section, the website endpoint. A node of a one-node layout is the single-node case: same
+// code path, quorums of one.
 import { randomBytes } from "node:crypto"
 import { mkdir, readFile, writeFile } from "node:fs/promises"
 import type { Server } from "node:http"
@@ -9,6 +10,7 @@ import type { AddressInfo } from "node:net"
 import { join } from "node:path"
 import { createAdminServer } from "../api/admin/server.ts"
 import { createS3Server } from "../api/s3/server.ts"
+import { createWebServer } from "../api/web/server.ts"
 import { pollenTables, type BlockRefRow, type BucketAliasRow, type BucketRow, type CounterRow, type KeyRow, type ObjectRow } from "../core/table/pollen/index.ts"
 import { BucketCounters } from "./bucket-counters.ts"
 import type { AccessKey, AccessKeyStore } from "./access-keys.ts"
@@ -35,6 +37,8 @@ import type { Table } from "./table/table.ts"
 export interface RunningNode {
   readonly s3Url: string
   readonly adminUrl: string
+  /** The website endpoint ([s3_web]); undefined when the configuration has none. */
+  readonly webUrl: string | undefined
   readonly adminToken: string
   readonly store: ObjectStore
   readonly keys: AccessKeyStore
@@ -217,6 +221,19 @@ export const startNode = async (config: Config, options: StartOptions = {}): Pro
     await stopLayers()
     throw error
   }
+  // The website endpoint, only with an [s3_web] section (as in Garage).
+  let web: Server | undefined
+  let webUrl: string | undefined
+  if (config.web !== undefined) {
+    web = createWebServer({ store, metrics, log, settings: { rootDomain: config.web.rootDomain, index: config.web.index } })
+    try {
+      webUrl = await listen(web, config.web.bindAddr)
+    } catch (error) {
+      await Promise.all([closeServer(s3), closeServer(admin)])
+      await stopLayers()
+      throw error
+    }
+  }
   let closed = false
   const stopIdleGc = startIdleGc()
   const lifecycle = new LifecycleWorker({
@@ -235,6 +252,7 @@ export const startNode = async (config: Config, options: StartOptions = {}): Pro
   return {
     s3Url,
     adminUrl,
+    webUrl,
     adminToken,
     store,
     keys,
@@ -255,7 +273,7 @@ export const startNode = async (config: Config, options: StartOptions = {}): Pro
       closed = true
       stopIdleGc()
       await lifecycle.close()
-      await Promise.all([closeServer(s3), closeServer(admin)])
+      await Promise.all([closeServer(s3), closeServer(admin), ...(web === undefined ? [] : [closeServer(web)])])
       await stopLayers()
     },
   }

@@ -93,6 +93,19 @@ export interface LifecycleRule {
   readonly abortIncompleteUploadDays?: number | undefined
 }
 
+/**
+ * A bucket's website configuration (PutBucketWebsite): either an index document suffix (and
+ * optionally an error document), or a redirect of every request to another host.
+ */
+export interface WebsiteConfig {
+  /** IndexDocument Suffix: appended to a request for a "directory" (a path ending in `/`). */
+  readonly indexSuffix?: string | undefined
+  /** ErrorDocument Key: served, with the error's status, when a request fails with a 4xx. */
+  readonly errorKey?: string | undefined
+  /** RedirectAllRequestsTo: every request answers 301 to this host (and protocol, else the request's). */
+  readonly redirectAll?: { readonly hostName: string; readonly protocol?: "http" | "https" | undefined } | undefined
+}
+
 export interface Bucket {
   /** 64 hex characters. */
   readonly id: string
@@ -103,6 +116,8 @@ export interface Bucket {
   readonly tags?: readonly Tag[] | undefined
   /** The lifecycle configuration's rules; undefined when none is set. */
   readonly lifecycle?: readonly LifecycleRule[] | undefined
+  /** The website configuration; undefined when the bucket is not a website. */
+  readonly website?: WebsiteConfig | undefined
 }
 
 export interface MultipartUpload extends ObjectHeaders {
@@ -171,6 +186,8 @@ export interface ObjectStore {
   setBucketTags(id: string, tags: readonly Tag[] | undefined): Promise<void>
   /** Replaces the bucket's lifecycle configuration; undefined removes it. */
   setLifecycle(id: string, rules: readonly LifecycleRule[] | undefined): Promise<void>
+  /** Replaces the bucket's website configuration; undefined removes it. */
+  setWebsite(id: string, config: WebsiteConfig | undefined): Promise<void>
   bucketStats(id: string): Promise<BucketStats>
   /** Whole-store figures that are cheap to read (for /metrics). */
   storeStats(): Promise<{ readonly objects: number; readonly blocks: number; readonly uploads: number; readonly buckets: number }>

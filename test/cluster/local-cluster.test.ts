@@ -29,6 +29,10 @@ describe("pollen start --nodes N", () => {
       expect(c.cluster.bootstrapPeers.map((p) => p.id).sort()).toEqual(ids.filter((_, j) => j !== i).sort())
       expect(c.cluster.replicationFactor).toBe(3)
     }
+    // No [s3_web], no website endpoint; with one, node i serves websites on its port + 10·i.
+    expect(configs.map((c) => c.web)).toEqual([undefined, undefined, undefined])
+    const withWeb = await localClusterConfigs(configFrom("test", { data_dir: dir, s3_web: { root_domain: "web.test" } }, dir), 3)
+    expect(withWeb.map((c) => [c.web?.bindAddr, c.web?.rootDomain])).toEqual([["127.0.0.1:3902", "web.test"], ["127.0.0.1:3912", "web.test"], ["127.0.0.1:3922", "web.test"]])
     // The same directories give the same node ids on the next start.
     expect((await localClusterConfigs(base, 3)).map((c) => c.cluster.bootstrapPeers[0]!.id)).toEqual(configs.map((c) => c.cluster.bootstrapPeers[0]!.id))
   })

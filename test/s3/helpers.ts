@@ -21,7 +21,14 @@ export interface TestNode {
 }
 
 export const startTestNode = async (
-  options: { now?: () => number; rootDomain?: string; blockDeleteDelaySecs?: number; lifecycle?: StartOptions["lifecycle"] } = {},
+  options: {
+    now?: () => number
+    rootDomain?: string
+    blockDeleteDelaySecs?: number
+    lifecycle?: StartOptions["lifecycle"]
+    /** Runs the website endpoint ([s3_web]) on an OS-chosen port, with these settings. */
+    web?: { root_domain?: string; index?: string }
+  } = {},
 ): Promise<TestNode> => {
   const dir = await mkdtemp(join(tmpdir(), "pollen-s3-"))
   const config = configFrom(
@@ -34,6 +41,7 @@ export const startTestNode = async (
       rpc_bind_addr: "127.0.0.1:0",
       s3_api: { api_bind_addr: "127.0.0.1:0", ...(options.rootDomain !== undefined ? { root_domain: options.rootDomain } : {}) },
       admin: { api_bind_addr: "127.0.0.1:0", admin_token: "test-admin-token" },
+      ...(options.web !== undefined ? { s3_web: { bind_addr: "127.0.0.1:0", ...options.web } } : {}),
     },
     dir,
   )

@@ -20,8 +20,8 @@ import {
   PutBucketCorsCommand,
   PutObjectCommand,
   S3ServiceException,
-  GetBucketWebsiteCommand,
-  PutBucketWebsiteCommand,
+  GetBucketPolicyCommand,
+  PutBucketPolicyCommand,
 } from "@aws-sdk/client-s3"
 import { createHash, randomBytes } from "node:crypto"
 import { readdir } from "node:fs/promises"
@@ -68,9 +68,9 @@ describe("buckets", () => {
   })
 
   it("answers unimplemented sub-resources with 501 NotImplemented", async () => {
-    expect(await errorOf(t.client.send(new PutBucketWebsiteCommand({ Bucket: "objects", WebsiteConfiguration: { IndexDocument: { Suffix: "index.html" } } })))).toEqual({ name: "NotImplemented", status: 501 })
-    // Reading it back answers as AWS does for a bucket without a website (endpoints.test.ts has the others).
-    expect(await errorOf(t.client.send(new GetBucketWebsiteCommand({ Bucket: "objects" })))).toEqual({ name: "NoSuchWebsiteConfiguration", status: 404 })
+    expect(await errorOf(t.client.send(new PutBucketPolicyCommand({ Bucket: "objects", Policy: JSON.stringify({ Version: "2012-10-17", Statement: [] }) })))).toEqual({ name: "NotImplemented", status: 501 })
+    // Reading it back answers as AWS does for a bucket without a policy (endpoints.test.ts has the others).
+    expect(await errorOf(t.client.send(new GetBucketPolicyCommand({ Bucket: "objects" })))).toEqual({ name: "NoSuchBucketPolicy", status: 404 })
   })
 })
 

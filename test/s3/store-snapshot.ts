@@ -1,4 +1,4 @@
-// A comparable picture of everything a node stores: buckets (names, CORS, tags, lifecycle rules), every object's
+// A comparable picture of everything a node stores: buckets (names, CORS, tags, lifecycle rules, website), every object's
 // metadata (tags included) and a SHA-256 of its bytes read back through the store, open uploads and parts.
 // Fuzz tests take one before and after and require them equal.
 import { createHash } from "node:crypto"
@@ -22,7 +22,7 @@ export const storeSnapshot = async (store: ObjectStore, bucketNames: readonly st
     const uploads: unknown[] = []
     for (const u of await store.listUploads(bucket.id))
       uploads.push({ ...u, parts: (await store.listParts(u.uploadId)).map(({ data: _d, ...p }) => p) })
-    out[name] = { id: bucket.id, aliases: bucket.aliases, cors: bucket.cors, tags: bucket.tags, lifecycle: bucket.lifecycle, objects, uploads }
+    out[name] = { id: bucket.id, aliases: bucket.aliases, cors: bucket.cors, tags: bucket.tags, lifecycle: bucket.lifecycle, website: bucket.website, objects, uploads }
   }
   return out
 }

@@ -22,6 +22,7 @@ import {
   type BucketParams,
   type BucketRow,
   type LifecycleRule,
+  type WebsiteConfigRow,
   type MultipartUploadRow,
   type UploadInfo,
   type ObjectRow,
@@ -136,6 +137,28 @@ describe("Pollen tables", () => {
     // Rows with and without the field round-trip through the row codec.
     const codec = rowCodec(bucketTable)
     for (const r of [none, put, removed]) {
+      const back = codec.decode(codec.encode(r))
+      expect(back.ok && bytesEq(back.value, r)).toBe(true)
+    }
+  })
+
+  it("keeps a bucket's newer website configuration whatever the order; rows without the field merge below it", () => {
+    const config = (suffix: string): WebsiteConfigRow => ({ indexSuffix: suffix, errorKey: "error.html", redirectHost: null, redirectProtocol: null })
+    const params = { createdAt: 1, authorizedKeys: {}, aliases: {}, localAliases: {}, cors: lww({ l: 1, c: 0 }, cancelingUnset), quotas: lww({ l: 1, c: 0 }, { maxSize: null, maxObjects: null }) }
+    const row = (website?: NonNullable<BucketParams["website"]>): BucketRow =>
+      ({ id: "b", state: { _tag: "Present", value: website === undefined ? params : { ...params, website } } })
+    const websiteOf = (r: BucketRow) => (r.state._tag === "Present" ? r.state.value.website : "deleted")
+    const none = row()
+    const put = row(lww({ l: 2, c: 0 }, cancelingSome(config("index.html"))))
+    const replaced = row(lww({ l: 3, c: 0 }, cancelingSome({ indexSuffix: null, errorKey: null, redirectHost: "example.com", redirectProtocol: "https" as const })))
+    const removed = row(lww({ l: 4, c: 0 }, cancelingUnset))
+    expect(websiteOf(bucketTable.merge(none, put))).toEqual(websiteOf(put))
+    expect(websiteOf(bucketTable.merge(put, none))).toEqual(websiteOf(put))
+    for (const [x, y, z] of [[none, put, replaced], [replaced, put, none], [put, replaced, none], [replaced, none, put]] as const)
+      expect(websiteOf(bucketTable.merge(bucketTable.merge(x, y), z))).toEqual(websiteOf(replaced))
+    expect(websiteOf(bucketTable.merge(removed, bucketTable.merge(replaced, put)))).toEqual(websiteOf(removed))
+    const codec = rowCodec(bucketTable)
+    for (const r of [none, put, replaced, removed]) {
       const back = codec.decode(codec.encode(r))
       expect(back.ok && bytesEq(back.value, r)).toBe(true)
     }

@@ -13,8 +13,16 @@ const bucketInfo = async (req: AdminRequest, b: Bucket) => {
     id: b.id,
     created: new Date(b.createdAt).toISOString(),
     globalAliases: b.aliases,
-    websiteAccess: false,
-    websiteConfig: null,
+    websiteAccess: b.website !== undefined,
+    // Garage's shape; a RedirectAllRequestsTo configuration (which Garage lacks) adds redirectAllRequestsTo.
+    websiteConfig:
+      b.website === undefined
+        ? null
+        : {
+            indexDocument: b.website.indexSuffix ?? null,
+            errorDocument: b.website.errorKey ?? null,
+            ...(b.website.redirectAll !== undefined ? { redirectAllRequestsTo: { hostName: b.website.redirectAll.hostName, protocol: b.website.redirectAll.protocol ?? null } } : {}),
+          },
     keys: req.services.keys
       .list()
       .filter((k) => k.buckets[b.id] !== undefined)

@@ -34,7 +34,7 @@ const notImplemented = (what: string) => s3Error("NotImplemented", `Pollen does 
 type Node = Record<string, unknown>
 
 /** The element's children; an empty (or whitespace-only) element has none. Text where elements belong is malformed. */
-const elementOf = (v: unknown, name: string): Node => {
+export const elementOf = (v: unknown, name: string): Node => {
   if (typeof v === "string") {
     if (v.trim() !== "") throw malformed(`${name} holds text`)
     return {}
@@ -47,18 +47,18 @@ const elementOf = (v: unknown, name: string): Node => {
 }
 
 /** Refuses children other than `allowed` (whitespace between elements is fine). */
-const onlyChildren = (node: Node, name: string, allowed: readonly string[]): void => {
+export const onlyChildren = (node: Node, name: string, allowed: readonly string[]): void => {
   for (const k of Object.keys(node)) if (k !== "#text" && !allowed.includes(k)) throw malformed(`unexpected ${k.slice(0, 64)} in ${name}`)
 }
 
 /** An optional child element, at most once. */
-const optionalElement = (node: Node, name: string): Node | undefined => {
+export const optionalElement = (node: Node, name: string): Node | undefined => {
   const v = node[name]
   return v === undefined ? undefined : elementOf(v, name)
 }
 
 /** An optional leaf, at most once; its text as written. */
-const leaf = (node: Node, name: string): string | undefined => {
+export const leaf = (node: Node, name: string): string | undefined => {
   const v = node[name]
   if (v === undefined) return undefined
   if (Array.isArray(v)) throw malformed(`${name} is repeated`)

@@ -51,6 +51,7 @@ export const route = (
           if (s === "cors") return { endpoint: "GetBucketCors", access: "read" }
           if (s === "tagging") return { endpoint: "GetBucketTagging", access: "read" }
           if (s === "lifecycle") return { endpoint: "GetBucketLifecycleConfiguration", access: "read" }
+          if (s === "website") return { endpoint: "GetBucketWebsite", access: "read" }
           if (s === "uploads") return { endpoint: "ListMultipartUploads", access: "read" }
           if (s === "versions") return { endpoint: "ListObjectVersions", access: "read" }
           if (s === "versioning") return { endpoint: "GetBucketVersioning", access: "read" }
@@ -67,12 +68,14 @@ export const route = (
         if (sub.length === 1 && has("cors")) return { endpoint: "PutBucketCors", access: "owner" }
         if (sub.length === 1 && has("tagging")) return { endpoint: "PutBucketTagging", access: "owner" }
         if (sub.length === 1 && has("lifecycle")) return { endpoint: "PutBucketLifecycleConfiguration", access: "owner" }
+        if (sub.length === 1 && has("website")) return { endpoint: "PutBucketWebsite", access: "owner" }
         return NI(`PUT ?${sub.join("&")}`)
       case "DELETE":
         if (sub.length === 0) return { endpoint: "DeleteBucket", access: "owner" }
         if (sub.length === 1 && has("cors")) return { endpoint: "DeleteBucketCors", access: "owner" }
         if (sub.length === 1 && has("tagging")) return { endpoint: "DeleteBucketTagging", access: "owner" }
         if (sub.length === 1 && has("lifecycle")) return { endpoint: "DeleteBucketLifecycle", access: "owner" }
+        if (sub.length === 1 && has("website")) return { endpoint: "DeleteBucketWebsite", access: "owner" }
         const deletable = sub.length === 1 ? absentConfigOf(sub[0]!)?.delete : undefined
         if (deletable !== undefined) return { endpoint: deletable, access: "owner" }
         return NI(`DELETE ?${sub.join("&")}`)

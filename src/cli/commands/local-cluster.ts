@@ -1,5 +1,6 @@
 // `pollen start --nodes N`: N nodes in this process on one machine. Node i serves S3 on the
-// configured S3 port + 10·i, RPC on the RPC port + 10·i and admin on the admin port + 10·i;
+// configured S3 port + 10·i, RPC on the RPC port + 10·i, admin on the admin port + 10·i and
+// websites (if any) on the web port + 10·i;
 // node 0 keeps the configured data directory (so the CLI's defaults reach it), node i > 0
 // lives in <data_dir>/node<i>. All share one RPC secret and list each other as bootstrap
 // peers. Every node's S3 API serves the cluster-wide store (tables and blocks replicated
@@ -29,6 +30,7 @@ export const localClusterConfigs = async (base: Config, count: number): Promise<
     blocksDir: join(d.data, "blocks"),
     s3: { ...base.s3, bindAddr: shift(base.s3.bindAddr, 10 * i) },
     admin: { ...base.admin, bindAddr: shift(base.admin.bindAddr, 10 * i) },
+    web: base.web === undefined ? undefined : { ...base.web, bindAddr: shift(base.web.bindAddr, 10 * i) },
     cluster: {
       ...base.cluster,
       rpcBindAddr: rpcAddrs[i]!,

@@ -13,6 +13,7 @@ export const run = async (args: readonly string[]): Promise<number> => {
   return runUntilSignal(config, async (node) => {
     console.log(`S3 API:    ${node.s3Url} (region ${config.s3.region})`)
     console.log(`Admin API: ${node.adminUrl}`)
+    if (node.webUrl !== undefined) console.log(`Websites:  ${node.webUrl}${config.web?.rootDomain === undefined ? "" : ` (<bucket>.${config.web.rootDomain})`}`)
     console.log(`Node:      ${node.cluster.self}@${node.cluster.publicAddr}`)
     console.log(`Data:      ${config.dataDir}`)
     if (node.cluster.placement.currentVersion() === 0)

@@ -2,7 +2,7 @@
 // in this process) with data in ./data and a persisted development key, printed as AWS_*
 // lines with a ready-to-paste aws-cli command. A fresh cluster gets a first layout.
 import { parseArgs } from "node:util"
-import type { Config } from "../../node/config.ts"
+import { DEV_WEB_CONFIG, type Config } from "../../node/config.ts"
 import type { RunningNode } from "../../node/node.ts"
 import { applyInitialLayout, localClusterConfigs } from "./local-cluster.ts"
 import { loadConfigOrExplain, runUntilSignal } from "./run-node.ts"
@@ -14,7 +14,7 @@ export const run = async (args: readonly string[]): Promise<number> => {
   })
   if (values.help === true) {
     console.log(
-      "usage: pollen start [-c pollen.toml] [--nodes N]\n\nRuns a development cluster: one node (S3 on 127.0.0.1:3900, admin on 127.0.0.1:3903, RPC on 127.0.0.1:3901, data in ./data),\nor N nodes in this process, node i on ports 3900+10i (S3), 3901+10i (RPC), 3903+10i (admin), node i>0's data in ./data/node<i>.",
+      "usage: pollen start [-c pollen.toml] [--nodes N]\n\nRuns a development cluster: one node (S3 on 127.0.0.1:3900, admin on 127.0.0.1:3903, RPC on 127.0.0.1:3901, websites on 127.0.0.1:3902, data in ./data),\nor N nodes in this process, node i on ports 3900+10i (S3), 3901+10i (RPC), 3902+10i (websites), 3903+10i (admin), node i>0's data in ./data/node<i>.\nWith -c, websites are served only if the file has an [s3_web] section.",
     )
     return 0
   }
@@ -23,8 +23,10 @@ export const run = async (args: readonly string[]): Promise<number> => {
     console.error(`pollen: --nodes must be a number from 1 to 9, got '${values.nodes}'`)
     return 2
   }
-  const base = loadConfigOrExplain(values.config)
-  if (base === undefined) return 1
+  const loaded = loadConfigOrExplain(values.config)
+  if (loaded === undefined) return 1
+  // Without a configuration file the development node also serves websites, on Garage's port.
+  const base: Config = values.config === undefined && loaded.web === undefined ? { ...loaded, web: DEV_WEB_CONFIG } : loaded
   const configs: Config[] = count === 1 ? [base] : await localClusterConfigs(base, count)
   return runUntilSignal(configs, async (nodes: readonly RunningNode[]) => {
     let layoutLine: string
@@ -44,7 +46,7 @@ export const run = async (args: readonly string[]): Promise<number> => {
     const node = nodes[0]!
     const lines = [
       count === 1 ? "Pollen is running (single-node cluster)." : `Pollen is running: ${count} nodes in this process.`,
-      ...nodes.map((n, i) => `Node ${i}: S3 ${n.s3Url}  admin ${n.adminUrl}  RPC ${n.cluster.publicAddr}  id ${n.cluster.self.slice(0, 16)}  data ${configs[i]!.dataDir}`),
+      ...nodes.map((n, i) => `Node ${i}: S3 ${n.s3Url}  admin ${n.adminUrl}${n.webUrl === undefined ? "" : `  web ${n.webUrl}`}  RPC ${n.cluster.publicAddr}  id ${n.cluster.self.slice(0, 16)}  data ${configs[i]!.dataDir}`),
       layoutLine,
       ...(count > 1 ? ["Every node serves the same buckets and objects; the development key works on each."] : []),
       `Admin token: ${base.admin.adminToken !== undefined ? "the config's admin_token" : `in <metadata_dir>/admin_token of each node (node 0: ${base.metadataDir}/admin_token)`}`,
@@ -57,9 +59,21 @@ export const run = async (args: readonly string[]): Promise<number> => {
       `  export AWS_ACCESS_KEY_ID=${key.id} AWS_SECRET_ACCESS_KEY=${key.secret} AWS_DEFAULT_REGION=${base.s3.region}`,
       `  aws --endpoint-url ${node.s3Url} s3 ls`,
       "  ./bin/pollen status",
+      ...websiteLines(node, base),
       "",
       "Press Ctrl-C to stop.",
     ]
     console.log(lines.join("\n"))
   })
+}
+
+/** How to reach a bucket's website on node 0, when it serves websites. */
+const websiteLines = (node: RunningNode, config: Config): string[] => {
+  if (node.webUrl === undefined || config.web === undefined) return []
+  const url = new URL(node.webUrl)
+  const site = config.web.rootDomain === undefined ? `http://<bucket>:${url.port}/` : `http://<bucket>.${config.web.rootDomain}:${url.port}/`
+  return [
+    `  aws --endpoint-url ${node.s3Url} s3 website s3://<bucket> --index-document index.html   # then: ${site}`,
+    `  curl -H 'Host: <bucket>${config.web.rootDomain === undefined ? "" : `.${config.web.rootDomain}`}' ${node.webUrl}/`,
+  ]
 }

@@ -10,7 +10,6 @@ import { S3_NS, toXml } from "../xml.ts"
 const missing: Readonly<Record<string, readonly [code: string, message: string]>> = {
   encryption: ["ServerSideEncryptionConfigurationNotFoundError", "The server side encryption configuration was not found"],
   policy: ["NoSuchBucketPolicy", "The bucket policy does not exist"],
-  website: ["NoSuchWebsiteConfiguration", "The specified bucket does not have a website configuration"],
   replication: ["ReplicationConfigurationNotFoundError", "The replication configuration was not found"],
   "object-lock": ["ObjectLockConfigurationNotFoundError", "Object Lock configuration does not exist for this bucket"],
   ownershipControls: ["OwnershipControlsNotFoundError", "The bucket ownership controls were not found"],
@@ -28,7 +27,6 @@ const empty: Readonly<Record<string, () => string>> = {
 export const absentConfigEndpoints: Readonly<Record<string, { readonly get: string; readonly delete?: string }>> = {
   encryption: { get: "GetBucketEncryption", delete: "DeleteBucketEncryption" },
   policy: { get: "GetBucketPolicy", delete: "DeleteBucketPolicy" },
-  website: { get: "GetBucketWebsite", delete: "DeleteBucketWebsite" },
   replication: { get: "GetBucketReplication", delete: "DeleteBucketReplication" },
   "object-lock": { get: "GetObjectLockConfiguration" },
   ownershipControls: { get: "GetBucketOwnershipControls", delete: "DeleteBucketOwnershipControls" },

@@ -1,5 +1,5 @@
 // GetObject and HeadObject: preconditions, ranges, partNumber, response-* overrides, checksums.
-import type { ObjectMeta } from "../../../node/object-store.ts"
+import type { ObjectMeta, ObjectStore } from "../../../node/object-store.ts"
 import { headerName } from "../checksums.ts"
 import { evaluate, requestConditions } from "../conditions.ts"
 import { requireBucket, requireKey, type S3Request, type S3Response } from "../context.ts"
@@ -31,8 +31,21 @@ const partRange = (meta: ObjectMeta, raw: string): { range: ByteRange; count: nu
   return { range: { start, end: start + sizes[n - 1]! }, count: sizes.length }
 }
 
-export const getObject = async (req: S3Request, head = false): Promise<S3Response> => {
-  const meta = await loadObject(req)
+export const getObject = async (req: S3Request, head = false): Promise<S3Response> =>
+  objectResponse(await loadObject(req), { store: req.services.store, headers: req.headers, query: req.query }, head)
+
+/** What answering a read of an object looks at: its request's headers and query, and the store to read the data from. */
+export interface ObjectRead {
+  readonly store: ObjectStore
+  readonly headers: ReadonlyMap<string, string>
+  readonly query: ReadonlyMap<string, string>
+}
+
+/**
+ * The GetObject / HeadObject answer for `meta`: preconditions (304, 412), Range and partNumber
+ * (206, 416), response-* overrides and checksums. Also the website endpoint's (src/api/web).
+ */
+export const objectResponse = (meta: ObjectMeta, req: ObjectRead, head = false): S3Response => {
   const headers: Record<string, string> = responseHeadersOf(meta)
   const conditions = requestConditions(req.headers)
   const cond = evaluate(conditions, meta)
@@ -71,7 +84,7 @@ export const getObject = async (req: S3Request, head = false): Promise<S3Respons
   return {
     status,
     headers,
-    body: head || end === start ? undefined : req.services.store.readData(meta.data, start, end),
+    body: head || end === start ? undefined : req.store.readData(meta.data, start, end),
   }
 }
 

@@ -20,6 +20,7 @@ import {
 } from "./multipart.ts"
 import { putObject } from "./put-object.ts"
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from "./tagging.ts"
+import { deleteBucketWebsite, getBucketWebsite, putBucketWebsite } from "./website.ts"
 
 export const handlers: Record<string, Handler> = {
   ListBuckets: listBuckets,
@@ -40,6 +41,9 @@ export const handlers: Record<string, Handler> = {
   GetBucketLifecycleConfiguration: getBucketLifecycle,
   PutBucketLifecycleConfiguration: putBucketLifecycle,
   DeleteBucketLifecycle: deleteBucketLifecycle,
+  GetBucketWebsite: getBucketWebsite,
+  PutBucketWebsite: putBucketWebsite,
+  DeleteBucketWebsite: deleteBucketWebsite,
   GetBucketAcl: getAcl,
   PutBucketAcl: putAcl,
   GetObjectAcl: getAcl,

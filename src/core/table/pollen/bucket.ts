@@ -38,6 +38,15 @@ export const LifecycleRule = Schema.Struct({
 })
 export type LifecycleRule = typeof LifecycleRule.Type
 
+/** A bucket's website configuration (src/node/object-store.ts WebsiteConfig; null where it has none). */
+export const WebsiteConfigRow = Schema.Struct({
+  indexSuffix: Schema.NullOr(Schema.String),
+  errorKey: Schema.NullOr(Schema.String),
+  redirectHost: Schema.NullOr(Schema.String),
+  redirectProtocol: Schema.NullOr(Schema.Literals(["http", "https"])),
+})
+export type WebsiteConfigRow = typeof WebsiteConfigRow.Type
+
 export const BucketParams = Schema.Struct({
   /** ms since the epoch; the earliest wins. */
   createdAt: Schema.Number,
@@ -52,6 +61,8 @@ export const BucketParams = Schema.Struct({
   tags: Schema.optional(Lww(CancelingOption(TagSet))),
   /** PutBucketLifecycleConfiguration's rules; absent in rows of buckets that never had any (and written before lifecycle existed). */
   lifecycle: Schema.optional(Lww(CancelingOption(Schema.Array(LifecycleRule)))),
+  /** PutBucketWebsite's configuration; absent in rows of buckets that never had one (and written before websites existed). */
+  website: Schema.optional(Lww(CancelingOption(WebsiteConfigRow))),
   quotas: Lww(Schema.Struct({ maxSize: Schema.NullOr(Schema.Number), maxObjects: Schema.NullOr(Schema.Number) })),
 })
 export type BucketParams = typeof BucketParams.Type
@@ -60,9 +71,10 @@ export const BucketRow = Schema.Struct({ id: Schema.String, state: Deletable(Buc
 export type BucketRow = typeof BucketRow.Type
 
 export const mergeBucketParams = (a: BucketParams, b: BucketParams): BucketParams => {
-  // An absent tags or lifecycle field is below any written one.
+  // An absent tags, lifecycle or website field is below any written one.
   const tags = a.tags === undefined ? b.tags : b.tags === undefined ? a.tags : mergeLwwCanceling(a.tags, b.tags)
   const lifecycle = a.lifecycle === undefined ? b.lifecycle : b.lifecycle === undefined ? a.lifecycle : mergeLwwCanceling(a.lifecycle, b.lifecycle)
+  const website = a.website === undefined ? b.website : b.website === undefined ? a.website : mergeLwwCanceling(a.website, b.website)
   return sameFields(a, {
     createdAt: mergeMin(a.createdAt, b.createdAt),
     authorizedKeys: mergePermissions(a.authorizedKeys, b.authorizedKeys),
@@ -71,6 +83,7 @@ export const mergeBucketParams = (a: BucketParams, b: BucketParams): BucketParam
     cors: mergeLwwCanceling(a.cors, b.cors),
     ...(tags === undefined ? {} : { tags }),
     ...(lifecycle === undefined ? {} : { lifecycle }),
+    ...(website === undefined ? {} : { website }),
     quotas: mergeLwwValue(a.quotas, b.quotas),
   })
 }
