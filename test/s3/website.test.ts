@@ -280,6 +280,10 @@ describe("the website endpoint", () => {
     expect([r.status, r.headers.location]).toEqual([301, "https://example.com/some/page.html?x=1"])
     const old = await site("/old-page")
     expect([old.status, old.headers.location]).toEqual([301, "/style.css"])
+    // a redirect must be a path or an http(s) URL, as on AWS
+    const bad = await t.client.send(new PutObjectCommand({ Bucket: "site", Key: "bad-redirect", Body: "x", WebsiteRedirectLocation: "javascript:alert(1)" })).catch((e: Error) => e)
+    expect(bad).toBeInstanceOf(Error)
+    expect((bad as Error).name).toBe("InvalidRedirectLocation")
   })
 
   it("answers CORS preflights and adds CORS headers from the bucket's rules", async () => {

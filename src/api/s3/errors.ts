@@ -20,6 +20,7 @@ const statusOf: Record<string, number> = {
   InvalidPartNumber: 416,
   InvalidPartOrder: 400,
   InvalidRange: 416,
+  InvalidRedirectLocation: 400,
   InvalidRequest: 400,
   InvalidTag: 400,
   InvalidURI: 400,

@@ -26,8 +26,17 @@ const storedContentEncoding = (value: string): string | undefined => {
   return kept.length === 0 ? undefined : kept.join(", ")
 }
 
+/** A website redirect is a path on the same site or an http(s) URL, as AWS requires (it becomes a Location). */
+const checkRedirectLocation = (headers: ReadonlyMap<string, string>): void => {
+  const v = headers.get("x-amz-website-redirect-location")
+  if (v === undefined) return
+  if (!/^(\/|https?:\/\/)/.test(v) || Buffer.byteLength(v) > 2048)
+    throw s3Error("InvalidRedirectLocation", "The website redirect location must have a prefix of 'http://' or 'https://' or '/'.")
+}
+
 export const objectHeadersFrom = (headers: ReadonlyMap<string, string>): ObjectHeaders => {
   checkCannedAcl(headers)
+  checkRedirectLocation(headers)
   const stored: Record<string, string> = {}
   for (const name of STORED) {
     const raw = headers.get(name)
