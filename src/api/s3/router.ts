@@ -81,6 +81,8 @@ export const route = (
         return NI(`DELETE ?${sub.join("&")}`)
       case "POST":
         if (sub.length === 1 && has("delete")) return { endpoint: "DeleteObjects", access: "write" }
+        // Browser uploads: the form's signed policy names the key, whose write permission the handler checks.
+        if (sub.length === 0) return { endpoint: "PostObject", access: "none" }
         return NI(`POST ?${sub.join("&")}`)
       default:
         return NI(method)

@@ -1,7 +1,7 @@
 // The S3 HTTP server: parses the target, answers CORS preflights, authenticates (SigV4),
 // routes, checks permissions, runs the handler and writes the response or S3 error XML.
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http"
-import { permissionOf } from "../../node/access-keys.ts"
+import { permissionOf, type AccessKey } from "../../node/access-keys.ts"
 import type { RequestMetrics } from "../../node/metrics.ts"
 import { StoreUnavailableError, type Bucket } from "../../node/object-store.ts"
 import { requestBody } from "./body.ts"
@@ -24,6 +24,9 @@ export interface S3ServerOptions {
   /** Milliseconds since the epoch; tests may move the clock. */
   readonly now?: () => number
 }
+
+/** The key of an unsigned request; only PostObject, which authenticates by its form, gets one. */
+const ANONYMOUS: AccessKey = { id: "", secret: "", name: "anonymous", createdAt: 0, allowCreateBucket: false, buckets: {} }
 
 const newRequestId = (): string => randomHex(8).toUpperCase()
 
@@ -87,13 +90,14 @@ export const createS3Server = (options: S3ServerOptions): Server => {
           { method, path: target.path, query: target.query, headers },
           { region: services.settings.region, now: now(), secretOf: (id) => services.keys.get(id)?.secret },
         )
-        if (auth === undefined) throw s3Error("AccessDenied", "Anonymous access is not supported; sign the request with an access key.")
         if (!headers.has("authorization")) headers = withPresignedHeaders(headers, target.query)
-        const accessKey = services.keys.get(auth.accessKeyId)
-        if (accessKey === undefined) throw s3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
         const query = new Map<string, string>()
         for (const [k, v] of target.query) if (!query.has(k)) query.set(k, v)
         const r = route(method, target.bucket, target.key, query, headers)
+        // PostObject carries its credential in the form: its handler verifies the policy's signature.
+        if (auth === undefined && r.endpoint !== "PostObject") throw s3Error("AccessDenied", "Anonymous access is not supported; sign the request with an access key.")
+        const accessKey = auth === undefined ? ANONYMOUS : services.keys.get(auth.accessKeyId)
+        if (accessKey === undefined) throw s3Error("InvalidAccessKeyId", "The AWS Access Key Id you provided does not exist in our records.")
         endpoint = r.endpoint.startsWith("NotImplemented") ? "NotImplemented" : r.endpoint.startsWith("MethodNotAllowed") ? "MethodNotAllowed" : r.endpoint
         if (r.endpoint.startsWith("MethodNotAllowed"))
           throw s3Error("MethodNotAllowed", "The specified method is not allowed against this resource.", {
@@ -123,7 +127,7 @@ export const createS3Server = (options: S3ServerOptions): Server => {
           key: target.key,
           query,
           headers,
-          body: requestBody(req, auth.payload, headers),
+          body: requestBody(req, auth?.payload ?? { kind: "unsigned" }, headers),
           accessKey,
           bucket,
           raw: req,

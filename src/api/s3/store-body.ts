@@ -16,7 +16,7 @@ export interface StoredBody {
 }
 
 export const storeBody = async (
-  req: S3Request,
+  req: Pick<S3Request, "headers" | "body" | "services">,
   options: { allowInline: boolean; defaultAlgorithm?: ChecksumAlgorithm | undefined },
 ): Promise<StoredBody> => {
   const md5Expected = contentMd5(req.headers)

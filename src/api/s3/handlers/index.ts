@@ -18,6 +18,7 @@ import {
   uploadPart,
   uploadPartCopy,
 } from "./multipart.ts"
+import { postObject } from "./post-object.ts"
 import { putObject } from "./put-object.ts"
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from "./tagging.ts"
 import { deleteBucketWebsite, getBucketWebsite, putBucketWebsite } from "./website.ts"
@@ -55,6 +56,7 @@ export const handlers: Record<string, Handler> = {
   ListObjectsV2: listObjectsV2,
   ListObjectVersions: listObjectVersions,
   PutObject: putObject,
+  PostObject: postObject,
   GetObject: (req) => getObject(req),
   HeadObject: headObject,
   DeleteObject: deleteObject,
