@@ -293,6 +293,26 @@ export class Checker {
     return this.invariants.firstViolated(this.ctx, t) === null
   }
 
+  /** The name of the first INVARIANT (or PROPERTY []P) that `t` violates, or null. */
+  violatedInvariant(t: State): string | null {
+    const name = this.invariants.firstViolated(this.ctx, t)
+    if (name !== null) return name
+    for (const ii of this.model.impliedInvariants) if (!this.holds(ii.node, t, null)) return ii.name
+    return null
+  }
+
+  /** The name of the first PROPERTY whose [][A]_v the step s -> t violates, or null. */
+  violatedAction(s: State, t: State): string | null {
+    for (const ia of this.model.impliedActions) if (!this.holds(ia.node, s, t)) return ia.name
+    return null
+  }
+
+  /** The name of the first PROPERTY whose initial predicate `s` violates, or null. */
+  violatedInit(s: State): string | null {
+    for (const ii of this.model.impliedInits) if (!this.holds(ii.node, s, null)) return ii.name
+    return null
+  }
+
   impliedActionsHold(s: State, t: State): boolean {
     for (const ia of this.model.impliedActions) if (!this.holds(ia.node, s, t)) return false
     return true
@@ -339,7 +359,8 @@ export class Checker {
     })
   }
 
-  private checkAssumptions(): Outcome | null {
+  /** The outcome of a false ASSUME, or null when all hold. */
+  checkAssumptions(): Outcome | null {
     for (const a of this.model.assumptions) {
       const c = new Ctx(this.model.varNames)
       c.checkDeadlock = this.model.checkDeadlock

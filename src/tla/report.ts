@@ -30,6 +30,24 @@ export const formatTrace = (varNames: readonly string[], trace: readonly TraceSt
 
 /** The lines TLC prints after checking (and before, for errors, the trace). */
 export const formatResult = (varNames: readonly string[], r: CheckResult, rows?: TraceRows): string => {
+  const out = outcomeLines(varNames, r, rows)
+  out.push(`${thousands(r.generated)} states generated, ${thousands(r.distinct)} distinct states found, ${thousands(r.queueLeft)} states left on queue.`)
+  out.push(`The depth of the complete state graph search is ${r.depth}.`)
+  out.push(`Finished in ${r.seconds.toFixed(1)}s.`)
+  return out.join("\n")
+}
+
+/** The lines of a simulation's end (TLC -simulate): the error and its behaviour, then the totals. */
+export const formatSimulation = (varNames: readonly string[], r: CheckResult & { readonly traces: number }, seed: bigint, rows?: TraceRows): string => {
+  const out = r.outcome.kind === "ok" ? [] : outcomeLines(varNames, r, rows)
+  out.push(`The number of states generated: ${thousands(r.generated)}`)
+  out.push(`Simulation using seed ${seed} and aril 0`)
+  out.push(`Progress: ${thousands(r.generated)} states checked, ${thousands(r.traces)} traces generated (longest ${r.depth} states).`)
+  out.push(`Finished in ${r.seconds.toFixed(1)}s.`)
+  return out.join("\n")
+}
+
+const outcomeLines = (varNames: readonly string[], r: CheckResult, rows?: TraceRows): string[] => {
   const out: string[] = []
   const o = r.outcome
   switch (o.kind) {
@@ -73,10 +91,7 @@ export const formatResult = (varNames: readonly string[], r: CheckResult, rows?:
       }
       break
   }
-  out.push(`${thousands(r.generated)} states generated, ${thousands(r.distinct)} distinct states found, ${thousands(r.queueLeft)} states left on queue.`)
-  out.push(`The depth of the complete state graph search is ${r.depth}.`)
-  out.push(`Finished in ${r.seconds.toFixed(1)}s.`)
-  return out.join("\n")
+  return out
 }
 
 /** TLC exit codes: 0 ok, 10 assumption, 11 deadlock, 12 safety, 13 liveness, 150 parse error, 1 other. */

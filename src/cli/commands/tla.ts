@@ -10,15 +10,18 @@ import { TlaError } from "../../tla/errors.ts"
 import { buildModel } from "../../tla/model.ts"
 import { checkParallel } from "../../tla/parallel.ts"
 import { parseModule } from "../../tla/parser.ts"
-import { exitCode, formatResult, formatState, traceToJson } from "../../tla/report.ts"
+import { exitCode, formatResult, formatSimulation, formatState, traceToJson } from "../../tla/report.ts"
+import { type SimulationResult, simulate } from "../../tla/simulate.ts"
 
 const usage = `usage:
   pollen tla check <Spec.tla> [--config <file.cfg>] [--workers N|auto] [--no-deadlock] [--dump-trace <file.json>]
                    [--dump-states <file> | --dump-dot <file.dot> [--action-labels]] [--lib <dir>]...
+  pollen tla check <Spec.tla> --simulate [--traces N] [--depth D] [--seed S] [--config ...] [--lib ...]
   pollen tla parse <Spec.tla>
 
 TLC's own flags are accepted too: -config F, -workers N|auto, -deadlock (no deadlock
-checking), -dumpTrace json F, -dump F, -dump dot[,actionlabels,...] F; -lncheck, -cleanup, -nowarning, -noGenerateSpecTE, -coverage,
+checking), -dumpTrace json F, -dump F, -dump dot[,actionlabels,...] F, -simulate [num=N],
+-depth D, -seed S; -lncheck, -cleanup, -nowarning, -noGenerateSpecTE, -coverage,
 -fp, -seed, -metadir, -checkpoint and -modelcheck are accepted and ignored. The spec may be
 named without its .tla extension.
 
@@ -80,6 +83,53 @@ const graphDump = (
   }
 }
 
+/** `--simulate`: random behaviours (TLC's -simulate), until --traces or Ctrl-C. */
+const runSimulation = (
+  spec: string,
+  cfgFile: string,
+  opts: { traces?: string; depth?: string; seed?: string; lib?: string[]; "dump-trace"?: string },
+  checkDeadlock: boolean | undefined,
+): number => {
+  const positive = (v: string | undefined, name: string, fallback: number): number => {
+    if (v === undefined) return fallback
+    const n = Number(v)
+    if (!Number.isInteger(n) || n < 1) throw new TlaError("io", `--${name} must be a positive integer`)
+    return n
+  }
+  const traces = positive(opts.traces, "traces", Number.POSITIVE_INFINITY)
+  const depth = positive(opts.depth, "depth", 100)
+  if (opts.seed !== undefined && !/^-?\d{1,20}$/.test(opts.seed)) throw new TlaError("io", "--seed must be an integer")
+  const seed = opts.seed === undefined ? BigInt.asIntN(64, BigInt(Date.now()) * 2654435761n) : BigInt(opts.seed)
+  const cfg = parseConfig(readFileSync(cfgFile, "utf8"), cfgFile)
+  if (checkDeadlock !== undefined) cfg.checkDeadlock = checkDeadlock
+  const model = buildModel(spec, cfg, { libDirs: opts.lib ?? [] })
+  for (const w of model.warnings) console.log(`Warning: ${w}`)
+  if (model.liveness !== null) console.log("Warning: temporal properties are not checked in simulation")
+  console.log(`Running Random Simulation with seed ${seed} with 1 worker.`)
+  let stop = false
+  const onInt = (): void => {
+    stop = true
+  }
+  process.once("SIGINT", onInt)
+  const checker = new Checker(model)
+  let r: SimulationResult
+  try {
+    r = simulate(checker, {
+      traces,
+      depth,
+      seed,
+      shouldStop: () => stop,
+      onProgress: (p) => console.log(`Progress: ${p.states.toLocaleString("en-US")} states checked, ${p.traces.toLocaleString("en-US")} traces generated at ${p.seconds.toFixed(0)}s.`),
+    })
+  } finally {
+    process.off("SIGINT", onInt)
+  }
+  console.log(formatSimulation(model.varNames, r, seed, (trace) => checker.traceRows(trace)))
+  const o = r.outcome
+  if (opts["dump-trace"] !== undefined && o.kind !== "ok" && o.kind !== "assumption") writeFileSync(opts["dump-trace"], JSON.stringify(traceToJson(model.varNames, o.trace)) + "\n")
+  return exitCode(r)
+}
+
 const progress = (p: { generated: number; distinct: number; depth: number; queue: number; seconds: number }): void =>
   console.log(
     `Progress(${p.depth}) at ${p.seconds.toFixed(0)}s: ${p.generated.toLocaleString("en-US")} states generated (${Math.round((p.generated / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} s/min), ${p.distinct.toLocaleString("en-US")} distinct states found (${Math.round((p.distinct / Math.max(p.seconds, 0.001)) * 60).toLocaleString("en-US")} ds/min), ${p.queue.toLocaleString("en-US")} states left on queue.`,
@@ -96,6 +146,10 @@ const check = async (
     "dump-states"?: string
     "dump-dot"?: string
     "action-labels"?: boolean
+    simulate?: boolean
+    traces?: string
+    depth?: string
+    seed?: string
   },
 ): Promise<number> => {
   // as TLC: `Spec` names Spec.tla
@@ -107,6 +161,7 @@ const check = async (
   if (!Number.isInteger(workers) || workers < 1) throw new TlaError("io", `--workers must be a positive integer or auto`)
   const checkDeadlock = opts["no-deadlock"] === true ? false : undefined
   console.log(`Pollen TLA+ checker: breadth-first search of ${spec} with ${cfgFile}, ${workers} worker${workers === 1 ? "" : "s"}.`)
+  if (opts.simulate === true) return runSimulation(spec, cfgFile, opts, checkDeadlock)
   const dumping = opts["dump-states"] !== undefined || opts["dump-dot"] !== undefined
   if (workers > 1 && !dumping) {
     const r = await checkParallel({ spec, config: cfgFile, libDirs: opts.lib ?? [], workers, onProgress: progress, ...(checkDeadlock === undefined ? {} : { checkDeadlock }) })
@@ -155,7 +210,8 @@ const tlcFlags: Record<string, { as: string | null; args: number }> = {
   "-noGenerateSpecTE": { as: null, args: 0 },
   "-coverage": { as: null, args: 1 },
   "-fp": { as: null, args: 1 },
-  "-seed": { as: null, args: 1 },
+  "-seed": { as: "--seed", args: 1 },
+  "-depth": { as: "--depth", args: 1 },
   "-metadir": { as: null, args: 1 },
   "-checkpoint": { as: null, args: 1 },
   "-modelcheck": { as: null, args: 0 },
@@ -165,6 +221,17 @@ const fromTlcFlags = (args: readonly string[]): string[] => {
   const out: string[] = []
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!
+    if (a === "-simulate") {
+      out.push("--simulate")
+      // -simulate [num=N][,file=F]: the number of behaviours, when given
+      const arg = args[i + 1]
+      if (arg !== undefined && /^(num|file|stats)=/.test(arg)) {
+        const num = /(?:^|,)num=(\d+)/.exec(arg)?.[1]
+        if (num !== undefined) out.push("--traces", num)
+        i += 1
+      }
+      continue
+    }
     if (a === "-dump") {
       // -dump F (every state) or -dump dot[,actionlabels][,colorize][,snapshot] F
       const next = args[i + 1] ?? ""
@@ -210,6 +277,10 @@ export const run = async (args: readonly string[]): Promise<number> => {
         "dump-states": { type: "string" },
         "dump-dot": { type: "string" },
         "action-labels": { type: "boolean" },
+        simulate: { type: "boolean" },
+        traces: { type: "string" },
+        depth: { type: "string" },
+        seed: { type: "string" },
         lib: { type: "string", multiple: true },
         help: { type: "boolean", short: "h" },
       },
