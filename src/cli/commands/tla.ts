@@ -22,7 +22,7 @@ const usage = `usage:
 TLC's own flags are accepted too: -config F, -workers N|auto, -deadlock (no deadlock
 checking), -dumpTrace json F, -dump F, -dump dot[,actionlabels,...] F, -simulate [num=N],
 -depth D, -seed S; -lncheck, -cleanup, -nowarning, -noGenerateSpecTE, -coverage,
--fp, -seed, -metadir, -checkpoint and -modelcheck are accepted and ignored. The spec may be
+-fp, -metadir, -checkpoint and -modelcheck are accepted and ignored. The spec may be
 named without its .tla extension.
 
 Exit codes as TLC's: 0 ok, 10 assumption false, 11 deadlock, 12 safety violation, 13 liveness violation,
