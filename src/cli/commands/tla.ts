@@ -257,7 +257,8 @@ const fromTlcFlags = (args: readonly string[]): string[] => {
       out.push(a)
       continue
     }
-    if (f.as !== null) out.push(f.as, ...args.slice(i + 1, i + 1 + f.args))
+    // --name=value, so that a value such as a negative seed is not read as an option
+    if (f.as !== null) out.push(f.args === 1 ? `${f.as}=${args[i + 1] ?? ""}` : f.as)
     i += f.args
   }
   return out
