@@ -31,3 +31,31 @@ if (r.distinct !== tlcDistinct) {
   console.log(`MISMATCH: expected ${tlcDistinct} distinct states`)
   process.exitCode = 1
 }
+
+// Liveness: a self-stabilising token ring (Dijkstra's K-state algorithm, N = K = 6, 46,656
+// states) checked with and without `<>[]OneToken` under WF of Next, for what the state graph,
+// the atoms evaluated during the search and the lasso search cost.
+const ring = `---- MODULE BenchRing ----
+EXTENDS Naturals, FiniteSets
+CONSTANTS N, K
+VARIABLE c
+Nodes == 0..N-1
+Init == c \\in [Nodes -> 0..K-1]
+Privileged(i) == IF i = 0 THEN c[0] = c[N-1] ELSE c[i] # c[i-1]
+Move(i) == Privileged(i) /\\ c' = [c EXCEPT ![i] = IF i = 0 THEN (c[0] + 1) % K ELSE c[i-1]]
+Next == \\E i \\in Nodes : Move(i)
+Spec == Init /\\ [][Next]_c /\\ WF_c(Next)
+OneToken == Cardinality({i \\in Nodes : Privileged(i)}) = 1
+Stabilizes == <>[]OneToken
+====
+`
+const { mkdtempSync, writeFileSync } = await import("node:fs")
+const dir = mkdtempSync(join((await import("node:os")).tmpdir(), "pollen-bench-ring-"))
+writeFileSync(join(dir, "BenchRing.tla"), ring)
+for (const [name, property] of [["without the property", ""], ["with <>[]OneToken", "PROPERTY Stabilizes\n"]] as const) {
+  writeFileSync(join(dir, "BenchRing.cfg"), `CONSTANTS N = 6 K = 6\nSPECIFICATION Spec\nCHECK_DEADLOCK FALSE\n${property}`)
+  const start = process.hrtime.bigint()
+  const rr = checkSpec(join(dir, "BenchRing.tla"))
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9
+  console.log(`BenchRing ${name}: ${rr.outcome.kind}, ${rr.distinct.toLocaleString("en-US")} distinct, ${seconds.toFixed(1)} s`)
+}
