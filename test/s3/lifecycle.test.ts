@@ -103,7 +103,9 @@ describe("Put/Get/DeleteBucketLifecycleConfiguration", () => {
     ]
     const put = await putLifecycle(B, rules)
     expect(put.$metadata.httpStatusCode).toBe(200)
-    expect(await getRules(B)).toEqual(rules)
+    // The rule put without an ID comes back with the one it was given (see below).
+    const got = await getRules(B)
+    expect(got).toEqual(rules.map((r) => ({ ...r, ID: r.ID ?? got!.at(-1)!.ID })))
     // Every node reads it from the bucket row.
     expect((await t.node.store.bucketByName(B))!.lifecycle).toHaveLength(rules.length)
     // The whole configuration is replaced.
@@ -133,6 +135,21 @@ describe("Put/Get/DeleteBucketLifecycleConfiguration", () => {
       { ID: "pretty", Status: "Enabled", Filter: {}, Expiration: { Date: new Date("2032-01-01T00:00:00Z") } },
       { ID: "plus-offset", Status: "Enabled", Prefix: "", Expiration: { Date: new Date("2032-01-01T00:00:00Z") } },
     ])
+  })
+
+  it("gives a rule put without an ID a random one, as AWS does (ceph s3-tests test_lifecycle_get_no_id)", async () => {
+    await putLifecycle(B, [
+      { Status: "Enabled", Prefix: "test1/", Expiration: { Days: 31 } },
+      { Status: "Enabled", Prefix: "test2/", Expiration: { Days: 120 } },
+      { ID: "named", Status: "Enabled", Prefix: "test3/", Expiration: { Days: 1 } },
+    ])
+    const ids = (await getRules(B))!.map((r) => r.ID)
+    expect(ids[0]).toMatch(/^[A-Za-z0-9+/]{48}$/)
+    expect(ids[1]).toMatch(/^[A-Za-z0-9+/]{48}$/)
+    expect(ids[0]).not.toBe(ids[1])
+    expect(ids[2]).toBe("named")
+    // Stored once: every read answers the same IDs.
+    expect((await getRules(B))!.map((r) => r.ID)).toEqual(ids)
   })
 
   it("refuses what AWS refuses with AWS's error, and what Pollen cannot do with 501, storing nothing", async () => {

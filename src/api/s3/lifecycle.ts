@@ -18,6 +18,10 @@
 //   tag filter (AWS: "AbortIncompleteMultipartUpload cannot be specified with Object Size.").
 // - NotImplemented: Transition, NoncurrentVersionTransition, NoncurrentVersionExpiration,
 //   ExpiredObjectDeleteMarker, a Tag in a Filter.
+//
+// A rule without an ID gets a random one, as AWS gives it (GetBucketLifecycleConfiguration
+// names it).
+import { randomUUID } from "node:crypto"
 import type { LifecycleFilter, LifecycleRule } from "../../node/object-store.ts"
 import { s3Error } from "./errors.ts"
 import { child, list, S3_NS } from "./xml.ts"
@@ -149,6 +153,9 @@ const positiveDays = (raw: string, name: string, action: string): number => {
   return n
 }
 
+/** The ID of a rule put without one: random, 48 characters (the base64 of a UUID, like the IDs AWS makes up). */
+const generatedId = (): string => Buffer.from(randomUUID()).toString("base64")
+
 const RULE_CHILDREN = [
   "ID",
   "Status",
@@ -213,7 +220,7 @@ const parseRule = (raw: unknown, ids: Set<string>): LifecycleRule => {
   if (deleteMarkers) throw notImplemented("ExpiredObjectDeleteMarker (Pollen has no versioning)")
   if (hasTag) throw notImplemented("Tag filters")
   return {
-    id,
+    id: id ?? generatedId(),
     enabled: status === "Enabled",
     filterForm: form,
     filter,
