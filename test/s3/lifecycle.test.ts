@@ -177,6 +177,10 @@ describe("Put/Get/DeleteBucketLifecycleConfiguration", () => {
       ["MalformedXML", 400, doc(rule(`<Filter/>${days("1")}<Unknown/>`))],
       ["MalformedXML", 400, doc(rule(`<Filter/>${days("1")}${days("2")}`))],
       ["MalformedXML", 400, doc(rule(`<Filter/><AbortIncompleteMultipartUpload/>`))],
+      // A Transition Pollen would refuse with 501 is still checked as AWS checks it first.
+      ["MalformedXML", 400, doc(rule(`<Filter/><Expiration><Date>2023-09-27</Date></Expiration><Transition><Date>20220927</Date><StorageClass>GLACIER</StorageClass></Transition>`))],
+      ["MalformedXML", 400, doc(rule(`<Filter/><Transition><Days>thirty</Days><StorageClass>GLACIER</StorageClass></Transition>`))],
+      ["MalformedXML", 400, doc(rule(`<Filter/><Transition><Days>30</Days><Color>blue</Color></Transition>`))],
       // Valid XML, invalid values.
       ["InvalidArgument", 400, doc(rule(`<ID>${"i".repeat(256)}</ID><Filter/>${days("1")}`))],
       ["InvalidArgument", 400, doc(rule(`<ID>same</ID><Filter/>${days("1")}`), rule(`<ID>same</ID><Filter/>${days("2")}`))],
@@ -184,6 +188,9 @@ describe("Put/Get/DeleteBucketLifecycleConfiguration", () => {
       ["InvalidArgument", 400, doc(rule(`<Filter/>${days("-3")}`))],
       ["InvalidArgument", 400, doc(rule(`<Filter/><AbortIncompleteMultipartUpload><DaysAfterInitiation>0</DaysAfterInitiation></AbortIncompleteMultipartUpload>`))],
       ["InvalidArgument", 400, doc(rule(`<Filter/><Expiration><Date>2030-01-01T12:00:00Z</Date></Expiration>`))],
+      // What boto3 sends for ceph s3-tests test_lifecycle_transition_set_invalid_date (it reads
+      // the Date '20220927' as seconds since the epoch).
+      ["InvalidArgument", 400, doc(rule(`<Prefix>test1/</Prefix><Expiration><Date>2023-09-27T00:00:00Z</Date></Expiration><Transition><Date>1970-08-23T00:55:27Z</Date><StorageClass>GLACIER</StorageClass></Transition>`))],
       ["InvalidArgument", 400, doc(rule(`<Filter><ObjectSizeLessThan>0</ObjectSizeLessThan></Filter>${days("1")}`))],
       ["InvalidArgument", 400, doc(rule(`<Filter><ObjectSizeGreaterThan>-1</ObjectSizeGreaterThan></Filter>${days("1")}`))],
       ["InvalidArgument", 400, doc(rule(`<Filter><And><ObjectSizeGreaterThan>100</ObjectSizeGreaterThan><ObjectSizeLessThan>100</ObjectSizeLessThan></And></Filter>${days("1")}`))],

@@ -17,7 +17,9 @@
 // - InvalidRequest: a rule without any action; AbortIncompleteMultipartUpload with a size or
 //   tag filter (AWS: "AbortIncompleteMultipartUpload cannot be specified with Object Size.").
 // - NotImplemented: Transition, NoncurrentVersionTransition, NoncurrentVersionExpiration,
-//   ExpiredObjectDeleteMarker, a Tag in a Filter.
+//   ExpiredObjectDeleteMarker, a Tag in a Filter. A Transition is still checked first, so one
+//   AWS refuses gets AWS's error: MalformedXML (an unknown element, a Date that is not ISO
+//   8601, a number that is not an integer) or InvalidArgument (a Date not at midnight UTC).
 //
 // A rule without an ID gets a random one, as AWS gives it (GetBucketLifecycleConfiguration
 // names it).
@@ -153,6 +155,20 @@ const positiveDays = (raw: string, name: string, action: string): number => {
   return n
 }
 
+/** A Transition (or NoncurrentVersionTransition) checked as AWS checks it (schema, a Date at midnight UTC), before it is refused as not implemented. */
+const checkTransitions = (rule: Node, name: string): void => {
+  for (const raw of list(rule, name)) {
+    const t = elementOf(raw, name)
+    onlyChildren(t, name, ["Date", "Days", "NoncurrentDays", "NewerNoncurrentVersions", "StorageClass"])
+    const date = leaf(t, "Date")
+    if (date !== undefined && isoDate(date) % DAY_MS !== 0) throw invalidArgument("'Date' must be at midnight GMT")
+    for (const n of ["Days", "NoncurrentDays", "NewerNoncurrentVersions"]) {
+      const v = leaf(t, n)
+      if (v !== undefined) integer(v, n)
+    }
+  }
+}
+
 /** The ID of a rule put without one: random, 48 characters (the base64 of a UUID, like the IDs AWS makes up). */
 const generatedId = (): string => Buffer.from(randomUUID()).toString("base64")
 
@@ -212,6 +228,8 @@ const parseRule = (raw: unknown, ids: Set<string>): LifecycleRule => {
     if (hasSize) throw s3Error("InvalidRequest", "AbortIncompleteMultipartUpload cannot be specified with Object Size.")
     if (hasTag) throw s3Error("InvalidRequest", "AbortIncompleteMultipartUpload cannot be specified with Tags.")
   }
+  checkTransitions(rule, "Transition")
+  checkTransitions(rule, "NoncurrentVersionTransition")
   const unsupported = (["Transition", "NoncurrentVersionTransition", "NoncurrentVersionExpiration"] as const).filter((k) => rule[k] !== undefined)
   if (expiration === undefined && abortNode === undefined && unsupported.length === 0)
     throw s3Error("InvalidRequest", "At least one action needs to be specified in a rule")
