@@ -5,10 +5,12 @@
 // on a Date, prefix / size / And filters, disabled rules, aborted old uploads, blocks freed,
 // nothing done twice; the [lifecycle] interval setting; passes run by the node's own timer.
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketLifecycleCommand,
   GetBucketLifecycleConfigurationCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -237,6 +239,52 @@ describe("Put/Get/DeleteBucketLifecycleConfiguration", () => {
     expect(await errorOf(c.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [] } })))).toEqual({ name: "AccessDenied", status: 403 })
     expect(await errorOf(c.send(new DeleteBucketLifecycleCommand({ Bucket: bucket })))).toEqual({ name: "AccessDenied", status: 403 })
     expect(await getRules(bucket)).toEqual(rules)
+  })
+})
+
+describe("x-amz-expiration", () => {
+  const B = "lifecycle-expiration-header"
+  beforeAll(async () => {
+    await t.client.send(new CreateBucketCommand({ Bucket: B }))
+  })
+  // The worker's tests below count the buckets with rules.
+  afterAll(async () => {
+    await t.client.send(new DeleteBucketLifecycleCommand({ Bucket: B }))
+  })
+
+  it("names the earliest expiry and its rule on PutObject, CopyObject, GetObject and HeadObject, as AWS does", async () => {
+    const dated = "2099-01-01T00:00:00.000Z"
+    await putLifecycle(B, [
+      { ID: "logs rule/1", Status: "Enabled", Filter: { Prefix: "logs/" }, Expiration: { Days: 3 } },
+      { ID: "logs-later", Status: "Enabled", Filter: { Prefix: "logs/" }, Expiration: { Days: 30 } },
+      { ID: "dated", Status: "Enabled", Filter: { Prefix: "dated/" }, Expiration: { Date: new Date(dated) } },
+      { ID: "off", Status: "Disabled", Filter: { Prefix: "off/" }, Expiration: { Days: 1 } },
+      { ID: "uploads", Status: "Enabled", Filter: { Prefix: "keep/" }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+    ])
+    const expected = (lastModified: number, days: number) => new Date(nextMidnightUtc(lastModified + days * DAY_MS)).toUTCString()
+
+    const put = await t.client.send(new PutObjectCommand({ Bucket: B, Key: "logs/a", Body: "a" }))
+    const head = await t.client.send(new HeadObjectCommand({ Bucket: B, Key: "logs/a" }))
+    const at = expected(head.LastModified!.getTime(), 3)
+    // The rule ID is URL-encoded, as AWS documents.
+    expect(put.Expiration).toBe(`expiry-date="${at}", rule-id="logs%20rule%2F1"`)
+    expect(head.Expiration).toBe(put.Expiration)
+    const get = await t.client.send(new GetObjectCommand({ Bucket: B, Key: "logs/a" }))
+    await get.Body!.transformToString()
+    expect(get.Expiration).toBe(put.Expiration)
+    const ranged = await t.client.send(new GetObjectCommand({ Bucket: B, Key: "logs/a", Range: "bytes=0-0" }))
+    await ranged.Body!.transformToString()
+    expect(ranged.Expiration).toBe(put.Expiration)
+
+    const copy = await t.client.send(new CopyObjectCommand({ Bucket: B, Key: "dated/b", CopySource: `${B}/logs/a` }))
+    expect(copy.Expiration).toBe(`expiry-date="${new Date(dated).toUTCString()}", rule-id="dated"`)
+
+    for (const Key of ["off/c", "keep/d", "other/e"]) {
+      expect((await t.client.send(new PutObjectCommand({ Bucket: B, Key, Body: "x" }))).Expiration).toBeUndefined()
+      expect((await t.client.send(new HeadObjectCommand({ Bucket: B, Key }))).Expiration).toBeUndefined()
+    }
+    await t.client.send(new DeleteBucketLifecycleCommand({ Bucket: B }))
+    expect((await t.client.send(new HeadObjectCommand({ Bucket: B, Key: "logs/a" }))).Expiration).toBeUndefined()
   })
 })
 

@@ -22,9 +22,10 @@
 //   8601, a number that is not an integer) or InvalidArgument (a Date not at midnight UTC).
 //
 // A rule without an ID gets a random one, as AWS gives it (GetBucketLifecycleConfiguration
-// names it).
+// and x-amz-expiration name it).
 import { randomUUID } from "node:crypto"
-import type { LifecycleFilter, LifecycleRule } from "../../node/object-store.ts"
+import { expirationOf } from "../../node/lifecycle.ts"
+import type { LifecycleFilter, LifecycleRule, ObjectSummary } from "../../node/object-store.ts"
 import { s3Error } from "./errors.ts"
 import { child, list, S3_NS } from "./xml.ts"
 
@@ -282,3 +283,18 @@ const ruleXml = (r: LifecycleRule) => ({
 export const lifecycleXml = (rules: readonly LifecycleRule[]) => ({
   LifecycleConfiguration: { "@_xmlns": S3_NS, Rule: rules.map(ruleXml) },
 })
+
+/**
+ * The x-amz-expiration header AWS answers on PutObject, CopyObject, GetObject and HeadObject of
+ * an object that an enabled Expiration rule applies to: the earliest expiry among the rules,
+ * `expiry-date="Fri, 23 Dec 2012 00:00:00 GMT", rule-id="<ID, URL-encoded>"`.
+ */
+export const expirationHeaders = (rules: readonly LifecycleRule[] | undefined, o: ObjectSummary): Record<string, string> => {
+  let first: { at: number; id: string } | undefined
+  for (const r of rules ?? []) {
+    const at = expirationOf(r, o)
+    if (at !== undefined && (first === undefined || at < first.at)) first = { at, id: r.id ?? "" }
+  }
+  if (first === undefined) return {}
+  return { "x-amz-expiration": `expiry-date="${new Date(first.at).toUTCString()}", rule-id="${encodeURIComponent(first.id)}"` }
+}
