@@ -5,10 +5,12 @@
 // on a Date, prefix / size / And filters, disabled rules, aborted old uploads, blocks freed,
 // nothing done twice; the [lifecycle] interval setting; passes run by the node's own timer.
 import {
+  CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
   DeleteBucketLifecycleCommand,
   GetBucketLifecycleConfigurationCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   PutBucketLifecycleConfigurationCommand,
@@ -103,7 +105,9 @@ describe("Put/Get/DeleteBucketLifecycleConfiguration", () => {
     ]
     const put = await putLifecycle(B, rules)
     expect(put.$metadata.httpStatusCode).toBe(200)
-    expect(await getRules(B)).toEqual(rules)
+    // The rule put without an ID comes back with the one it was given (see below).
+    const got = await getRules(B)
+    expect(got).toEqual(rules.map((r) => ({ ...r, ID: r.ID ?? got!.at(-1)!.ID })))
     // Every node reads it from the bucket row.
     expect((await t.node.store.bucketByName(B))!.lifecycle).toHaveLength(rules.length)
     // The whole configuration is replaced.
@@ -135,6 +139,21 @@ describe("Put/Get/DeleteBucketLifecycleConfiguration", () => {
     ])
   })
 
+  it("gives a rule put without an ID a random one, as AWS does (ceph s3-tests test_lifecycle_get_no_id)", async () => {
+    await putLifecycle(B, [
+      { Status: "Enabled", Prefix: "test1/", Expiration: { Days: 31 } },
+      { Status: "Enabled", Prefix: "test2/", Expiration: { Days: 120 } },
+      { ID: "named", Status: "Enabled", Prefix: "test3/", Expiration: { Days: 1 } },
+    ])
+    const ids = (await getRules(B))!.map((r) => r.ID)
+    expect(ids[0]).toMatch(/^[A-Za-z0-9+/]{48}$/)
+    expect(ids[1]).toMatch(/^[A-Za-z0-9+/]{48}$/)
+    expect(ids[0]).not.toBe(ids[1])
+    expect(ids[2]).toBe("named")
+    // Stored once: every read answers the same IDs.
+    expect((await getRules(B))!.map((r) => r.ID)).toEqual(ids)
+  })
+
   it("refuses what AWS refuses with AWS's error, and what Pollen cannot do with 501, storing nothing", async () => {
     const kept: LifecycleRule[] = [{ ID: "kept", Status: "Enabled", Filter: { Prefix: "k/" }, Expiration: { Days: 9 } }]
     await putLifecycle(B, kept)
@@ -160,6 +179,10 @@ describe("Put/Get/DeleteBucketLifecycleConfiguration", () => {
       ["MalformedXML", 400, doc(rule(`<Filter/>${days("1")}<Unknown/>`))],
       ["MalformedXML", 400, doc(rule(`<Filter/>${days("1")}${days("2")}`))],
       ["MalformedXML", 400, doc(rule(`<Filter/><AbortIncompleteMultipartUpload/>`))],
+      // A Transition Pollen would refuse with 501 is still checked as AWS checks it first.
+      ["MalformedXML", 400, doc(rule(`<Filter/><Expiration><Date>2023-09-27</Date></Expiration><Transition><Date>20220927</Date><StorageClass>GLACIER</StorageClass></Transition>`))],
+      ["MalformedXML", 400, doc(rule(`<Filter/><Transition><Days>thirty</Days><StorageClass>GLACIER</StorageClass></Transition>`))],
+      ["MalformedXML", 400, doc(rule(`<Filter/><Transition><Days>30</Days><Color>blue</Color></Transition>`))],
       // Valid XML, invalid values.
       ["InvalidArgument", 400, doc(rule(`<ID>${"i".repeat(256)}</ID><Filter/>${days("1")}`))],
       ["InvalidArgument", 400, doc(rule(`<ID>same</ID><Filter/>${days("1")}`), rule(`<ID>same</ID><Filter/>${days("2")}`))],
@@ -167,6 +190,9 @@ describe("Put/Get/DeleteBucketLifecycleConfiguration", () => {
       ["InvalidArgument", 400, doc(rule(`<Filter/>${days("-3")}`))],
       ["InvalidArgument", 400, doc(rule(`<Filter/><AbortIncompleteMultipartUpload><DaysAfterInitiation>0</DaysAfterInitiation></AbortIncompleteMultipartUpload>`))],
       ["InvalidArgument", 400, doc(rule(`<Filter/><Expiration><Date>2030-01-01T12:00:00Z</Date></Expiration>`))],
+      // What boto3 sends for ceph s3-tests test_lifecycle_transition_set_invalid_date (it reads
+      // the Date '20220927' as seconds since the epoch).
+      ["InvalidArgument", 400, doc(rule(`<Prefix>test1/</Prefix><Expiration><Date>2023-09-27T00:00:00Z</Date></Expiration><Transition><Date>1970-08-23T00:55:27Z</Date><StorageClass>GLACIER</StorageClass></Transition>`))],
       ["InvalidArgument", 400, doc(rule(`<Filter><ObjectSizeLessThan>0</ObjectSizeLessThan></Filter>${days("1")}`))],
       ["InvalidArgument", 400, doc(rule(`<Filter><ObjectSizeGreaterThan>-1</ObjectSizeGreaterThan></Filter>${days("1")}`))],
       ["InvalidArgument", 400, doc(rule(`<Filter><And><ObjectSizeGreaterThan>100</ObjectSizeGreaterThan><ObjectSizeLessThan>100</ObjectSizeLessThan></And></Filter>${days("1")}`))],
@@ -213,6 +239,52 @@ describe("Put/Get/DeleteBucketLifecycleConfiguration", () => {
     expect(await errorOf(c.send(new PutBucketLifecycleConfigurationCommand({ Bucket: bucket, LifecycleConfiguration: { Rules: [] } })))).toEqual({ name: "AccessDenied", status: 403 })
     expect(await errorOf(c.send(new DeleteBucketLifecycleCommand({ Bucket: bucket })))).toEqual({ name: "AccessDenied", status: 403 })
     expect(await getRules(bucket)).toEqual(rules)
+  })
+})
+
+describe("x-amz-expiration", () => {
+  const B = "lifecycle-expiration-header"
+  beforeAll(async () => {
+    await t.client.send(new CreateBucketCommand({ Bucket: B }))
+  })
+  // The worker's tests below count the buckets with rules.
+  afterAll(async () => {
+    await t.client.send(new DeleteBucketLifecycleCommand({ Bucket: B }))
+  })
+
+  it("names the earliest expiry and its rule on PutObject, CopyObject, GetObject and HeadObject, as AWS does", async () => {
+    const dated = "2099-01-01T00:00:00.000Z"
+    await putLifecycle(B, [
+      { ID: "logs rule/1", Status: "Enabled", Filter: { Prefix: "logs/" }, Expiration: { Days: 3 } },
+      { ID: "logs-later", Status: "Enabled", Filter: { Prefix: "logs/" }, Expiration: { Days: 30 } },
+      { ID: "dated", Status: "Enabled", Filter: { Prefix: "dated/" }, Expiration: { Date: new Date(dated) } },
+      { ID: "off", Status: "Disabled", Filter: { Prefix: "off/" }, Expiration: { Days: 1 } },
+      { ID: "uploads", Status: "Enabled", Filter: { Prefix: "keep/" }, AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } },
+    ])
+    const expected = (lastModified: number, days: number) => new Date(nextMidnightUtc(lastModified + days * DAY_MS)).toUTCString()
+
+    const put = await t.client.send(new PutObjectCommand({ Bucket: B, Key: "logs/a", Body: "a" }))
+    const head = await t.client.send(new HeadObjectCommand({ Bucket: B, Key: "logs/a" }))
+    const at = expected(head.LastModified!.getTime(), 3)
+    // The rule ID is URL-encoded, as AWS documents.
+    expect(put.Expiration).toBe(`expiry-date="${at}", rule-id="logs%20rule%2F1"`)
+    expect(head.Expiration).toBe(put.Expiration)
+    const get = await t.client.send(new GetObjectCommand({ Bucket: B, Key: "logs/a" }))
+    await get.Body!.transformToString()
+    expect(get.Expiration).toBe(put.Expiration)
+    const ranged = await t.client.send(new GetObjectCommand({ Bucket: B, Key: "logs/a", Range: "bytes=0-0" }))
+    await ranged.Body!.transformToString()
+    expect(ranged.Expiration).toBe(put.Expiration)
+
+    const copy = await t.client.send(new CopyObjectCommand({ Bucket: B, Key: "dated/b", CopySource: `${B}/logs/a` }))
+    expect(copy.Expiration).toBe(`expiry-date="${new Date(dated).toUTCString()}", rule-id="dated"`)
+
+    for (const Key of ["off/c", "keep/d", "other/e"]) {
+      expect((await t.client.send(new PutObjectCommand({ Bucket: B, Key, Body: "x" }))).Expiration).toBeUndefined()
+      expect((await t.client.send(new HeadObjectCommand({ Bucket: B, Key }))).Expiration).toBeUndefined()
+    }
+    await t.client.send(new DeleteBucketLifecycleCommand({ Bucket: B }))
+    expect((await t.client.send(new HeadObjectCommand({ Bucket: B, Key: "logs/a" }))).Expiration).toBeUndefined()
   })
 })
 

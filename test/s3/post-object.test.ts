@@ -254,6 +254,17 @@ describe("PostObject success", () => {
     await refused({ key: "ok/crlf", fields: { "x-amz-meta-a": "one\r\ntwo" }, conditions: [["starts-with", "$x-amz-meta-a", ""]] }, 400, "InvalidArgument", "x-amz-meta-a")
   })
 
+  it("stores the tags of a tagging field, AWS's name for it (ceph s3-tests test_post_object_tags_authenticated_request)", async () => {
+    const tagging = "<Tagging><TagSet><Tag><Key>0</Key><Value>0</Value></Tag><Tag><Key>1</Key><Value>1</Value></Tag></TagSet></Tagging>"
+    const r = await postForm({ key: "ok/tagged", fields: { tagging }, conditions: [["starts-with", "$tagging", ""]] })
+    expect(r.status).toBe(204)
+    expect((await t.client.send(new GetObjectTaggingCommand({ Bucket: B, Key: "ok/tagged" }))).TagSet).toEqual([
+      { Key: "0", Value: "0" },
+      { Key: "1", Value: "1" },
+    ])
+    await refused({ key: "ok/tagged-bad", fields: { tagging: "team=web" }, conditions: [["starts-with", "$tagging", ""]] }, 400, "MalformedXML", "")
+  })
+
   it("streams a large file into blocks, with boundary-like bytes inside it, and ignores fields after the file", async () => {
     const base = deterministicBytes("post-object", 0, 3 * 1024 * 1024 + 11)
     // Prefixes of the delimiter throughout the file, so its search must not stop early.

@@ -17,8 +17,15 @@
 // - InvalidRequest: a rule without any action; AbortIncompleteMultipartUpload with a size or
 //   tag filter (AWS: "AbortIncompleteMultipartUpload cannot be specified with Object Size.").
 // - NotImplemented: Transition, NoncurrentVersionTransition, NoncurrentVersionExpiration,
-//   ExpiredObjectDeleteMarker, a Tag in a Filter.
-import type { LifecycleFilter, LifecycleRule } from "../../node/object-store.ts"
+//   ExpiredObjectDeleteMarker, a Tag in a Filter. A Transition is still checked first, so one
+//   AWS refuses gets AWS's error: MalformedXML (an unknown element, a Date that is not ISO
+//   8601, a number that is not an integer) or InvalidArgument (a Date not at midnight UTC).
+//
+// A rule without an ID gets a random one, as AWS gives it (GetBucketLifecycleConfiguration
+// and x-amz-expiration name it).
+import { randomUUID } from "node:crypto"
+import { expirationOf } from "../../node/lifecycle.ts"
+import type { LifecycleFilter, LifecycleRule, ObjectSummary } from "../../node/object-store.ts"
 import { s3Error } from "./errors.ts"
 import { child, list, S3_NS } from "./xml.ts"
 
@@ -149,6 +156,23 @@ const positiveDays = (raw: string, name: string, action: string): number => {
   return n
 }
 
+/** A Transition (or NoncurrentVersionTransition) checked as AWS checks it (schema, a Date at midnight UTC), before it is refused as not implemented. */
+const checkTransitions = (rule: Node, name: string): void => {
+  for (const raw of list(rule, name)) {
+    const t = elementOf(raw, name)
+    onlyChildren(t, name, ["Date", "Days", "NoncurrentDays", "NewerNoncurrentVersions", "StorageClass"])
+    const date = leaf(t, "Date")
+    if (date !== undefined && isoDate(date) % DAY_MS !== 0) throw invalidArgument("'Date' must be at midnight GMT")
+    for (const n of ["Days", "NoncurrentDays", "NewerNoncurrentVersions"]) {
+      const v = leaf(t, n)
+      if (v !== undefined) integer(v, n)
+    }
+  }
+}
+
+/** The ID of a rule put without one: random, 48 characters (the base64 of a UUID, like the IDs AWS makes up). */
+const generatedId = (): string => Buffer.from(randomUUID()).toString("base64")
+
 const RULE_CHILDREN = [
   "ID",
   "Status",
@@ -205,6 +229,8 @@ const parseRule = (raw: unknown, ids: Set<string>): LifecycleRule => {
     if (hasSize) throw s3Error("InvalidRequest", "AbortIncompleteMultipartUpload cannot be specified with Object Size.")
     if (hasTag) throw s3Error("InvalidRequest", "AbortIncompleteMultipartUpload cannot be specified with Tags.")
   }
+  checkTransitions(rule, "Transition")
+  checkTransitions(rule, "NoncurrentVersionTransition")
   const unsupported = (["Transition", "NoncurrentVersionTransition", "NoncurrentVersionExpiration"] as const).filter((k) => rule[k] !== undefined)
   if (expiration === undefined && abortNode === undefined && unsupported.length === 0)
     throw s3Error("InvalidRequest", "At least one action needs to be specified in a rule")
@@ -213,7 +239,7 @@ const parseRule = (raw: unknown, ids: Set<string>): LifecycleRule => {
   if (deleteMarkers) throw notImplemented("ExpiredObjectDeleteMarker (Pollen has no versioning)")
   if (hasTag) throw notImplemented("Tag filters")
   return {
-    id,
+    id: id ?? generatedId(),
     enabled: status === "Enabled",
     filterForm: form,
     filter,
@@ -257,3 +283,18 @@ const ruleXml = (r: LifecycleRule) => ({
 export const lifecycleXml = (rules: readonly LifecycleRule[]) => ({
   LifecycleConfiguration: { "@_xmlns": S3_NS, Rule: rules.map(ruleXml) },
 })
+
+/**
+ * The x-amz-expiration header AWS answers on PutObject, CopyObject, GetObject and HeadObject of
+ * an object that an enabled Expiration rule applies to: the earliest expiry among the rules,
+ * `expiry-date="Fri, 23 Dec 2012 00:00:00 GMT", rule-id="<ID, URL-encoded>"`.
+ */
+export const expirationHeaders = (rules: readonly LifecycleRule[] | undefined, o: ObjectSummary): Record<string, string> => {
+  let first: { at: number; id: string } | undefined
+  for (const r of rules ?? []) {
+    const at = expirationOf(r, o)
+    if (at !== undefined && (first === undefined || at < first.at)) first = { at, id: r.id ?? "" }
+  }
+  if (first === undefined) return {}
+  return { "x-amz-expiration": `expiry-date="${new Date(first.at).toUTCString()}", rule-id="${encodeURIComponent(first.id)}"` }
+}

@@ -5,6 +5,7 @@ import { checkCopySource, writeGuard } from "../conditions.ts"
 import { requireBucket, requireKey, xmlResponse, type S3Request, type S3Response } from "../context.ts"
 import { copySource } from "../copy-source.ts"
 import { s3Error } from "../errors.ts"
+import { expirationHeaders } from "../lifecycle.ts"
 import { objectHeadersFrom, validateKey } from "../object-headers.ts"
 import { readAll } from "../body.ts"
 import { tagsFromHeader } from "../tagging.ts"
@@ -34,5 +35,6 @@ export const copyObject = async (req: S3Request): Promise<S3Response> => {
   } finally {
     await hold.release()
   }
-  return xmlResponse(200, toXml({ CopyObjectResult: { "@_xmlns": S3_NS, LastModified: new Date(lastModified).toISOString(), ETag: source.meta.etag } }))
+  const expiration = expirationHeaders(bucket.lifecycle, { key, size: source.meta.size, lastModified })
+  return xmlResponse(200, toXml({ CopyObjectResult: { "@_xmlns": S3_NS, LastModified: new Date(lastModified).toISOString(), ETag: source.meta.etag } }), expiration)
 }

@@ -4,6 +4,7 @@ import { headerName } from "../checksums.ts"
 import { evaluate, requestConditions } from "../conditions.ts"
 import { requireBucket, requireKey, type S3Request, type S3Response } from "../context.ts"
 import { s3Error } from "../errors.ts"
+import { expirationHeaders } from "../lifecycle.ts"
 import { responseHeadersOf } from "../object-headers.ts"
 import { parseRange, type ByteRange } from "../range.ts"
 
@@ -31,8 +32,12 @@ const partRange = (meta: ObjectMeta, raw: string): { range: ByteRange; count: nu
   return { range: { start, end: start + sizes[n - 1]! }, count: sizes.length }
 }
 
-export const getObject = async (req: S3Request, head = false): Promise<S3Response> =>
-  objectResponse(await loadObject(req), { store: req.services.store, headers: req.headers, query: req.query }, head)
+export const getObject = async (req: S3Request, head = false): Promise<S3Response> => {
+  const meta = await loadObject(req)
+  const response = objectResponse(meta, { store: req.services.store, headers: req.headers, query: req.query }, head)
+  if (response.status !== 200 && response.status !== 206) return response
+  return { ...response, headers: { ...response.headers, ...expirationHeaders(requireBucket(req).lifecycle, meta) } }
+}
 
 /** What answering a read of an object looks at: its request's headers and query, and the store to read the data from. */
 export interface ObjectRead {

@@ -26,7 +26,7 @@ const AUTH_FIELDS = ["policy", "x-amz-algorithm", "x-amz-credential", "x-amz-dat
 /** Fields that are not object headers: the form's own controls. */
 const CONTROL_FIELDS = new Set([
   ...AUTH_FIELDS, "key", "bucket", "file", "acl", "success_action_status", "success_action_redirect", "redirect",
-  "x-amz-tagging", "x-amz-security-token", "awsaccesskeyid", "signature",
+  "tagging", "x-amz-tagging", "x-amz-security-token", "awsaccesskeyid", "signature",
 ])
 
 /** Fields kept with the object and answered as headers by GetObject. */
@@ -181,7 +181,8 @@ export const postObject = async (req: S3Request): Promise<S3Response> => {
   headers.delete("x-amz-trailer")
   refuseUnsupportedHeaders(headers)
   const objectHeaders = objectHeadersFrom(headers)
-  const tagging = fields.get("x-amz-tagging")
+  // AWS's form field is `tagging` (its POST Object example); `x-amz-tagging` is taken too.
+  const tagging = fields.get("tagging") ?? fields.get("x-amz-tagging")
   const tags = tagging === undefined ? undefined : tagsFromXml(parseXml(tagging), "object")
   const redirect = redirectOf(fields)
   const wanted = fields.get("success_action_status")
