@@ -164,6 +164,32 @@ describe("presigned URLs", () => {
     expect((await fetch(altered, { method: "PUT", body: "forged" })).status).toBe(403)
     expect(await getText("pre/meta")).toBe("with meta")
   })
+  it("a presigned URL refuses x-amz-* headers its signer did not sign (a copy source, metadata overriding the signed query's)", async () => {
+    await t.client.send(new PutObjectCommand({ Bucket: B, Key: "pre/secret", Body: "secret" }))
+    const url = await getSignedUrl(t.presigner, new PutObjectCommand({ Bucket: B, Key: "pre/upload", Metadata: { by: "alice" } }), { expiresIn: 60 })
+    const copy = await fetch(url, { method: "PUT", body: "", headers: { "x-amz-copy-source": `/${B}/pre/secret` } })
+    expect(copy.status).toBe(403)
+    const body = await copy.text()
+    expect(codeOf({ status: 403, headers: {}, body })).toBe("AccessDenied")
+    expect(body).toContain("<HeadersNotSigned>x-amz-copy-source</HeadersNotSigned>")
+    const override = await fetch(url, { method: "PUT", body: "mine", headers: { "x-amz-meta-by": "mallory" } })
+    expect(override.status).toBe(403)
+    expect(await t.client.send(new HeadObjectCommand({ Bucket: B, Key: "pre/upload" })).catch((e: Error) => e.name)).toBe("NotFound")
+    // the URL as signed still works
+    expect((await fetch(url, { method: "PUT", body: "mine" })).status).toBe(200)
+    expect((await t.client.send(new HeadObjectCommand({ Bucket: B, Key: "pre/upload" }))).Metadata).toEqual({ by: "alice" })
+  })
+  it("metadata carried in a presigned URL is stored as its UTF-8 bytes, as metadata botocore sends in a header", async () => {
+    const url = await getSignedUrl(t.presigner, new PutObjectCommand({ Bucket: B, Key: "pre/utf8-query", Metadata: { m: "café €" } }), { expiresIn: 60 })
+    expect((await fetch(url, { method: "PUT", body: "x" })).status).toBe(200)
+    // Node reads header bytes as latin1 chars: the UTF-8 bytes come back one char each
+    const viaQuery = await t.client.send(new HeadObjectCommand({ Bucket: B, Key: "pre/utf8-query" }))
+    expect(viaQuery.Metadata).toEqual({ m: Buffer.from("café €", "utf8").toString("latin1") })
+    const bad = await getSignedUrl(t.presigner, new PutObjectCommand({ Bucket: B, Key: "pre/ctl", Metadata: { m: "a\u0001b" } }), { expiresIn: 60 })
+    const refused = await fetch(bad, { method: "PUT", body: "x" })
+    expect(refused.status).toBe(400)
+    expect(codeOf({ status: 400, headers: {}, body: await refused.text() })).toBe("InvalidArgument")
+  })
   it("a URL presigned with the SDK's default checksum (the CRC32 of an empty body) refuses a real body, as S3 does", async () => {
     const url = await getSignedUrl(t.client, new PutObjectCommand({ Bucket: B, Key: "pre/crc" }), { expiresIn: 60 })
     expect(new URL(url).searchParams.get("x-amz-checksum-crc32")).toBe("AAAAAA==")

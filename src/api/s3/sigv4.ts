@@ -222,6 +222,11 @@ const verifyPresigned = (req: SignedRequest, opts: SigV4Options): Authenticated 
   if (opts.now > time + seconds * 1000) throw s3Error("AccessDenied", "Request has expired", { Expires: new Date(time + seconds * 1000).toISOString() })
   const signed = signedHeaders.split(";")
   checkSignedHeaders(signed, req.headers, E)
+  // Whoever holds a presigned URL is not its signer: an x-amz-* header it adds (a copy
+  // source, metadata overriding the signed query's) must be refused, as S3 refuses it.
+  const unsigned = [...req.headers.keys()].filter((h) => h.startsWith("x-amz-") && !signed.includes(h))
+  if (unsigned.length > 0)
+    throw s3Error("AccessDenied", "There were headers present in the request which were not signed", { HeadersNotSigned: unsigned.join(", ").slice(0, 256) })
   const secret = keyOrThrow(opts, cred.accessKeyId)
   const contentSha = req.headers.get("x-amz-content-sha256") ?? q.get("X-Amz-Content-Sha256") ?? "UNSIGNED-PAYLOAD"
   const canonical = canonicalRequest(
@@ -270,13 +275,23 @@ const PRESIGN_PARAMS = new Set([
  * The headers of a presigned request with the `x-amz-*` headers its URL carries as query
  * parameters (the JS SDK v3 presigner moves `x-amz-meta-*`, `x-amz-tagging`, `x-amz-acl`,
  * checksums... into the query string, and S3 applies them as headers). The query string is
- * covered by the signature; a header sent as well wins.
+ * covered by the signature; a request header of the same name must have been signed
+ * (verifyPresigned) and must agree. Values are decoded from the URL as UTF-8 and kept as
+ * their bytes in a latin1 string, as Node gives header values, so metadata reads back the
+ * same however it was written; control characters are refused.
  */
 export const withPresignedHeaders = (headers: ReadonlyMap<string, string>, query: ReadonlyArray<readonly [string, string]>): ReadonlyMap<string, string> => {
   let out: Map<string, string> | undefined
-  for (const [k, v] of query) {
+  for (const [k, decoded] of query) {
     const name = k.toLowerCase()
-    if (!name.startsWith("x-amz-") || PRESIGN_PARAMS.has(name) || headers.has(name) || out?.has(name) === true) continue
+    if (!name.startsWith("x-amz-") || PRESIGN_PARAMS.has(name) || out?.has(name) === true) continue
+    const v = Buffer.from(decoded, "utf8").toString("latin1")
+    if (/[^\t\x20-\x7e\x80-\xff]/.test(v)) throw s3Error("InvalidArgument", `The query parameter ${name.slice(0, 64)} has a character a header cannot carry.`)
+    const sent = headers.get(name)
+    if (sent !== undefined) {
+      if (sent !== v) throw s3Error("InvalidArgument", `The header ${name.slice(0, 64)} and the query parameter of the same name differ.`)
+      continue
+    }
     out ??= new Map(headers)
     out.set(name, v)
   }
