@@ -269,8 +269,10 @@ class LassoSearch {
       }
       if (enabledAt.length === 0) continue
       // strong fairness: a cycle here must avoid every state that enables the action
-      // (the recursion stamps its own sets; this call's set is not used after it)
-      if (depth > 64) return null
+      // (the recursion stamps its own sets; this call's set is not used after it). A part
+      // without those states cannot fail this condition again, so the recursion is at most
+      // as deep as there are SF conditions.
+      if (depth > this.p.fair.length) throw new Error("liveness: strong fairness recursion deeper than its conditions")
       const rest = comp.filter((v) => !this.g.stateAtom(v, f.enabled))
       for (const sub of this.components(rest, this.stamped(rest))) {
         const fit = this.fits(sub, depth + 1)
@@ -344,7 +346,8 @@ class LassoSearch {
 
   /**
    * Breadth-first walk inside the component from `from` to the first state (s = null) or
-   * step meeting `target`; the states visited after `from`, a met step's target included.
+   * step meeting `target`; the states visited after `from`, a met step's target included
+   * (the same state again for a stuttering step).
    */
   private walk(from: number, compSet: Uint8Array, target: (v: number, s: Step | null) => boolean): number[] {
     const comp = (w: number): boolean => compSet[w] === 1
@@ -354,8 +357,9 @@ class LassoSearch {
       const v = queue[qi]!
       if (v !== from && target(v, null)) return pathFrom(parent, v)
       let hit: Step | null = null
+      // a stuttering step may be the one met (then v repeats in the cycle)
       this.stepsWithin(v, comp, (s) => {
-        if (hit === null && s.edge >= 0 && target(v, s)) hit = s
+        if (hit === null && target(v, s)) hit = s
       })
       if (hit !== null) return [...pathFrom(parent, v), (hit as Step).to]
       this.stepsWithin(v, comp, (s) => {

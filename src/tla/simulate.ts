@@ -43,7 +43,7 @@ export class Random {
   }
 }
 
-export const simulate = (checker: Checker, opts: SimulateOptions): SimulationResult => {
+export const simulate = async (checker: Checker, opts: SimulateOptions): Promise<SimulationResult> => {
   const start = Date.now()
   let lastProgress = start
   const every = opts.progressEveryMs ?? 2000
@@ -51,11 +51,12 @@ export const simulate = (checker: Checker, opts: SimulateOptions): SimulationRes
   let generated = 0
   let traces = 0
   let deepest = 0
+  const trace: TraceStep[] = []
   const result = (outcome: Outcome): SimulationResult => ({
     outcome,
     generated,
     distinct: 0,
-    depth: deepest,
+    depth: Math.max(deepest, trace.length),
     queueLeft: 0,
     seconds: (Date.now() - start) / 1000,
     traces,
@@ -63,7 +64,7 @@ export const simulate = (checker: Checker, opts: SimulateOptions): SimulationRes
   const assumption = checker.checkAssumptions()
   if (assumption !== null) return result(assumption)
   const inits: State[] = []
-  const trace: TraceStep[] = []
+  let lastYield = start
   try {
     checker.initialStates((s) => {
       generated++
@@ -99,7 +100,13 @@ export const simulate = (checker: Checker, opts: SimulateOptions): SimulationRes
         s = t
       }
       deepest = Math.max(deepest, trace.length)
+      trace.length = 0
       const now = Date.now()
+      // let the event loop run now and then, so that Ctrl-C (shouldStop) is seen
+      if (now - lastYield >= 50) {
+        await new Promise((resolve) => setImmediate(resolve))
+        lastYield = Date.now()
+      }
       if (opts.onProgress !== undefined && now - lastProgress >= every) {
         lastProgress = now
         opts.onProgress({ states: generated, traces, seconds: (now - start) / 1000 })

@@ -202,6 +202,10 @@ describe("the website endpoint", () => {
     }
     // Not a directory (no <key>/index.html): the error document.
     expect((await site("/nested")).status).toBe(404)
+    // a key starting with a slash must not make a protocol-relative Location (another site)
+    await t.client.send(new PutObjectCommand({ Bucket: "site", Key: "/evil.test/index.html", Body: "x", ContentType: "text/html" }))
+    const r = await site("//evil.test")
+    expect([r.status, r.headers.location]).toEqual([302, "/evil.test/"])
   })
 
   it("answers a missing object with the error document and status 404", async () => {

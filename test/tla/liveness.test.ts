@@ -231,6 +231,60 @@ QuantBoxAct == \\A p \\in P : [][s'[p] = 0]_vars
     expect(r.outcome.kind).toBe(verdict)
   })
 
+  it("a strong-fairness violation needing as many removal rounds as there are SF conditions (70) is found", () => {
+    // stuttering at x = 0 meets every SF(Fin(i)): none of them is ever enabled there
+    const spec = `---- MODULE Deep ----
+EXTENDS Naturals
+CONSTANT K
+VARIABLE x, done
+vars == <<x, done>>
+Init == x = 0 /\\ done = FALSE
+Move == ~done /\\ x' \\in 0..K /\\ done' = FALSE
+Fin(i) == ~done /\\ x = i /\\ done' = TRUE /\\ x' = x
+Next == Move \\/ \\E i \\in 1..K : Fin(i)
+Spec == Init /\\ [][Next]_vars /\\ \\A i \\in 1..K : SF_vars(Fin(i))
+P == <>done
+====
+`
+    const r = check(spec, "CONSTANT K = 70\nSPECIFICATION Spec\nPROPERTY P\nCHECK_DEADLOCK FALSE\n").r
+    expect(r.outcome.kind).toBe("liveness")
+  })
+
+  it("quantifiers over the empty set: \\A is TRUE and \\E is FALSE, without a crash", () => {
+    const spec = `---- MODULE Empty ----
+EXTENDS Naturals
+CONSTANT S
+VARIABLE x
+Init == x = 0
+Next == x' = 1 - x
+Spec == Init /\\ [][Next]_x
+P == (\\A p \\in S : WF_x(Next)) => <>(x = 1)
+Q == \\E p \\in S : <>(x = p)
+R == \\A p \\in S : <>(x = p)
+====
+`
+    // P: the antecedent holds, and without fairness x may stay 0
+    expect(check(spec, "CONSTANT S = {}\nSPECIFICATION Spec\nPROPERTY P\n").r.outcome.kind).toBe("liveness")
+    expect(check(spec, "CONSTANT S = {}\nSPECIFICATION Spec\nPROPERTY Q\n").r.outcome.kind).toBe("liveness")
+    expect(check(spec, "CONSTANT S = {}\nSPECIFICATION Spec\nPROPERTY R\n").r.outcome.kind).toBe("ok")
+  })
+
+  it("a witness that is a stuttering step away from the cycle's entry is walked to", () => {
+    const spec = `---- MODULE Toggle ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Next == x' = 1 - x
+Spec == Init /\\ [][Next]_x /\\ WF_x(Next)
+P == <>[](x' # x) \\/ []<>(x = 1 /\\ x' = x)
+====
+`
+    const { r } = check(spec, "SPECIFICATION Spec\nPROPERTY P\n")
+    expect(r.outcome.kind).toBe("liveness")
+    // the cycle stutters at x = 0, never at x = 1
+    if (r.outcome.kind === "liveness") expect(r.outcome.trace.some((t) => t.stutter === true && t.state[0] === 0)).toBe(true)
+  })
+
   it("a form the search cannot express is reported and left unchecked", () => {
     const spec = cycle.replace("====", "Odd == [](x # 1 \\/ <>(x = 2)) => <>(x = 0)\n====")
     const { r, model } = check(spec, "SPECIFICATION FairSpec\nPROPERTY Odd\n")

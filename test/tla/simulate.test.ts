@@ -1,7 +1,7 @@
 // TLC's -simulate: random behaviours from a seed. A violation's behaviour is a real one (each
 // step a successor of the one before), the same seed gives the same run, and deadlocks and
 // the behaviour count and depth bounds hold.
-import { spawnSync } from "node:child_process"
+import { spawn, spawnSync } from "node:child_process"
 import { dirname, join, resolve } from "node:path"
 import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
@@ -14,15 +14,15 @@ const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
 const examples = resolve(repoRoot, "../shared/tla-examples")
 const dieHard = join(examples, "DieHard/DieHard.tla")
 
-const run = (spec: string, seed: bigint, traces: number, depth: number, config?: string) => {
+const run = async (spec: string, seed: bigint, traces: number, depth: number, config?: string) => {
   const model = loadModel(spec, config === undefined ? {} : { config })
   const checker = new Checker(model)
-  return { checker, r: simulate(checker, { traces, depth, seed }) }
+  return { checker, r: await simulate(checker, { traces, depth, seed }) }
 }
 
 describe("simulation", () => {
-  it("finds DieHard's violation on a real behaviour, and the same seed finds the same one", () => {
-    const { checker, r } = run(dieHard, 7n, 10_000, 30)
+  it("finds DieHard's violation on a real behaviour, and the same seed finds the same one", async () => {
+    const { checker, r } = await run(dieHard, 7n, 10_000, 30)
     expect(r.outcome.kind).toBe("invariant")
     if (r.outcome.kind !== "invariant") return
     const trace = r.outcome.trace
@@ -33,23 +33,24 @@ describe("simulation", () => {
     expect(inits).toContain(JSON.stringify(trace[0]!.state))
     for (let i = 1; i < trace.length; i++) expect(successorsOf(checker, trace[i - 1]!.state)).toContain(JSON.stringify(trace[i]!.state))
     expect(trace.length).toBeLessThanOrEqual(30)
-    const again = run(dieHard, 7n, 10_000, 30).r
+    expect(r.depth).toBeGreaterThanOrEqual(trace.length)
+    const again = (await run(dieHard, 7n, 10_000, 30)).r
     expect(again.outcome).toEqual(r.outcome)
     expect([again.generated, again.traces]).toEqual([r.generated, r.traces])
-    const other = run(dieHard, 8n, 10_000, 30).r
+    const other = (await run(dieHard, 8n, 10_000, 30)).r
     expect(other.generated).not.toBe(r.generated)
   })
 
-  it("stops after the number of behaviours asked for, none longer than the depth", () => {
+  it("stops after the number of behaviours asked for, none longer than the depth", async () => {
     const spec = join(examples, "transaction_commit/TCommit.tla")
-    const { r } = run(spec, 1n, 50, 4)
+    const { r } = await run(spec, 1n, 50, 4)
     expect(r.outcome.kind).toBe("ok")
     expect(r.traces).toBe(50)
     expect(r.depth).toBeLessThanOrEqual(4)
   })
 
-  it("reports a deadlock when deadlock is checked", () => {
-    const { r } = run(join(examples, "transaction_commit/TCommit.tla"), 3n, 1000, 100, join(examples, "transaction_commit/TCommit_deadlock.cfg"))
+  it("reports a deadlock when deadlock is checked", async () => {
+    const { r } = await run(join(examples, "transaction_commit/TCommit.tla"), 3n, 1000, 100, join(examples, "transaction_commit/TCommit_deadlock.cfg"))
     expect(r.outcome.kind).toBe("deadlock")
   })
 
@@ -59,5 +60,19 @@ describe("simulation", () => {
     expect(out.stdout).toContain("Running Random Simulation with seed 7 with 1 worker.")
     expect(out.stdout).toContain("Error: Invariant NotSolved is violated.")
     expect(out.stdout).toContain("Simulation using seed 7")
+  }, 60_000)
+
+  it("Ctrl-C stops an unbounded simulation with its report", async () => {
+    const child = spawn(process.execPath, [join(repoRoot, "bin/pollen"), "tla", "check", join(examples, "transaction_commit/TCommit.tla"), "-simulate"], { stdio: ["ignore", "pipe", "pipe"] })
+    let out = ""
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString()
+    })
+    await new Promise<void>((resolve) => child.stdout.once("data", () => resolve()))
+    await new Promise((resolve) => setTimeout(resolve, 1500))
+    child.kill("SIGINT")
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve))
+    expect(code).toBe(0)
+    expect(out).toMatch(/Progress: [\d,]+ states checked, [\d,]+ traces generated/)
   }, 60_000)
 })

@@ -133,7 +133,8 @@ export const createWebServer = (options: WebServerOptions): Server => {
     const target = key === "" || key.endsWith("/") ? `${key}${suffix}` : key
     let response = await serveObject(bucket, target, req, head)
     if (response === undefined && target === key && (await store.getObject(bucket.id, `${key}/${suffix}`)) !== undefined)
-      response = { status: 302, headers: { location: `${rawPath}/` } }
+      // one leading slash only: `//host/` or `/\host/` would send the browser to another site
+      response = { status: 302, headers: { location: `/${rawPath.replace(/^[/\\]+/, "")}/` } }
     response ??= await notFound(bucket, target, website.errorKey, head)
     if (origin !== undefined) {
       const rule = matchRule(bucket.cors, origin, method, [])

@@ -84,12 +84,12 @@ const graphDump = (
 }
 
 /** `--simulate`: random behaviours (TLC's -simulate), until --traces or Ctrl-C. */
-const runSimulation = (
+const runSimulation = async (
   spec: string,
   cfgFile: string,
   opts: { traces?: string; depth?: string; seed?: string; lib?: string[]; "dump-trace"?: string },
   checkDeadlock: boolean | undefined,
-): number => {
+): Promise<number> => {
   const positive = (v: string | undefined, name: string, fallback: number): number => {
     if (v === undefined) return fallback
     const n = Number(v)
@@ -114,7 +114,7 @@ const runSimulation = (
   const checker = new Checker(model)
   let r: SimulationResult
   try {
-    r = simulate(checker, {
+    r = await simulate(checker, {
       traces,
       depth,
       seed,
@@ -160,7 +160,8 @@ const check = async (
   const workers = opts.workers === undefined ? 1 : opts.workers === "auto" ? availableParallelism() : Number(opts.workers)
   if (!Number.isInteger(workers) || workers < 1) throw new TlaError("io", `--workers must be a positive integer or auto`)
   const checkDeadlock = opts["no-deadlock"] === true ? false : undefined
-  console.log(`Pollen TLA+ checker: breadth-first search of ${spec} with ${cfgFile}, ${workers} worker${workers === 1 ? "" : "s"}.`)
+  const mode = opts.simulate === true ? "random simulation" : "breadth-first search"
+  console.log(`Pollen TLA+ checker: ${mode} of ${spec} with ${cfgFile}, ${workers} worker${workers === 1 ? "" : "s"}.`)
   if (opts.simulate === true) return runSimulation(spec, cfgFile, opts, checkDeadlock)
   const dumping = opts["dump-states"] !== undefined || opts["dump-dot"] !== undefined
   if (workers > 1 && !dumping) {
