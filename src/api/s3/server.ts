@@ -211,7 +211,8 @@ export const createS3Server = (options: S3ServerOptions): Server => {
   return server
 }
 
-const send = async (req: IncomingMessage, res: ServerResponse, response: S3Response): Promise<void> => {
+/** Writes a response; HEAD and bodiless answers get no body (a data iterator is never started). Also the website endpoint's. */
+export const send = async (req: IncomingMessage, res: ServerResponse, response: S3Response): Promise<void> => {
   for (const [k, v] of Object.entries(response.headers ?? {})) if (v !== undefined) res.setHeader(k, v)
   if (!req.complete) {
     req.on("error", () => undefined)

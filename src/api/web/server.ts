@@ -19,6 +19,7 @@ import { corsHeaders, matchRule } from "../s3/cors.ts"
 import { S3Error, s3Error } from "../s3/errors.ts"
 import { objectResponse } from "../s3/handlers/get-object.ts"
 import { responseHeadersOf } from "../s3/object-headers.ts"
+import { send } from "../s3/server.ts"
 
 export interface WebSettings {
   /** Host `<bucket>.<rootDomain>` serves `<bucket>`; undefined: only hosts equal to a bucket name. */
@@ -199,38 +200,3 @@ export const createWebServer = (options: WebServerOptions): Server => {
   return server
 }
 
-/** Writes a response; HEAD and bodiless answers get no body (a data iterator is never started). */
-const send = async (req: IncomingMessage, res: ServerResponse, response: S3Response): Promise<void> => {
-  for (const [k, v] of Object.entries(response.headers ?? {})) if (v !== undefined) res.setHeader(k, v)
-  if (!req.complete) {
-    req.on("error", () => undefined)
-    req.resume()
-  }
-  const body = response.body
-  if (body === undefined || req.method === "HEAD") {
-    if (body === undefined && !res.hasHeader("content-length") && response.status !== 304) res.setHeader("content-length", 0)
-    res.writeHead(response.status)
-    res.end()
-    return
-  }
-  if (typeof body === "string") {
-    res.setHeader("content-length", Buffer.byteLength(body))
-    res.writeHead(response.status)
-    res.end(body)
-    return
-  }
-  res.writeHead(response.status)
-  for await (const chunk of body) {
-    if (res.destroyed) return
-    if (!res.write(chunk)) await new Promise<void>((resolve) => {
-      const done = () => {
-        res.off("drain", done)
-        res.off("close", done)
-        resolve()
-      }
-      res.on("drain", done)
-      res.on("close", done)
-    })
-  }
-  res.end()
-}
