@@ -122,7 +122,8 @@ const toMeta = (key: string, ts: Hlc, f: Fields, data: ObjectData): ObjectMeta =
 /** Key, size and Last-Modified of a current version (a Complete one with data: see currentVersion). */
 const summaryOf = (key: string, v: ObjectVersion): ObjectSummary => {
   const data = v.state._tag === "Complete" ? v.state.data : undefined
-  return { key, size: data !== undefined && data._tag !== "DeleteMarker" ? data.meta.size : 0, lastModified: v.ts.l }
+  const meta = data !== undefined && data._tag !== "DeleteMarker" ? data.meta : undefined
+  return { key, size: meta?.size ?? 0, lastModified: v.ts.l, tags: meta?.tags?.value }
 }
 
 const blocksOfRow = (row: VersionRow): ObjectData => ({
@@ -183,7 +184,7 @@ const lifecycleRuleOf = (r: LifecycleRuleRow): LifecycleRule => ({
   id: r.id ?? undefined,
   enabled: r.enabled,
   filterForm: r.filterForm,
-  filter: { prefix: r.prefix ?? undefined, sizeGreaterThan: r.sizeGreaterThan ?? undefined, sizeLessThan: r.sizeLessThan ?? undefined },
+  filter: { prefix: r.prefix ?? undefined, sizeGreaterThan: r.sizeGreaterThan ?? undefined, sizeLessThan: r.sizeLessThan ?? undefined, tags: r.tags },
   expirationDays: r.expirationDays ?? undefined,
   expirationDate: r.expirationDate ?? undefined,
   abortIncompleteUploadDays: r.abortIncompleteUploadDays ?? undefined,
@@ -194,6 +195,7 @@ const lifecycleRowOf = (r: LifecycleRule): LifecycleRuleRow => ({
   enabled: r.enabled,
   filterForm: r.filterForm,
   prefix: r.filter.prefix ?? null,
+  ...(r.filter.tags !== undefined && r.filter.tags.length > 0 ? { tags: r.filter.tags } : {}),
   sizeGreaterThan: r.filter.sizeGreaterThan ?? null,
   sizeLessThan: r.filter.sizeLessThan ?? null,
   expirationDays: r.expirationDays ?? null,

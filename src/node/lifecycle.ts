@@ -38,7 +38,8 @@ export const nextMidnightUtc = (ms: number): number => (Math.floor(ms / DAY_MS) 
 const matches = (f: LifecycleFilter, o: ObjectSummary): boolean =>
   (f.prefix === undefined || o.key.startsWith(f.prefix)) &&
   (f.sizeGreaterThan === undefined || o.size > f.sizeGreaterThan) &&
-  (f.sizeLessThan === undefined || o.size < f.sizeLessThan)
+  (f.sizeLessThan === undefined || o.size < f.sizeLessThan) &&
+  (f.tags ?? []).every((t) => o.tags?.some((u) => u.key === t.key && u.value === t.value) === true)
 
 /** When `rule` expires the object (undefined: never: disabled, no Expiration, or not matching its filter). */
 export const expirationOf = (rule: LifecycleRule, o: ObjectSummary): number | undefined => {
@@ -205,7 +206,7 @@ export class LifecycleWorker {
     const expired = (o: ObjectSummary) => rules.some((r) => due(expirationOf(r, o), now))
     const v = currentVersion(row)
     if (v !== undefined && v.state._tag === "Complete" && v.state.data._tag !== "DeleteMarker") {
-      const seen = { key: row.key, size: v.state.data.meta.size, lastModified: v.ts.l }
+      const seen = { key: row.key, size: v.state.data.meta.size, lastModified: v.ts.l, tags: v.state.data.meta.tags?.value }
       if (expired(seen)) out.push({ kind: "expired", run: () => store.deleteObject(bucket.id, row.key, expired) })
     }
     const abort = (key: string, initiated: number) => rules.some((r) => due(uploadAbortOf(r, key, initiated), now))

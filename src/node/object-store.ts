@@ -54,6 +54,7 @@ export interface ObjectSummary {
   readonly size: number
   /** Milliseconds since the epoch. */
   readonly lastModified: number
+  readonly tags?: readonly Tag[] | undefined
 }
 
 export interface CorsRule {
@@ -73,6 +74,8 @@ export interface LifecycleFilter {
   readonly prefix?: string | undefined
   readonly sizeGreaterThan?: number | undefined
   readonly sizeLessThan?: number | undefined
+  /** Tags the object must all carry (key and value). */
+  readonly tags?: readonly Tag[] | undefined
 }
 
 /** One rule of a bucket's lifecycle configuration (the actions Pollen carries out). */

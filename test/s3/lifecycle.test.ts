@@ -43,6 +43,13 @@ describe("lifecycle times, as AWS computes them", () => {
     expect(uploadAbortOf({ ...upload, enabled: false }, "u/x", 0)).toBeUndefined()
   })
 
+  it("a Tag filter matches objects carrying every tag it names, key and value", () => {
+    const rule = { enabled: true, filterForm: "and" as const, filter: { prefix: "a/", tags: [{ key: "k", value: "v" }, { key: "x", value: "" }] }, expirationDays: 1 }
+    const at = (tags: { key: string; value: string }[] | undefined) => expirationOf(rule, { key: "a/o", size: 1, lastModified: 0, tags })
+    expect(at([{ key: "k", value: "v" }, { key: "x", value: "" }, { key: "other", value: "1" }])).toBe(2 * DAY_MS)
+    expect([at([{ key: "k", value: "v" }]), at([{ key: "k", value: "w" }, { key: "x", value: "" }]), at(undefined)]).toEqual([undefined, undefined, undefined])
+  })
+
   it("applies a Date to every matching object and the size bounds strictly", () => {
     const date = utc("2030-01-01T00:00:00Z")
     const rule = { enabled: true, filterForm: "and" as const, filter: { prefix: "a/", sizeGreaterThan: 10, sizeLessThan: 20 }, expirationDate: date }
@@ -204,8 +211,9 @@ describe("Put/Get/DeleteBucketLifecycleConfiguration", () => {
       ["NotImplemented", 501, doc(rule(`<Filter/><NoncurrentVersionExpiration><NoncurrentDays>1</NoncurrentDays></NoncurrentVersionExpiration>`))],
       ["NotImplemented", 501, doc(rule(`<Filter/><NoncurrentVersionTransition><NoncurrentDays>1</NoncurrentDays><StorageClass>GLACIER</StorageClass></NoncurrentVersionTransition>`))],
       ["NotImplemented", 501, doc(rule(`<Filter/><Expiration><ExpiredObjectDeleteMarker>true</ExpiredObjectDeleteMarker></Expiration>`))],
-      ["NotImplemented", 501, doc(rule(`<Filter><Tag><Key>a</Key><Value>b</Value></Tag></Filter>${days("1")}`))],
-      ["NotImplemented", 501, doc(rule(`<Filter><And><Prefix>p/</Prefix><Tag><Key>a</Key><Value>b</Value></Tag><Tag><Key>c</Key><Value>d</Value></Tag></And></Filter>${days("1")}`))],
+      ["InvalidArgument", 400, doc(rule(`<Filter><And><Tag><Key>a</Key><Value>b</Value></Tag><Tag><Key>a</Key><Value>c</Value></Tag></And></Filter>${days("1")}`))],
+      ["MalformedXML", 400, doc(rule(`<Filter><Prefix>p/</Prefix><Tag><Key>a</Key><Value>b</Value></Tag></Filter>${days("1")}`))],
+      ["InvalidRequest", 400, doc(rule(`<Filter><Tag><Key>a</Key><Value>b</Value></Tag></Filter><AbortIncompleteMultipartUpload><DaysAfterInitiation>1</DaysAfterInitiation></AbortIncompleteMultipartUpload>`))],
     ]
     for (const [code, status, body] of cases) {
       const r = await rawPut(B, body)
@@ -385,6 +393,20 @@ describe("the lifecycle worker", () => {
     expect(await exists("recheck/x")).toBe(true)
     expect(await t.node.store.deleteObject(id, "recheck/x", (cur) => cur.key === "recheck/x" && cur.size === 1)).toBe(true)
     expect(await exists("recheck/x")).toBe(false)
+  })
+
+  it("expires only the objects carrying every tag of a Tag filter, and reads the filter back as put", async () => {
+    await t.client.send(new PutObjectCommand({ Bucket: B, Key: "tagged/yes", Body: "y", Tagging: "expire=yes&team=a" }))
+    await t.client.send(new PutObjectCommand({ Bucket: B, Key: "tagged/other", Body: "o", Tagging: "expire=no" }))
+    await put("tagged/none", "n")
+    const rules: LifecycleRule[] = [
+      { ID: "by-tag", Status: "Enabled", Filter: { And: { Prefix: "tagged/", Tags: [{ Key: "expire", Value: "yes" }, { Key: "team", Value: "a" }] } }, Expiration: { Days: 1 } },
+    ]
+    await putLifecycle(B, rules)
+    expect(await getRules(B)).toEqual(rules)
+    clock = Date.now() + 3 * DAY_MS
+    await t.node.lifecycle.runOnce()
+    expect(await present(["tagged/yes", "tagged/other", "tagged/none"])).toEqual({ "tagged/yes": false, "tagged/other": true, "tagged/none": true })
   })
 
   it("does nothing after DeleteBucketLifecycle", async () => {

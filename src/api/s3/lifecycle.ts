@@ -17,7 +17,7 @@
 // - InvalidRequest: a rule without any action; AbortIncompleteMultipartUpload with a size or
 //   tag filter (AWS: "AbortIncompleteMultipartUpload cannot be specified with Object Size.").
 // - NotImplemented: Transition, NoncurrentVersionTransition, NoncurrentVersionExpiration,
-//   ExpiredObjectDeleteMarker, a Tag in a Filter. A Transition is still checked first, so one
+//   ExpiredObjectDeleteMarker. A Transition is still checked first, so one
 //   AWS refuses gets AWS's error: MalformedXML (an unknown element, a Date that is not ISO
 //   8601, a number that is not an integer) or InvalidArgument (a Date not at midnight UTC).
 //
@@ -118,15 +118,26 @@ const conditions = (node: Node, name: string, tagsRepeat: boolean): { filter: Li
   const gtRaw = leaf(node, "ObjectSizeGreaterThan")
   const ltRaw = leaf(node, "ObjectSizeLessThan")
   if (!tagsRepeat && Array.isArray(node["Tag"])) throw malformed(`Tag is repeated in ${name}`)
-  const tags = list(node, "Tag")
-  for (const t of tags) onlyChildren(elementOf(t, "Tag"), "Tag", ["Key", "Value"])
+  const tags = list(node, "Tag").map((t) => {
+    const tag = elementOf(t, "Tag")
+    onlyChildren(tag, "Tag", ["Key", "Value"])
+    const key = leaf(tag, "Key")
+    if (key === undefined) throw malformed("a Tag needs a Key")
+    return { key, value: leaf(tag, "Value") ?? "" }
+  })
+  if (new Set(tags.map((t) => t.key)).size !== tags.length) throw invalidArgument("Duplicate Tag Keys are not allowed.")
   const gt = gtRaw === undefined ? undefined : integer(gtRaw, "ObjectSizeGreaterThan")
   const lt = ltRaw === undefined ? undefined : integer(ltRaw, "ObjectSizeLessThan")
   if (gt !== undefined && gt < 0) throw invalidArgument("'ObjectSizeGreaterThan' must be a non-negative integer")
   if (lt !== undefined && lt <= 0) throw invalidArgument("'ObjectSizeLessThan' must be a positive integer")
   if (gt !== undefined && lt !== undefined && gt >= lt) throw invalidArgument("'ObjectSizeLessThan' must be greater than 'ObjectSizeGreaterThan'")
   const count = [prefix, gt, lt].filter((v) => v !== undefined).length + tags.length
-  return { filter: { prefix, sizeGreaterThan: gt, sizeLessThan: lt }, hasSize: gt !== undefined || lt !== undefined, hasTag: tags.length > 0, count }
+  return {
+    filter: { prefix, sizeGreaterThan: gt, sizeLessThan: lt, ...(tags.length > 0 ? { tags } : {}) },
+    hasSize: gt !== undefined || lt !== undefined,
+    hasTag: tags.length > 0,
+    count,
+  }
 }
 
 /** The rule's objects: the legacy top-level Prefix or a Filter (exactly one of them). */
@@ -237,7 +248,6 @@ const parseRule = (raw: unknown, ids: Set<string>): LifecycleRule => {
   // What AWS accepts but Pollen cannot carry out.
   if (unsupported.length > 0) throw notImplemented(`${unsupported[0]} actions (Pollen has one storage class and no versioning)`)
   if (deleteMarkers) throw notImplemented("ExpiredObjectDeleteMarker (Pollen has no versioning)")
-  if (hasTag) throw notImplemented("Tag filters")
   return {
     id: id ?? generatedId(),
     enabled: status === "Enabled",
@@ -266,6 +276,7 @@ const conditionsXml = (f: LifecycleFilter) => ({
   ...(f.prefix !== undefined ? { Prefix: f.prefix } : {}),
   ...(f.sizeGreaterThan !== undefined ? { ObjectSizeGreaterThan: f.sizeGreaterThan } : {}),
   ...(f.sizeLessThan !== undefined ? { ObjectSizeLessThan: f.sizeLessThan } : {}),
+  ...(f.tags !== undefined && f.tags.length > 0 ? { Tag: f.tags.map((t) => ({ Key: t.key, Value: t.value })) } : {}),
 })
 
 const ruleXml = (r: LifecycleRule) => ({

@@ -35,6 +35,6 @@ export const copyObject = async (req: S3Request): Promise<S3Response> => {
   } finally {
     await hold.release()
   }
-  const expiration = expirationHeaders(bucket.lifecycle, { key, size: source.meta.size, lastModified })
+  const expiration = expirationHeaders(bucket.lifecycle, { key, size: source.meta.size, lastModified, tags })
   return xmlResponse(200, toXml({ CopyObjectResult: { "@_xmlns": S3_NS, LastModified: new Date(lastModified).toISOString(), ETag: source.meta.etag } }), expiration)
 }

@@ -31,7 +31,7 @@ export const putObject = async (req: S3Request): Promise<S3Response> => {
   } finally {
     await body.staged.release()
   }
-  const out: Record<string, string> = { etag, ...expirationHeaders(bucket.lifecycle, { key, size: body.staged.size, lastModified }) }
+  const out: Record<string, string> = { etag, ...expirationHeaders(bucket.lifecycle, { key, size: body.staged.size, lastModified, tags }) }
   if (body.checksum !== undefined) out[headerName(body.checksum.algorithm)] = body.checksum.value
   return { status: 200, headers: out }
 }

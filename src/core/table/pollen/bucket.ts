@@ -35,6 +35,8 @@ export const LifecycleRule = Schema.Struct({
   /** ms since the epoch, a midnight UTC. */
   expirationDate: Schema.NullOr(Schema.Number),
   abortIncompleteUploadDays: Schema.NullOr(Schema.Number),
+  /** A Tag filter (absent in rules written before tag filters). */
+  tags: Schema.optional(TagSet),
 })
 export type LifecycleRule = typeof LifecycleRule.Type
 
