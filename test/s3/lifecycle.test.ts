@@ -5,6 +5,7 @@
 // on a Date, prefix / size / And filters, disabled rules, aborted old uploads, blocks freed,
 // nothing done twice; the [lifecycle] interval setting; passes run by the node's own timer.
 import {
+  CompleteMultipartUploadCommand,
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
@@ -291,6 +292,23 @@ describe("x-amz-expiration", () => {
       expect((await t.client.send(new PutObjectCommand({ Bucket: B, Key, Body: "x" }))).Expiration).toBeUndefined()
       expect((await t.client.send(new HeadObjectCommand({ Bucket: B, Key }))).Expiration).toBeUndefined()
     }
+
+    // multipart: CreateMultipartUpload names the abort date of an AbortIncompleteMultipartUpload
+    // rule, CompleteMultipartUpload the object's expiry
+    const before = Date.now()
+    const kept = await t.client.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "keep/mpu" }))
+    expect(kept.AbortRuleId).toBe("uploads")
+    const abortAt = kept.AbortDate!.getTime()
+    expect([nextMidnightUtc(before + DAY_MS), nextMidnightUtc(Date.now() + DAY_MS)]).toContain(abortAt)
+    const logs = await t.client.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "logs/mpu" }))
+    expect(logs.AbortDate).toBeUndefined()
+    const part = await t.client.send(new UploadPartCommand({ Bucket: B, Key: "logs/mpu", UploadId: logs.UploadId!, PartNumber: 1, Body: "p" }))
+    const done = await t.client.send(
+      new CompleteMultipartUploadCommand({ Bucket: B, Key: "logs/mpu", UploadId: logs.UploadId!, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] } }),
+    )
+    const mpuHead = await t.client.send(new HeadObjectCommand({ Bucket: B, Key: "logs/mpu" }))
+    expect(done.Expiration).toBe(mpuHead.Expiration)
+    expect(done.Expiration).toMatch(/rule-id="logs%20rule%2F1"$/)
     await t.client.send(new DeleteBucketLifecycleCommand({ Bucket: B }))
     expect((await t.client.send(new HeadObjectCommand({ Bucket: B, Key: "logs/a" }))).Expiration).toBeUndefined()
   })

@@ -24,7 +24,7 @@
 // A rule without an ID gets a random one, as AWS gives it (GetBucketLifecycleConfiguration
 // and x-amz-expiration name it).
 import { randomUUID } from "node:crypto"
-import { expirationOf } from "../../node/lifecycle.ts"
+import { expirationOf, uploadAbortOf } from "../../node/lifecycle.ts"
 import type { LifecycleFilter, LifecycleRule, ObjectSummary } from "../../node/object-store.ts"
 import { s3Error } from "./errors.ts"
 import { child, list, S3_NS } from "./xml.ts"
@@ -294,6 +294,22 @@ const ruleXml = (r: LifecycleRule) => ({
 export const lifecycleXml = (rules: readonly LifecycleRule[]) => ({
   LifecycleConfiguration: { "@_xmlns": S3_NS, Rule: rules.map(ruleXml) },
 })
+
+/**
+ * The x-amz-abort-date and x-amz-abort-rule-id headers AWS answers on CreateMultipartUpload when
+ * an enabled AbortIncompleteMultipartUpload rule applies to the key: the earliest abort.
+ */
+export const abortHeaders = (rules: readonly LifecycleRule[] | undefined, key: string, initiated: number): Record<string, string> => {
+  let first: { at: number; id: string } | undefined
+  for (const r of rules ?? []) {
+    const at = uploadAbortOf(r, key, initiated)
+    if (at !== undefined && (first === undefined || at < first.at)) first = { at, id: r.id ?? "" }
+  }
+  if (first === undefined) return {}
+  // an ID a header cannot carry as is goes URL-encoded, as x-amz-expiration's rule-id
+  const id = /^[\x20-\x7e]*$/.test(first.id) ? first.id : encodeURIComponent(first.id)
+  return { "x-amz-abort-date": new Date(first.at).toUTCString(), "x-amz-abort-rule-id": id }
+}
 
 /**
  * The x-amz-expiration header AWS answers on PutObject, CopyObject, GetObject and HeadObject of

@@ -5,6 +5,7 @@ import type { Checksum, MultipartUpload, Part } from "../../../node/object-store
 import { readAll } from "../body.ts"
 import { checksumAlgorithms, checksumOf, combinedCrc, digestLength, headerName, isCrc, newHasher, parseAlgorithm, type ChecksumAlgorithm } from "../checksums.ts"
 import { checkCopySource, writeGuard } from "../conditions.ts"
+import { abortHeaders, expirationHeaders } from "../lifecycle.ts"
 import { requireBucket, requireKey, xmlResponse, type S3Request, type S3Response } from "../context.ts"
 import { copySource } from "../copy-source.ts"
 import { s3Error } from "../errors.ts"
@@ -69,7 +70,10 @@ export const createMultipartUpload = async (req: S3Request): Promise<S3Response>
   return xmlResponse(
     200,
     toXml({ InitiateMultipartUploadResult: { "@_xmlns": S3_NS, Bucket: req.bucketName, Key: key, UploadId: upload.uploadId } }),
-    checksumAlgorithm === undefined ? {} : { "x-amz-checksum-algorithm": checksumAlgorithm, "x-amz-checksum-type": checksumType ?? "COMPOSITE" },
+    {
+      ...(checksumAlgorithm === undefined ? {} : { "x-amz-checksum-algorithm": checksumAlgorithm, "x-amz-checksum-type": checksumType ?? "COMPOSITE" }),
+      ...abortHeaders(bucket.lifecycle, key, upload.initiated),
+    },
   )
 }
 
@@ -276,13 +280,15 @@ export const completeMultipartUpload = async (req: S3Request): Promise<S3Respons
   }
   const blocks = chosen.flatMap((p) => ("blocks" in p.data ? p.data.blocks : []))
   const { uploadId: _u, bucketId: _b, initiated: _i, checksumAlgorithm: _c, checksumType: _t, ...headers } = upload
+  const size = chosen.reduce((a, p) => a + p.size, 0)
+  const lastModified = Date.now()
   await req.services.store.completeUpload(
     upload,
     {
       ...headers,
-      size: chosen.reduce((a, p) => a + p.size, 0),
+      size,
       etag,
-      lastModified: Date.now(),
+      lastModified,
       checksum,
       partSizes: chosen.map((p) => p.size),
       data: { blocks },
@@ -290,7 +296,9 @@ export const completeMultipartUpload = async (req: S3Request): Promise<S3Respons
     chosen,
     guard,
   )
-  return completionResult(req, upload.key, etag, checksum)
+  const result = completionResult(req, upload.key, etag, checksum)
+  const expiration = expirationHeaders(requireBucket(req).lifecycle, { key: upload.key, size, lastModified, tags: upload.tags })
+  return { ...result, headers: { ...result.headers, ...expiration } }
 }
 
 export const abortMultipartUpload = async (req: S3Request): Promise<S3Response> => {
