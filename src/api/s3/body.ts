@@ -1,6 +1,7 @@
 // Request bodies as verified byte streams: plain bodies checked against a signed SHA256,
 // and aws-chunked bodies (signed chunks, unsigned chunks with trailing checksums). Errors
 // surface as S3Errors thrown by the iterator, so a write never commits an unverified body.
+import { BufferedSource } from "./buffered-source.ts"
 import { createHash } from "node:crypto"
 import { s3Error } from "./errors.ts"
 import type { PayloadMode } from "./sigv4.ts"
@@ -17,23 +18,7 @@ export interface RequestBody {
 
 const MAX_LINE = 4096
 
-class ByteReader {
-  private buf: Buffer = Buffer.alloc(0)
-  private readonly it: AsyncIterator<Buffer>
-  private ended = false
-  constructor(source: AsyncIterable<Buffer>) {
-    this.it = source[Symbol.asyncIterator]()
-  }
-  private async fill(): Promise<boolean> {
-    if (this.ended) return false
-    const next = await this.it.next()
-    if (next.done === true) {
-      this.ended = true
-      return false
-    }
-    this.buf = this.buf.length === 0 ? next.value : Buffer.concat([this.buf, next.value])
-    return true
-  }
+class ByteReader extends BufferedSource {
   async line(): Promise<string> {
     for (;;) {
       const i = this.buf.indexOf("\r\n")

@@ -3,6 +3,7 @@
 // content is then streamed without buffering it; whatever follows the file (more fields, the
 // close delimiter) is read and ignored, as S3 ignores fields after the file. Any deviation from
 // the grammar is `MalformedPOSTRequest`, never a crash.
+import { BufferedSource } from "./buffered-source.ts"
 import { s3Error, type S3Error } from "./errors.ts"
 
 export interface FormFile {
@@ -45,29 +46,14 @@ export const boundaryOf = (contentType: string | undefined): string => {
   throw malformed()
 }
 
-/** Reads from an async byte source with a buffer; never calls the source's `return` (which would destroy a request). */
-class Reader {
-  // The body is read as if it began with CRLF, so the first delimiter looks like every other one.
-  private buf: Buffer = Buffer.from(CRLF)
-  private readonly it: AsyncIterator<Buffer>
-  private ended = false
+/** The form body, read through a buffer. */
+class Reader extends BufferedSource {
   /** Bytes taken off the front of the buffer (the virtual CRLF included). */
   private consumed = -CRLF.length
 
   constructor(source: AsyncIterable<Buffer>) {
-    this.it = source[Symbol.asyncIterator]()
-  }
-
-  private async fill(): Promise<boolean> {
-    if (this.ended) return false
-    const next = await this.it.next()
-    if (next.done === true) {
-      this.ended = true
-      return false
-    }
-    const chunk = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value as Uint8Array)
-    this.buf = this.buf.length === 0 ? chunk : Buffer.concat([this.buf, chunk])
-    return true
+    // The body is read as if it began with CRLF, so the first delimiter looks like every other one.
+    super(source, Buffer.from(CRLF))
   }
 
   private take(n: number): Buffer {
