@@ -27,8 +27,10 @@ import { startPollen, type Endpoint } from "./s3/pollen.ts"
 
 // Targets, in run order: Pollen with one node and with three (replication factor 3), each
 // with fsync on (the default configuration) and off (what the baselines do), then the baselines.
-const ALL_TARGETS = ["pollen", "pollen-nofsync", "pollen-3", "pollen-3-nofsync", "s3rver", "bare"] as const
-const BASELINES = ["s3rver", "bare"] as const
+// bare-3 is three bare processes, each forwarding every PUT it receives to the other two and
+// answering when all three wrote it: the floor of any store that keeps three full copies.
+const ALL_TARGETS = ["pollen", "pollen-nofsync", "pollen-3", "pollen-3-nofsync", "s3rver", "bare", "bare-3"] as const
+const BASELINES = ["s3rver", "bare", "bare-3"] as const
 
 const arg = (name: string, fallback: string): string =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3) ?? fallback
@@ -52,8 +54,8 @@ const BUCKET = "bench"
 const live = new Set<ChildProcess>()
 // BENCH_TARGET_NODE_ARGS="--cpu-prof --cpu-prof-dir=prof" profiles the servers.
 const nodeArgs = (process.env["BENCH_TARGET_NODE_ARGS"] ?? "").split(" ").filter((a) => a !== "")
-const spawnTracked = (args: readonly string[]): ChildProcess => {
-  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: ["ignore", "pipe", "pipe"] })
+const spawnTracked = (args: readonly string[], stdin: "ignore" | "pipe" = "ignore"): ChildProcess => {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], { stdio: [stdin, "pipe", "pipe"] })
   live.add(child)
   child.once("exit", () => live.delete(child))
   return child
@@ -86,17 +88,36 @@ interface Target {
   readonly children: readonly ChildProcess[]
 }
 
-/** s3rver and bare: one child running bench/s3/target.ts, which prints its endpoint. */
+/** A child's stdout lines, one at a time; rejects if the child exits first. */
+const linesOf = (child: ChildProcess, kind: string) => {
+  const rl = createInterface({ input: child.stdout! })
+  const exited = new Promise<never>((_, reject) => child.once("exit", (code) => reject(new Error(`${kind} exited with ${code} before it was ready`))))
+  exited.catch(() => {})
+  const it = rl[Symbol.asyncIterator]()
+  return async (): Promise<string> => {
+    const next = await Promise.race([it.next(), exited])
+    if (next.done === true) throw new Error(`${kind} closed its output before it was ready`)
+    return next.value as string
+  }
+}
+
+/** s3rver and bare: one child running bench/s3/target.ts, which prints its endpoint; bare-3: three, told of each other. */
 const startBaseline = async (kind: string, dir: string): Promise<Target> => {
   const script = fileURLToPath(new URL("./s3/target.ts", import.meta.url))
-  const child = spawnTracked(["--import", "tsx", script, kind, dir])
-  child.stderr!.pipe(process.stderr)
-  const line = await new Promise<string>((resolve, reject) => {
-    const rl = createInterface({ input: child.stdout! })
-    rl.once("line", (l) => resolve(l))
-    child.once("exit", (code) => reject(new Error(`${kind} exited with ${code} before it was ready`)))
+  const replicas = kind === "bare-3" ? 3 : 1
+  const children = Array.from({ length: replicas }, (_, i) =>
+    spawnTracked(["--import", "tsx", script, replicas > 1 ? "bare-replica" : kind, replicas > 1 ? join(dir, String(i)) : dir], replicas > 1 ? "pipe" : "ignore"),
+  )
+  const next = children.map((child) => {
+    child.stderr!.pipe(process.stderr)
+    return linesOf(child, kind)
   })
-  return { endpoints: [JSON.parse(line) as Endpoint], children: [child] }
+  const endpoints = await Promise.all(next.map(async (line) => JSON.parse(await line()) as Endpoint))
+  if (replicas > 1) {
+    children.forEach((child, i) => child.stdin!.write(`${JSON.stringify(endpoints.filter((_, j) => j !== i).map((e) => e.url))}\n`))
+    await Promise.all(next.map((line) => line())) // "peers": each knows the other two
+  }
+  return { endpoints: SPREAD === "all" ? endpoints : endpoints.slice(0, 1), children }
 }
 
 const startTarget = async (kind: string, dir: string): Promise<Target> => {
@@ -312,6 +333,10 @@ const main = async () => {
           `64 MiB PUT ${r((x) => x.largePutMiBs)}×, GET ${r((x) => x.largeGetMiBs)}×`,
       )
     }
+  }
+  if (present("bare") && present("bare-3")) {
+    const r = (figure: (x: TargetResult) => number) => ratio("bare-3", "bare", figure).toFixed(2)
+    console.log(`bare-3 / bare (three full copies at the least cost, against one): small PUT ${r((x) => x.smallPut.opsPerSec)}×, 64 MiB PUT ${r((x) => x.largePutMiBs)}×`)
   }
   // The issue's targets: 3-node Pollen at least as fast as single-node s3rver on small PUT and
   // GET; large-object throughput at least half of the bare server's.
