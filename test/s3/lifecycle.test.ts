@@ -9,6 +9,7 @@ import {
   CopyObjectCommand,
   CreateBucketCommand,
   CreateMultipartUploadCommand,
+  ListPartsCommand,
   DeleteBucketLifecycleCommand,
   GetBucketLifecycleConfigurationCommand,
   GetObjectCommand,
@@ -300,8 +301,13 @@ describe("x-amz-expiration", () => {
     expect(kept.AbortRuleId).toBe("uploads")
     const abortAt = kept.AbortDate!.getTime()
     expect([nextMidnightUtc(before + DAY_MS), nextMidnightUtc(Date.now() + DAY_MS)]).toContain(abortAt)
+    // ListParts answers the same two headers
+    const keptParts = await t.client.send(new ListPartsCommand({ Bucket: B, Key: "keep/mpu", UploadId: kept.UploadId! }))
+    expect(keptParts.AbortRuleId).toBe("uploads")
+    expect(keptParts.AbortDate!.getTime()).toBe(abortAt)
     const logs = await t.client.send(new CreateMultipartUploadCommand({ Bucket: B, Key: "logs/mpu" }))
     expect(logs.AbortDate).toBeUndefined()
+    expect((await t.client.send(new ListPartsCommand({ Bucket: B, Key: "logs/mpu", UploadId: logs.UploadId! }))).AbortDate).toBeUndefined()
     const part = await t.client.send(new UploadPartCommand({ Bucket: B, Key: "logs/mpu", UploadId: logs.UploadId!, PartNumber: 1, Body: "p" }))
     const done = await t.client.send(
       new CompleteMultipartUploadCommand({ Bucket: B, Key: "logs/mpu", UploadId: logs.UploadId!, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] } }),

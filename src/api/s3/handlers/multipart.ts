@@ -308,6 +308,7 @@ export const abortMultipartUpload = async (req: S3Request): Promise<S3Response> 
 }
 
 export const listParts = async (req: S3Request): Promise<S3Response> => {
+  const bucket = requireBucket(req)
   const upload = await loadUpload(req)
   const maxParts = parseMaxKeys(req.query.get("max-parts"))
   const markerRaw = req.query.get("part-number-marker") ?? "0"
@@ -338,7 +339,7 @@ export const listParts = async (req: S3Request): Promise<S3Response> => {
         ...(p.checksum !== undefined ? { [checksumElement(p.checksum.algorithm)]: p.checksum.value } : {}),
       })),
     },
-  }))
+  }), abortHeaders(bucket.lifecycle, upload.key, upload.initiated)) // as on CreateMultipartUpload
 }
 
 export const listMultipartUploads = async (req: S3Request): Promise<S3Response> => {
