@@ -171,6 +171,15 @@ const websiteOf = (w: WebsiteConfigRow): WebsiteConfig => ({
   indexSuffix: w.indexSuffix ?? undefined,
   errorKey: w.errorKey ?? undefined,
   redirectAll: w.redirectHost === null ? undefined : { hostName: w.redirectHost, protocol: w.redirectProtocol ?? undefined },
+  routingRules: w.routingRules?.map((r) => ({
+    keyPrefixEquals: r.keyPrefixEquals ?? undefined,
+    httpErrorCodeReturnedEquals: r.httpErrorCodeReturnedEquals ?? undefined,
+    hostName: r.hostName ?? undefined,
+    protocol: r.protocol ?? undefined,
+    replaceKeyPrefixWith: r.replaceKeyPrefixWith ?? undefined,
+    replaceKeyWith: r.replaceKeyWith ?? undefined,
+    httpRedirectCode: r.httpRedirectCode ?? undefined,
+  })),
 })
 
 const websiteRowOf = (w: WebsiteConfig): WebsiteConfigRow => ({
@@ -178,6 +187,19 @@ const websiteRowOf = (w: WebsiteConfig): WebsiteConfigRow => ({
   errorKey: w.errorKey ?? null,
   redirectHost: w.redirectAll?.hostName ?? null,
   redirectProtocol: w.redirectAll?.protocol ?? null,
+  ...(w.routingRules === undefined || w.routingRules.length === 0
+    ? {}
+    : {
+      routingRules: w.routingRules.map((r) => ({
+        keyPrefixEquals: r.keyPrefixEquals ?? null,
+        httpErrorCodeReturnedEquals: r.httpErrorCodeReturnedEquals ?? null,
+        hostName: r.hostName ?? null,
+        protocol: r.protocol ?? null,
+        replaceKeyPrefixWith: r.replaceKeyPrefixWith ?? null,
+        replaceKeyWith: r.replaceKeyWith ?? null,
+        httpRedirectCode: r.httpRedirectCode ?? null,
+      })),
+    }),
 })
 
 const lifecycleRuleOf = (r: LifecycleRuleRow): LifecycleRule => ({

@@ -97,8 +97,25 @@ export interface LifecycleRule {
 }
 
 /**
+ * A website routing rule (RoutingRules): when its condition holds (the key starts with
+ * keyPrefixEquals, and/or serving the request failed with httpErrorCodeReturnedEquals), the
+ * request is redirected. An absent part keeps the request's: host, protocol, key.
+ */
+export interface RoutingRule {
+  readonly keyPrefixEquals?: string | undefined
+  readonly httpErrorCodeReturnedEquals?: number | undefined
+  readonly hostName?: string | undefined
+  readonly protocol?: "http" | "https" | undefined
+  /** Replaces keyPrefixEquals (or "" when the condition names no prefix) at the key's start. */
+  readonly replaceKeyPrefixWith?: string | undefined
+  readonly replaceKeyWith?: string | undefined
+  /** 301 when absent. */
+  readonly httpRedirectCode?: number | undefined
+}
+
+/**
  * A bucket's website configuration (PutBucketWebsite): either an index document suffix (and
- * optionally an error document), or a redirect of every request to another host.
+ * optionally an error document and routing rules), or a redirect of every request to another host.
  */
 export interface WebsiteConfig {
   /** IndexDocument Suffix: appended to a request for a "directory" (a path ending in `/`). */
@@ -107,6 +124,8 @@ export interface WebsiteConfig {
   readonly errorKey?: string | undefined
   /** RedirectAllRequestsTo: every request answers 301 to this host (and protocol, else the request's). */
   readonly redirectAll?: { readonly hostName: string; readonly protocol?: "http" | "https" | undefined } | undefined
+  /** RoutingRules, in order: the first whose condition holds applies. */
+  readonly routingRules?: readonly RoutingRule[] | undefined
 }
 
 export interface Bucket {

@@ -1,10 +1,11 @@
 // Static website hosting end to end: Put/Get/DeleteBucketWebsite with @aws-sdk/client-s3
-// (round trip, AWS's validation errors, RoutingRules refused with 501, the integrity header,
+// (round trip, AWS's validation errors, RoutingRules, the integrity header,
 // owner permission), the [s3_web] setting, and the website endpoint over plain HTTP: the bucket
 // chosen by Host (`<bucket>.<root_domain>` or a bucket name), index documents at the root and
 // in "directories", the 302 for a directory named without its slash, the error document,
 // 404 for buckets without a website, HEAD, Range and conditional GETs, CORS preflights,
-// RedirectAllRequestsTo and x-amz-website-redirect-location, and 405 for writes; the admin
+// RedirectAllRequestsTo and x-amz-website-redirect-location, RoutingRules (key prefix and
+// error-code conditions, in order), and 405 for writes; the admin
 // API's GetBucketInfo and /metrics.
 import {
   CreateBucketCommand,
@@ -58,7 +59,11 @@ const rawPutWebsite = async (bucket: string, body: string, payloadHash = sha(bod
   const req = await signedRequest(t.node.s3Url, "PUT", `/${bucket}`, { accessKeyId: t.key.id, secret: t.key.secret, payloadHash, query: { website: "" } })
   return send(req.url, "PUT", req.headers, body)
 }
-const messageOf = (r: RawResponse) => /<Message>([^<]*)<\/Message>/.exec(r.body)?.[1]
+const unescapeXml = (s: string) => s.replace(/&apos;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, "<").replace(/&gt;/g, ">").replace(/&amp;/g, "&")
+const messageOf = (r: RawResponse) => {
+  const m = /<Message>([^<]*)<\/Message>/.exec(r.body)?.[1]
+  return m === undefined ? undefined : unescapeXml(m)
+}
 const argumentOf = (r: RawResponse) => /<ArgumentName>([^<]*)<\/ArgumentName>/.exec(r.body)?.[1]
 
 describe("the [s3_web] setting", () => {
@@ -102,6 +107,15 @@ describe("Put/Get/DeleteBucketWebsite", () => {
     await t.client.send(new PutBucketWebsiteCommand({ Bucket: b, WebsiteConfiguration: { IndexDocument: { Suffix: "index.htm" } } }))
     const replaced = await t.client.send(new GetBucketWebsiteCommand({ Bucket: b }))
     expect([replaced.IndexDocument, replaced.ErrorDocument]).toEqual([{ Suffix: "index.htm" }, undefined])
+    // RoutingRules are kept in order, each as put
+    const RoutingRules = [
+      { Condition: { KeyPrefixEquals: "docs/" }, Redirect: { ReplaceKeyPrefixWith: "documents/" } },
+      { Condition: { HttpErrorCodeReturnedEquals: "404" }, Redirect: { HostName: "errors.example.com", HttpRedirectCode: "302", Protocol: "https" as const, ReplaceKeyPrefixWith: "report-404/" } },
+      { Redirect: { ReplaceKeyWith: "" } },
+    ]
+    await t.client.send(new PutBucketWebsiteCommand({ Bucket: b, WebsiteConfiguration: { IndexDocument: { Suffix: "index.htm" }, RoutingRules } }))
+    const routed = await t.client.send(new GetBucketWebsiteCommand({ Bucket: b }))
+    expect([routed.IndexDocument, routed.RoutingRules]).toEqual([{ Suffix: "index.htm" }, RoutingRules])
     await t.client.send(new PutBucketWebsiteCommand({ Bucket: b, WebsiteConfiguration: { RedirectAllRequestsTo: { HostName: "www.example.com" } } }))
     const redirect = await t.client.send(new GetBucketWebsiteCommand({ Bucket: b }))
     expect([redirect.RedirectAllRequestsTo, redirect.IndexDocument]).toEqual([{ HostName: "www.example.com" }, undefined])
@@ -131,7 +145,18 @@ describe("Put/Get/DeleteBucketWebsite", () => {
       [wc("<RedirectAllRequestsTo><Protocol>https</Protocol></RedirectAllRequestsTo>"), 400, "MalformedXML", undefined, undefined],
       [wc("<RedirectAllRequestsTo><HostName>example.com</HostName><Protocol>ftp</Protocol></RedirectAllRequestsTo>"), 400, "InvalidRequest", "Invalid protocol, protocol can be http or https. If not defined the protocol will be selected automatically.", undefined],
       [wc("<RedirectAllRequestsTo><HostName>example.com/path</HostName></RedirectAllRequestsTo>"), 400, "InvalidRequest", undefined, undefined],
-      [wc(`${index}<RoutingRules><RoutingRule><Redirect><ReplaceKeyWith>x</ReplaceKeyWith></Redirect></RoutingRule></RoutingRules>`), 501, "NotImplemented", undefined, undefined],
+      // RoutingRules
+      [wc(`${index}<RoutingRules><RoutingRule><Condition><KeyPrefixEquals>a/</KeyPrefixEquals></Condition></RoutingRule></RoutingRules>`), 400, "MalformedXML", undefined, undefined],
+      [wc(`${index}<RoutingRules><RoutingRule><Condition></Condition><Redirect><ReplaceKeyWith>x</ReplaceKeyWith></Redirect></RoutingRule></RoutingRules>`), 400, "InvalidRequest", "Condition cannot be empty. To redirect all requests without a condition, the condition element shouldn't be present.", undefined],
+      [wc(`${index}<RoutingRules><RoutingRule><Condition><HttpErrorCodeReturnedEquals>200</HttpErrorCodeReturnedEquals></Condition><Redirect><ReplaceKeyWith>x</ReplaceKeyWith></Redirect></RoutingRule></RoutingRules>`), 400, "InvalidRequest", "The provided HTTP error code (200) is not valid. Valid codes are 4XX or 5XX.", undefined],
+      [wc(`${index}<RoutingRules><RoutingRule><Redirect><HttpRedirectCode>300</HttpRedirectCode></Redirect></RoutingRule></RoutingRules>`), 400, "InvalidRequest", "The provided HTTP redirect code (300) is not valid. Valid codes are 3XX except 300.", undefined],
+      [wc(`${index}<RoutingRules><RoutingRule><Redirect><HttpRedirectCode>200</HttpRedirectCode></Redirect></RoutingRule></RoutingRules>`), 400, "InvalidRequest", "The provided HTTP redirect code (200) is not valid. Valid codes are 3XX except 300.", undefined],
+      [wc(`${index}<RoutingRules><RoutingRule><Redirect><ReplaceKeyWith>x</ReplaceKeyWith><ReplaceKeyPrefixWith>y/</ReplaceKeyPrefixWith></Redirect></RoutingRule></RoutingRules>`), 400, "InvalidRequest", "You can only define ReplaceKeyPrefix or ReplaceKey but not both.", undefined],
+      [wc(`${index}<RoutingRules><RoutingRule><Redirect></Redirect></RoutingRule></RoutingRules>`), 400, "InvalidRequest", undefined, undefined],
+      [wc(`${index}<RoutingRules><RoutingRule><Redirect><Protocol>ftp</Protocol></Redirect></RoutingRule></RoutingRules>`), 400, "InvalidRequest", "Invalid protocol, protocol can be http or https. If not defined the protocol will be selected automatically.", undefined],
+      [wc(`${index}<RoutingRules><RoutingRule><Redirect><HostName>a b</HostName></Redirect></RoutingRule></RoutingRules>`), 400, "InvalidRequest", undefined, undefined],
+      [wc(`${index}<RoutingRules><RoutingRule><Redirect><Bogus>1</Bogus></Redirect></RoutingRule></RoutingRules>`), 400, "MalformedXML", undefined, undefined],
+      [wc(`${index}<RoutingRules>${"<RoutingRule><Redirect><ReplaceKeyWith>x</ReplaceKeyWith></Redirect></RoutingRule>".repeat(51)}</RoutingRules>`), 400, "InvalidRequest", undefined, undefined],
     ]
     for (const [body, status, code, message, argument] of cases) {
       const r = await rawPutWebsite(b, body)
@@ -288,6 +313,47 @@ describe("the website endpoint", () => {
     const bad = await t.client.send(new PutObjectCommand({ Bucket: "site", Key: "bad-redirect", Body: "x", WebsiteRedirectLocation: "javascript:alert(1)" })).catch((e: Error) => e)
     expect(bad).toBeInstanceOf(Error)
     expect((bad as Error).name).toBe("InvalidRedirectLocation")
+  })
+
+  it("applies the first RoutingRule whose key prefix and error-code conditions hold, before the index and error documents", async () => {
+    const b = "routed"
+    await t.client.send(new CreateBucketCommand({ Bucket: b }))
+    for (const Key of ["index.html", "error.html", "a/here.html", "docs/real.html"]) await t.client.send(new PutObjectCommand({ Bucket: b, Key, Body: Key }))
+    await t.client.send(
+      new PutBucketWebsiteCommand({
+        Bucket: b,
+        WebsiteConfiguration: {
+          IndexDocument: { Suffix: "index.html" },
+          ErrorDocument: { Key: "error.html" },
+          RoutingRules: [
+            { Condition: { KeyPrefixEquals: "docs/" }, Redirect: { ReplaceKeyPrefixWith: "documents/" } },
+            { Condition: { KeyPrefixEquals: "images/" }, Redirect: { ReplaceKeyWith: "folderdeleted.html", HttpRedirectCode: "307" } },
+            { Condition: { KeyPrefixEquals: "a/", HttpErrorCodeReturnedEquals: "404" }, Redirect: { HostName: "one.example.com" } },
+            { Condition: { KeyPrefixEquals: "a/" }, Redirect: { HostName: "two.example.com", Protocol: "https" } },
+            { Condition: { HttpErrorCodeReturnedEquals: "404" }, Redirect: { HostName: "errors.example.com:8443", Protocol: "https", ReplaceKeyPrefixWith: "report-404/", HttpRedirectCode: "302" } },
+          ],
+        },
+      }),
+    )
+    const host = `${b}.${ROOT}`
+    const at = async (path: string, method = "GET", headers: Record<string, string> = {}) => {
+      const r = await web(path, host, method, headers)
+      return [r.status, r.headers.location]
+    }
+    // a key prefix redirects whether or not the object exists, with the request's host and protocol
+    expect(await at("/docs/real.html")).toEqual([301, `http://${host}/documents/real.html`])
+    expect(await at("/docs/with%20space.html")).toEqual([301, `http://${host}/documents/with%20space.html`])
+    expect(await at("/docs/", "HEAD")).toEqual([301, `http://${host}/documents/`])
+    expect(await at("/docs/x", "GET", { "x-forwarded-proto": "https" })).toEqual([301, `https://${host}/documents/x`])
+    expect(await at("/images/cat.png")).toEqual([307, `http://${host}/folderdeleted.html`])
+    // an error-code condition holds only when serving fails with that status; rules apply in order
+    expect(await at("/a/missing.html")).toEqual([301, "http://one.example.com/a/missing.html"])
+    expect(await at("/a/here.html")).toEqual([301, "https://two.example.com/a/here.html"])
+    expect(await at("/nothing/here")).toEqual([302, "https://errors.example.com:8443/report-404/nothing/here"])
+    // no rule holds: the index document, the object
+    const home = await web("/", host)
+    expect([home.status, home.body]).toEqual([200, "index.html"])
+    expect((await web("/error.html", host)).status).toBe(200)
   })
 
   it("answers CORS preflights and adds CORS headers from the bucket's rules", async () => {

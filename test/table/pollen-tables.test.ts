@@ -150,12 +150,16 @@ describe("Pollen tables", () => {
     const websiteOf = (r: BucketRow) => (r.state._tag === "Present" ? r.state.value.website : "deleted")
     const none = row()
     const put = row(lww({ l: 2, c: 0 }, cancelingSome(config("index.html"))))
-    const replaced = row(lww({ l: 3, c: 0 }, cancelingSome({ indexSuffix: null, errorKey: null, redirectHost: "example.com", redirectProtocol: "https" as const })))
+    const routed = { keyPrefixEquals: "docs/", httpErrorCodeReturnedEquals: 404, hostName: null, protocol: null, replaceKeyPrefixWith: "documents/", replaceKeyWith: null, httpRedirectCode: 302 }
+    const replaced = row(lww({ l: 3, c: 0 }, cancelingSome({ indexSuffix: "i.html", errorKey: null, redirectHost: null, redirectProtocol: null, routingRules: [routed] })))
     const removed = row(lww({ l: 4, c: 0 }, cancelingUnset))
     expect(websiteOf(bucketTable.merge(none, put))).toEqual(websiteOf(put))
     expect(websiteOf(bucketTable.merge(put, none))).toEqual(websiteOf(put))
     for (const [x, y, z] of [[none, put, replaced], [replaced, put, none], [put, replaced, none], [replaced, none, put]] as const)
       expect(websiteOf(bucketTable.merge(bucketTable.merge(x, y), z))).toEqual(websiteOf(replaced))
+    // routing rules survive the row's encoding
+    const back = rowCodec(bucketTable).decode(rowCodec(bucketTable).encode(replaced))
+    expect(back.ok && bytesEq(back.value, replaced)).toBe(true)
     expect(websiteOf(bucketTable.merge(removed, bucketTable.merge(replaced, put)))).toEqual(websiteOf(removed))
     const codec = rowCodec(bucketTable)
     for (const r of [none, put, replaced, removed]) {

@@ -1,8 +1,7 @@
 // S3 bucket website configurations: the WebsiteConfiguration XML of PutBucketWebsite, checked
 // as AWS checks it, and the document GetBucketWebsite answers. Pollen serves an index
-// document, an error document and RedirectAllRequestsTo on its website endpoint
-// (src/api/web/server.ts); RoutingRules are refused with 501 NotImplemented rather than
-// stored and silently ignored.
+// document, an error document, RoutingRules and RedirectAllRequestsTo on its website endpoint
+// (src/api/web/server.ts).
 //
 // Errors, first found first:
 // - MalformedXML: not a WebsiteConfiguration, an unknown or repeated element,
@@ -13,12 +12,15 @@
 //   RedirectAllRequestsTo is empty"); a Suffix that is empty or holds a `/` ("The
 //   IndexDocument Suffix is not well formed"); a Suffix or ErrorDocument Key over 1024 bytes.
 // - InvalidRequest: a Protocol other than http / https; a HostName that is not a host name
-//   (optionally with a port) — Pollen's check, as it goes into a Location header.
-// - NotImplemented: RoutingRules.
-import type { WebsiteConfig } from "../../node/object-store.ts"
+//   (optionally with a port) — Pollen's check, as it goes into a Location header; in a
+//   RoutingRule: an empty Condition or Redirect, an HttpErrorCodeReturnedEquals that is not
+//   4XX or 5XX, an HttpRedirectCode that is not 3XX (or is 300), both ReplaceKeyPrefixWith and
+//   ReplaceKeyWith, more than 50 rules.
+// - MalformedXML also: a RoutingRule without a Redirect.
+import type { RoutingRule, WebsiteConfig } from "../../node/object-store.ts"
 import { s3Error } from "./errors.ts"
 import { elementOf, leaf, onlyChildren, optionalElement } from "./lifecycle.ts"
-import { child, S3_NS } from "./xml.ts"
+import { child, list, S3_NS } from "./xml.ts"
 
 /** An S3 key's limit; a Suffix is appended to keys, so it cannot be longer either. */
 const MAX_KEY_BYTES = 1024
@@ -30,6 +32,66 @@ const malformed = (why: string) =>
 
 const invalidArgument = (message: string, name: string, value: string) =>
   s3Error("InvalidArgument", message, { ArgumentName: name, ArgumentValue: value.slice(0, 1024) })
+
+/** AWS's limit on RoutingRules. */
+const MAX_ROUTING_RULES = 50
+
+const protocolOf = (raw: string | undefined): "http" | "https" | undefined => {
+  if (raw !== undefined && raw !== "http" && raw !== "https")
+    throw s3Error("InvalidRequest", "Invalid protocol, protocol can be http or https. If not defined the protocol will be selected automatically.")
+  return raw
+}
+
+const routingRuleOf = (raw: unknown): RoutingRule => {
+  const rule = elementOf(raw, "RoutingRule")
+  onlyChildren(rule, "RoutingRule", ["Condition", "Redirect"])
+  const condition = optionalElement(rule, "Condition")
+  let keyPrefixEquals: string | undefined
+  let httpErrorCodeReturnedEquals: number | undefined
+  if (condition !== undefined) {
+    onlyChildren(condition, "Condition", ["KeyPrefixEquals", "HttpErrorCodeReturnedEquals"])
+    keyPrefixEquals = leaf(condition, "KeyPrefixEquals")
+    const code = leaf(condition, "HttpErrorCodeReturnedEquals")
+    if (keyPrefixEquals === undefined && code === undefined)
+      throw s3Error("InvalidRequest", "Condition cannot be empty. To redirect all requests without a condition, the condition element shouldn't be present.")
+    if (code !== undefined) {
+      if (!/^[45]\d\d$/.test(code)) throw s3Error("InvalidRequest", `The provided HTTP error code (${code.slice(0, 16)}) is not valid. Valid codes are 4XX or 5XX.`)
+      httpErrorCodeReturnedEquals = Number(code)
+    }
+    if (keyPrefixEquals !== undefined && Buffer.byteLength(keyPrefixEquals) > MAX_KEY_BYTES)
+      throw invalidArgument("The KeyPrefixEquals is too long", "KeyPrefixEquals", keyPrefixEquals)
+  }
+  const redirect = optionalElement(rule, "Redirect")
+  if (redirect === undefined) throw malformed("a RoutingRule needs a Redirect")
+  const fields = ["HostName", "HttpRedirectCode", "Protocol", "ReplaceKeyPrefixWith", "ReplaceKeyWith"]
+  onlyChildren(redirect, "Redirect", fields)
+  if (fields.every((f) => redirect[f] === undefined))
+    throw s3Error("InvalidRequest", "A Redirect must name at least one of HostName, HttpRedirectCode, Protocol, ReplaceKeyPrefixWith and ReplaceKeyWith.")
+  const hostName = leaf(redirect, "HostName")
+  if (hostName !== undefined && !HOST.test(hostName)) throw s3Error("InvalidRequest", "The Redirect HostName must be a host name, optionally with a port.")
+  const protocol = protocolOf(leaf(redirect, "Protocol"))
+  const code = leaf(redirect, "HttpRedirectCode")
+  if (code !== undefined && (!/^3\d\d$/.test(code) || code === "300"))
+    throw s3Error("InvalidRequest", `The provided HTTP redirect code (${code.slice(0, 16)}) is not valid. Valid codes are 3XX except 300.`)
+  const replaceKeyPrefixWith = leaf(redirect, "ReplaceKeyPrefixWith")
+  const replaceKeyWith = leaf(redirect, "ReplaceKeyWith")
+  if (replaceKeyPrefixWith !== undefined && replaceKeyWith !== undefined)
+    throw s3Error("InvalidRequest", "You can only define ReplaceKeyPrefix or ReplaceKey but not both.")
+  for (const [name, v] of [["ReplaceKeyPrefixWith", replaceKeyPrefixWith], ["ReplaceKeyWith", replaceKeyWith]] as const)
+    if (v !== undefined && Buffer.byteLength(v) > MAX_KEY_BYTES) throw invalidArgument(`The ${name} is too long`, name, v)
+  return {
+    keyPrefixEquals, httpErrorCodeReturnedEquals, hostName, protocol, replaceKeyPrefixWith, replaceKeyWith,
+    httpRedirectCode: code === undefined ? undefined : Number(code),
+  }
+}
+
+const routingRulesOf = (raw: unknown): RoutingRule[] => {
+  const rules = elementOf(raw, "RoutingRules")
+  onlyChildren(rules, "RoutingRules", ["RoutingRule"])
+  const each = list(rules, "RoutingRule")
+  if (each.length > MAX_ROUTING_RULES) throw s3Error("InvalidRequest", `A website configuration can have at most ${MAX_ROUTING_RULES} routing rules.`)
+  return each.map(routingRuleOf)
+}
 
 /** The configuration of a `<WebsiteConfiguration>` body. */
 export const websiteFromXml = (doc: Record<string, unknown>): WebsiteConfig => {
@@ -44,13 +106,10 @@ export const websiteFromXml = (doc: Record<string, unknown>): WebsiteConfig => {
     onlyChildren(redirect, "RedirectAllRequestsTo", ["HostName", "Protocol"])
     const hostName = leaf(redirect, "HostName")
     if (hostName === undefined) throw malformed("RedirectAllRequestsTo needs a HostName")
-    const protocol = leaf(redirect, "Protocol")
-    if (protocol !== undefined && protocol !== "http" && protocol !== "https")
-      throw s3Error("InvalidRequest", "Invalid protocol, protocol can be http or https. If not defined the protocol will be selected automatically.")
+    const protocol = protocolOf(leaf(redirect, "Protocol"))
     if (!HOST.test(hostName)) throw s3Error("InvalidRequest", "The RedirectAllRequestsTo HostName must be a host name, optionally with a port.")
     return { redirectAll: { hostName, protocol } }
   }
-  if (root["RoutingRules"] !== undefined) throw s3Error("NotImplemented", "Pollen does not implement RoutingRules in website configurations.")
   const index = optionalElement(root, "IndexDocument")
   if (index !== undefined) onlyChildren(index, "IndexDocument", ["Suffix"])
   const suffix = index === undefined ? undefined : leaf(index, "Suffix")
@@ -58,13 +117,34 @@ export const websiteFromXml = (doc: Record<string, unknown>): WebsiteConfig => {
   if (suffix === "" || suffix.includes("/") || Buffer.byteLength(suffix) > MAX_KEY_BYTES)
     throw invalidArgument("The IndexDocument Suffix is not well formed", "IndexDocument", suffix)
   const error = optionalElement(root, "ErrorDocument")
-  if (error === undefined) return { indexSuffix: suffix }
-  onlyChildren(error, "ErrorDocument", ["Key"])
-  const key = leaf(error, "Key")
-  if (key === undefined || key === "") throw malformed("ErrorDocument needs a Key")
-  if (Buffer.byteLength(key) > MAX_KEY_BYTES) throw invalidArgument("The ErrorDocument Key is too long", "ErrorDocument", key)
-  return { indexSuffix: suffix, errorKey: key }
+  let errorKey: string | undefined
+  if (error !== undefined) {
+    onlyChildren(error, "ErrorDocument", ["Key"])
+    errorKey = leaf(error, "Key")
+    if (errorKey === undefined || errorKey === "") throw malformed("ErrorDocument needs a Key")
+    if (Buffer.byteLength(errorKey) > MAX_KEY_BYTES) throw invalidArgument("The ErrorDocument Key is too long", "ErrorDocument", errorKey)
+  }
+  const routingRules = root["RoutingRules"] === undefined ? [] : routingRulesOf(root["RoutingRules"])
+  return { indexSuffix: suffix, ...(errorKey === undefined ? {} : { errorKey }), ...(routingRules.length === 0 ? {} : { routingRules }) }
 }
+
+const routingRuleXml = (r: RoutingRule) => ({
+  ...(r.keyPrefixEquals !== undefined || r.httpErrorCodeReturnedEquals !== undefined
+    ? {
+      Condition: {
+        ...(r.httpErrorCodeReturnedEquals !== undefined ? { HttpErrorCodeReturnedEquals: r.httpErrorCodeReturnedEquals } : {}),
+        ...(r.keyPrefixEquals !== undefined ? { KeyPrefixEquals: r.keyPrefixEquals } : {}),
+      },
+    }
+    : {}),
+  Redirect: {
+    ...(r.hostName !== undefined ? { HostName: r.hostName } : {}),
+    ...(r.httpRedirectCode !== undefined ? { HttpRedirectCode: r.httpRedirectCode } : {}),
+    ...(r.protocol !== undefined ? { Protocol: r.protocol } : {}),
+    ...(r.replaceKeyPrefixWith !== undefined ? { ReplaceKeyPrefixWith: r.replaceKeyPrefixWith } : {}),
+    ...(r.replaceKeyWith !== undefined ? { ReplaceKeyWith: r.replaceKeyWith } : {}),
+  },
+})
 
 /** The GetBucketWebsite answer. */
 export const websiteXml = (w: WebsiteConfig) => ({
@@ -75,5 +155,6 @@ export const websiteXml = (w: WebsiteConfig) => ({
       : {}),
     ...(w.indexSuffix !== undefined ? { IndexDocument: { Suffix: w.indexSuffix } } : {}),
     ...(w.errorKey !== undefined ? { ErrorDocument: { Key: w.errorKey } } : {}),
+    ...(w.routingRules !== undefined && w.routingRules.length > 0 ? { RoutingRules: { RoutingRule: w.routingRules.map(routingRuleXml) } } : {}),
   },
 })

@@ -8,12 +8,15 @@
 // 302 to `<key>/`; a missing object answers 404 with the error document, if configured and
 // present. Ranges and conditional GETs are GetObject's (src/api/s3/handlers/get-object.ts).
 // RedirectAllRequestsTo answers 301 to the same path on that host, an object with
-// `x-amz-website-redirect-location` 301 to that location. Errors are small HTML pages naming
+// `x-amz-website-redirect-location` 301 to that location. RoutingRules are tried in order
+// before the index/error logic answers: the first whose KeyPrefixEquals matches the request's
+// key and whose HttpErrorCodeReturnedEquals (if any) is the status serving the request failed
+// with redirects (routingRedirect). Errors are small HTML pages naming
 // the S3 error code, as AWS's website endpoints answer.
 import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http"
 import type { RequestMetrics } from "../../node/metrics.ts"
 import { randomHex } from "../../node/random-hex.ts"
-import { StoreUnavailableError, type Bucket, type ObjectStore } from "../../node/object-store.ts"
+import { StoreUnavailableError, type Bucket, type ObjectStore, type RoutingRule } from "../../node/object-store.ts"
 import type { S3Response } from "../s3/context.ts"
 import { corsHeaders, matchRule } from "../s3/cors.ts"
 import { S3Error, s3Error } from "../s3/errors.ts"
@@ -71,6 +74,27 @@ export const bucketNameOfHost = (host: string, rootDomain: string | undefined): 
 
 const first = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v[0] : v)
 
+/** The request's protocol as the client saw it: a proxy's X-Forwarded-Proto, else http. */
+const protocolOfRequest = (req: IncomingMessage): "http" | "https" =>
+  first(req.headers["x-forwarded-proto"])?.split(",")[0]?.trim().toLowerCase() === "https" ? "https" : "http"
+
+/** A key as a URL path: each segment percent-encoded, the slashes kept. */
+const pathOfKey = (key: string): string => `/${key.split("/").map(encodeURIComponent).join("/")}`
+
+/**
+ * The redirect of a RoutingRule: the rule's protocol and host, else the request's; the key with
+ * ReplaceKeyWith, or with its KeyPrefixEquals replaced by ReplaceKeyPrefixWith; 301 by default.
+ */
+export const routingRedirect = (rule: RoutingRule, key: string, req: IncomingMessage, host: string): S3Response => {
+  const prefix = rule.keyPrefixEquals ?? ""
+  const newKey =
+    rule.replaceKeyWith !== undefined ? rule.replaceKeyWith
+    : rule.replaceKeyPrefixWith !== undefined ? rule.replaceKeyPrefixWith + key.slice(prefix.length)
+    : key
+  const location = `${rule.protocol ?? protocolOfRequest(req)}://${rule.hostName ?? host}${pathOfKey(newKey)}`
+  return { status: rule.httpRedirectCode ?? 301, headers: { location } }
+}
+
 export const createWebServer = (options: WebServerOptions): Server => {
   const { store, settings, metrics } = options
   const log = options.log ?? ((line: string) => console.error(line))
@@ -125,18 +149,40 @@ export const createWebServer = (options: WebServerOptions): Server => {
       return { status: 200, headers: corsHeaders(rule, origin, { method: requested, headers: wanted }) }
     }
     if (website.redirectAll !== undefined) {
-      const forwarded = first(req.headers["x-forwarded-proto"])?.split(",")[0]?.trim().toLowerCase()
-      const protocol = website.redirectAll.protocol ?? (forwarded === "https" ? "https" : "http")
+      const protocol = website.redirectAll.protocol ?? protocolOfRequest(req)
       return { status: 301, headers: { location: `${protocol}://${website.redirectAll.hostName}${url}` } }
     }
     const head = method === "HEAD"
     const suffix = website.indexSuffix ?? settings.index
     const target = key === "" || key.endsWith("/") ? `${key}${suffix}` : key
-    let response = await serveObject(bucket, target, req, head)
-    if (response === undefined && target === key && (await store.getObject(bucket.id, `${key}/${suffix}`)) !== undefined)
-      // one leading slash only: `//host/` or `/\host/` would send the browser to another site
-      response = { status: 302, headers: { location: `/${rawPath.replace(/^[/\\]+/, "")}/` } }
-    response ??= await notFound(bucket, target, website.errorKey, head)
+    /** The object's answer, or the error serving it fails with (the error document not yet read). */
+    const served = async (): Promise<S3Response | S3Error> => {
+      try {
+        const found = await serveObject(bucket, target, req, head)
+        if (found !== undefined) return found
+        if (target === key && (await store.getObject(bucket.id, `${key}/${suffix}`)) !== undefined)
+          // one leading slash only: `//host/` or `/\host/` would send the browser to another site
+          return { status: 302, headers: { location: `/${rawPath.replace(/^[/\\]+/, "")}/` } }
+        return s3Error("NoSuchKey", "The specified key does not exist.", { Key: target.slice(0, 1024) })
+      } catch (error) {
+        if (error instanceof S3Error) return error
+        throw error
+      }
+    }
+    let outcome: S3Response | S3Error | undefined
+    // RoutingRules in order, the first whose condition holds redirects; an error-code condition
+    // needs the request served first (once).
+    for (const rule of website.routingRules ?? []) {
+      if (rule.keyPrefixEquals !== undefined && !key.startsWith(rule.keyPrefixEquals)) continue
+      if (rule.httpErrorCodeReturnedEquals !== undefined && (outcome ??= await served()).status !== rule.httpErrorCodeReturnedEquals) continue
+      return routingRedirect(rule, key, req, host)
+    }
+    outcome ??= await served()
+    let response: S3Response
+    if (outcome instanceof S3Error) {
+      if (outcome.code !== "NoSuchKey") throw outcome
+      response = await notFound(bucket, target, website.errorKey, head)
+    } else response = outcome
     if (origin !== undefined) {
       const rule = matchRule(bucket.cors, origin, method, [])
       if (rule !== undefined) response = { ...response, headers: { ...corsHeaders(rule, origin, undefined), ...response.headers } }

@@ -40,12 +40,26 @@ export const LifecycleRule = Schema.Struct({
 })
 export type LifecycleRule = typeof LifecycleRule.Type
 
+/** A website routing rule (src/node/object-store.ts RoutingRule; null where it has none). */
+export const RoutingRuleRow = Schema.Struct({
+  keyPrefixEquals: Schema.NullOr(Schema.String),
+  httpErrorCodeReturnedEquals: Schema.NullOr(Schema.Number),
+  hostName: Schema.NullOr(Schema.String),
+  protocol: Schema.NullOr(Schema.Literals(["http", "https"])),
+  replaceKeyPrefixWith: Schema.NullOr(Schema.String),
+  replaceKeyWith: Schema.NullOr(Schema.String),
+  httpRedirectCode: Schema.NullOr(Schema.Number),
+})
+export type RoutingRuleRow = typeof RoutingRuleRow.Type
+
 /** A bucket's website configuration (src/node/object-store.ts WebsiteConfig; null where it has none). */
 export const WebsiteConfigRow = Schema.Struct({
   indexSuffix: Schema.NullOr(Schema.String),
   errorKey: Schema.NullOr(Schema.String),
   redirectHost: Schema.NullOr(Schema.String),
   redirectProtocol: Schema.NullOr(Schema.Literals(["http", "https"])),
+  /** Absent in configurations written before routing rules existed, and in those without rules. */
+  routingRules: Schema.optional(Schema.Array(RoutingRuleRow)),
 })
 export type WebsiteConfigRow = typeof WebsiteConfigRow.Type
 
