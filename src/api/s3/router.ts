@@ -94,6 +94,7 @@ export const route = (
       if (sub.length === 0) return has("uploadId") ? { endpoint: "ListParts", access: "read" } : { endpoint: "GetObject", access: "read" }
       if (sub.length === 1 && has("acl")) return { endpoint: "GetObjectAcl", access: "read" }
       if (sub.length === 1 && has("tagging")) return { endpoint: "GetObjectTagging", access: "read" }
+      if (sub.length === 1 && has("attributes")) return { endpoint: "GetObjectAttributes", access: "read" }
       return NI(`GET object ?${sub.join("&")}`)
     case "HEAD":
       return sub.length === 0 ? { endpoint: "HeadObject", access: "read" } : NI("HEAD object")

@@ -18,6 +18,7 @@ import {
   uploadPart,
   uploadPartCopy,
 } from "./multipart.ts"
+import { getObjectAttributes } from "./object-attributes.ts"
 import { postObject } from "./post-object.ts"
 import { putObject } from "./put-object.ts"
 import { deleteBucketTagging, deleteObjectTagging, getBucketTagging, getObjectTagging, putBucketTagging, putObjectTagging } from "./tagging.ts"
@@ -59,6 +60,7 @@ export const handlers: Record<string, Handler> = {
   PostObject: postObject,
   GetObject: (req) => getObject(req),
   HeadObject: headObject,
+  GetObjectAttributes: getObjectAttributes,
   DeleteObject: deleteObject,
   DeleteObjects: deleteObjects,
   CopyObject: copyObject,
