@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
-# Real S3 clients against `npm start`: installs aws-cli, s3cmd and rclone from Debian, starts a
-# node on a temporary data directory (ports chosen by the OS), and drives each client through
-# bucket create, put (small and 20 MiB), multipart (64 MiB), list, get with SHA-256
-# comparison, delete and bucket delete. Exits non-zero on the first failure; always stops
-# the node. Set POLLEN_CLIENTS_SKIP_INSTALL=1 when the three clients are already installed.
+# Real S3 clients against `npm start`: installs aws-cli, s3cmd, rclone and restic from Debian,
+# starts a node on a temporary data directory (ports chosen by the OS), and drives the first
+# three through bucket create, put (small and 20 MiB), multipart (64 MiB), list, get with
+# SHA-256 comparison, delete and bucket delete; restic (minio-go, another S3 client stack)
+# through a backup repository's life: init, two backups, check --read-data, restore compared
+# with the source, forget --prune. Exits non-zero on the first failure; always stops the
+# node. Set POLLEN_CLIENTS_SKIP_INSTALL=1 when the clients are already installed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -11,19 +13,19 @@ say() { printf '\n== %s\n' "$*"; }
 fail() { printf 'ci/clients.sh: FAILED: %s\n' "$*" >&2; exit 1; }
 
 # --- install the clients (Debian packages; no silent skip) ---------------------------------
-AWS=/usr/bin/aws S3CMD=/usr/bin/s3cmd RCLONE=/usr/bin/rclone
+AWS=/usr/bin/aws S3CMD=/usr/bin/s3cmd RCLONE=/usr/bin/rclone RESTIC=/usr/bin/restic
 if [ "${POLLEN_CLIENTS_SKIP_INSTALL:-0}" != 1 ]; then
-  say "installing awscli s3cmd rclone with apt-get"
+  say "installing awscli s3cmd rclone restic with apt-get"
   SUDO=()
   if [ "$(id -u)" != 0 ]; then
-    command -v sudo >/dev/null || fail "apt-get needs root and sudo is not available; cannot install awscli s3cmd rclone"
+    command -v sudo >/dev/null || fail "apt-get needs root and sudo is not available; cannot install awscli s3cmd rclone restic"
     SUDO=(sudo -n)
   fi
   "${SUDO[@]}" apt-get update -q || fail "apt-get update failed (is apt-get permitted here?)"
-  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q awscli s3cmd rclone || fail "apt-get install awscli s3cmd rclone failed"
+  DEBIAN_FRONTEND=noninteractive "${SUDO[@]}" apt-get install -y -q awscli s3cmd rclone restic || fail "apt-get install awscli s3cmd rclone restic failed"
 fi
-for bin in "$AWS" "$S3CMD" "$RCLONE"; do [ -x "$bin" ] || fail "$bin is missing after installation"; done
-"$AWS" --version; "$S3CMD" --version; "$RCLONE" version 2>&1 | sed -n 1p
+for bin in "$AWS" "$S3CMD" "$RCLONE" "$RESTIC"; do [ -x "$bin" ] || fail "$bin is missing after installation"; done
+"$AWS" --version; "$S3CMD" --version; "$RCLONE" version 2>&1 | sed -n 1p; "$RESTIC" version
 
 # The clients talk plain HTTP to 127.0.0.1: drop AWS_* settings from the environment (a custom
 # CA bundle, a profile or another endpoint would change what they do; rclone refuses to start
@@ -186,5 +188,27 @@ rclone delete "pollen:$B/dir"
 rclone rmdir "pollen:$B"
 grep -q "^$B/\$" <<<"$(rclone lsf "pollen:")" && fail "rclone: bucket still listed after rmdir"
 echo "ok: rclone"
+
+# --- restic --------------------------------------------------------------------------------
+say "restic"
+mkdir -p "$WORK/src/sub"
+cp "$WORK/20MiB.bin" "$WORK/src/20MiB.bin"
+for i in $(seq 1 50); do echo "file $i" >"$WORK/src/sub/f$i.txt"; done
+restic() {
+  AWS_ACCESS_KEY_ID=$KEY_ID AWS_SECRET_ACCESS_KEY=$SECRET RESTIC_PASSWORD=pollen-ci RESTIC_CACHE_DIR="$WORK/restic-cache" \
+    "$RESTIC" --quiet -r "s3:$ENDPOINT/cli-restic" "$@"
+}
+restic init
+restic backup "$WORK/src"
+echo "changed" >>"$WORK/src/sub/f1.txt"
+restic backup "$WORK/src"
+[ "$(restic snapshots --json | grep -o '"id"' | wc -l)" = 2 ] || fail "restic: two snapshots expected"
+restic check --read-data
+restic restore latest --target "$WORK/restored"
+diff -r "$WORK/src" "$WORK/restored$WORK/src" || fail "restic: the restored tree differs from the source"
+echo "ok: restic restore matches the source"
+restic forget --keep-last 1 --prune
+restic check
+echo "ok: restic"
 
 say "all clients passed"
