@@ -77,6 +77,24 @@ Small == x < 5
   })
 })
 
+describe("ENABLED in invariants", () => {
+  // An invariant on an initial state is evaluated while Init is still being enumerated; ENABLED
+  // there must enumerate A's successors as in Next (primed variables to assign), not as Init.
+  // YoYo's FinishIffTerminated == ~(ENABLED Next) <=> Termination: "x' is used before it is
+  // assigned a value" on the first state before.
+  it("ENABLED A in an invariant checked on the initial states", () => {
+    const spec = `---- MODULE En ----
+EXTENDS Naturals
+VARIABLE x
+Init == x \\in {0, 1}
+Next == x < 3 /\\ x' = x + 1
+Fin == ~(ENABLED Next) <=> x = 3
+====
+`
+    expect(check("En", spec, "INIT Init\nNEXT Next\nINVARIANT Fin\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", generated: 5, distinct: 4, depth: 3 })
+  })
+})
+
 describe("user-defined operators", () => {
   // TLA+ lets a module define any infix operator symbol, written `a op b == e` with blanks
   // around the symbol (Specifying Systems §17.1); Quicksort defines `f ** g`, EWD998ChanID
