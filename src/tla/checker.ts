@@ -19,7 +19,7 @@ import { findLasso } from "./liveness.ts"
 import { StateQueue } from "./state-queue.ts"
 import { SymmetryGroup, isInvariant } from "./symmetry.ts"
 import type { Value } from "./values.ts"
-import { FcnValue, hashLo, hashValue, isSetValue } from "./values.ts"
+import { FcnValue, hashLo, hashValue, isSetValue, mkRecord, mkTuple } from "./values.ts"
 
 export type State = readonly Value[]
 
@@ -393,8 +393,14 @@ export class Checker {
         return true
       }
       const checkInvariants = (t: State, id: number, parentId: number, label: ActionLabel | null): void => {
-        let name = this.invariants.firstViolated(this.ctx, t)
-        if (name === null) for (const ii of m.impliedInvariants) if (!this.holds(ii.node, t, null)) name ??= ii.name
+        this.ctx.trace = () => this.traceValue(id >= 0 ? id : parentId, id >= 0 ? null : t)
+        let name: string | null
+        try {
+          name = this.invariants.firstViolated(this.ctx, t)
+          if (name === null) for (const ii of m.impliedInvariants) if (!this.holds(ii.node, t, null)) name ??= ii.name
+        } finally {
+          this.ctx.trace = null
+        }
         if (name !== null) throw new Stop({ kind: "invariant", name, trace: this.trace(id >= 0 ? id : parentId, id >= 0 ? null : { state: t, action: label }) })
       }
       const graph = this.graph
@@ -540,6 +546,34 @@ export class Checker {
     if (lasso.cycle.length === 0) return { kind: "liveness", name, trace: steps, backTo: null, backAction: null }
     const back = steps.pop()
     return { kind: "liveness", name, trace: steps, backTo: lasso.prefix.length, backAction: back?.action ?? null }
+  }
+
+  /**
+   * TLCExt's Trace while a state is checked: the records of the states from an initial state
+   * to it (stored state `id`, then `last` when the state itself is not stored). The search's
+   * evaluation context is saved around the replay, which re-executes Init and Next.
+   */
+  private traceValue(id: number, last: State | null): Value {
+    const c = this.ctx
+    // the replay puts fresh arrays in c.s and c.p (never writing into the ones there now)
+    const saved = { s: c.s, p: c.p, init: c.init, splitting: c.splitting, label: c.label, trace: c.trace, level: c.level }
+    let states: State[]
+    try {
+      c.trace = null
+      states = this.trace(id, null).map((st) => st.state)
+    } finally {
+      c.s = saved.s
+      c.p = saved.p
+      c.level = saved.level
+      c.init = saved.init
+      c.splitting = saved.splitting
+      c.label = saved.label
+      c.trace = saved.trace
+      c.gen++
+    }
+    if (last !== null) states.push(last)
+    const names = this.model.varNames
+    return mkTuple(states.map((st) => mkRecord(names.map((n, i) => [n, st[i]!] as const))))
   }
 
   /** Rebuilds the path to stored state `id` by re-executing Init and Next along parent pointers. */

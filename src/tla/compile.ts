@@ -741,6 +741,11 @@ export class Compiler {
         return leaf(at, (c, e) => {
           const savedP = c.p
           const sp = c.splitting
+          // an invariant on an initial state is evaluated while Init is still being enumerated
+          // (c.init set): A's primed variables are still the ones to assign (YoYo's
+          // FinishIffTerminated == ~(ENABLED Next) <=> Termination)
+          const init = c.init
+          c.init = false
           c.p = new Array<Value | undefined>(savedP.length).fill(undefined)
           c.gen++
           try {
@@ -754,6 +759,7 @@ export class Compiler {
           } finally {
             c.p = savedP
             c.splitting = sp
+            c.init = init
             c.gen++
           }
         })

@@ -25,6 +25,8 @@ export class Ctx {
   checkDeadlock = true
   workers = 1
   readonly tlcRegisters = new Map<number, Value>()
+  /** TLCExt's Trace: the behaviour leading to the state being checked (set by the checker). */
+  trace: (() => Value) | null = null
   constructor(
     readonly varNames: readonly string[],
     s?: (Value | undefined)[],

@@ -5,7 +5,7 @@ import type { Binding, Ctx } from "./runtime.ts"
 import { Callable, OpClosure, asBool, asInt, checkInt, forceBinding } from "./runtime.ts"
 import {
   CombinedSet, FcnSet, FcnValue, InfiniteSet, IntervalSet, LazyFcn, LazySet, ModelValue, SeqSet, SetValue, SubsetSet, UnionSet,
-  asFcn, compare, emptySet, enumerate, isEnumerable, isMember, isSetValue, kindName, mkFcn, mkFcnFromPairs, mkRecord, mkSet, mkTuple,
+  asFcn, compare, emptySet, modelValue, enumerate, isEnumerable, isMember, isSetValue, kindName, mkFcn, mkFcnFromPairs, mkRecord, mkSet, mkTuple,
   printValue, valueEquals,
 } from "./values.ts"
 import type { Value } from "./values.ts"
@@ -459,6 +459,49 @@ export const standardModules: Record<string, Record<string, Builtin>> = {
   },
 }
 standardModules["TLC"]!["Any"] = def("Any", 0, () => new InfiniteSet("STRING"))
+
+// TLC's TLCExt (tla2tools' standard module TLCExt.tla, whose operators TLC implements in Java)
+const registerKey = (c: Ctx, b: Binding | undefined, op: string): number => {
+  const k = v(c, b)
+  if (typeof k !== "number") throw evalError(`${op}: the key ${printValue(k)} is not a number`)
+  return k
+}
+standardModules["TLCExt"] = {
+  // IF a # b THEN PrintT("Assertion failed") /\ PrintT(a) /\ PrintT(b) /\ a = b ELSE a = b
+  AssertEq: def("AssertEq", 2, (c, a) => {
+    const x = v(c, a[0])
+    const y = v(c, a[1])
+    if (valueEquals(x, y)) return true
+    console.log('"Assertion failed"')
+    console.log(printValue(x))
+    console.log(printValue(y))
+    return false
+  }, { volatile: true }),
+  TLCGetOrDefault: def("TLCGetOrDefault", 2, (c, a) => c.tlcRegisters.get(registerKey(c, a[0], "TLCGetOrDefault")) ?? v(c, a[1]), { volatile: true }),
+  // LET oldVal == TLCGetOrDefault(key, defaultVal) IN CHOOSE v \in {oldVal} : TLCSet(key, Op(oldVal, val))
+  TLCGetAndSet: def("TLCGetAndSet", 4, (c, a) => {
+    const k = registerKey(c, a[0], "TLCGetAndSet")
+    const old = c.tlcRegisters.get(k) ?? v(c, a[3])
+    c.tlcRegisters.set(k, call(c, a[1], [old, v(c, a[2])]))
+    return old
+  }, { volatile: true, opArgs: [1] }),
+  TLCModelValue: def("TLCModelValue", 1, (c, a) => {
+    const n = v(c, a[0])
+    if (typeof n !== "string") throw evalError(`TLCModelValue expects a string but found ${printValue(n)}`)
+    return modelValue(n)
+  }),
+  TLCNoOp: def("TLCNoOp", 1, (c, a) => v(c, a[0])),
+  TLCCache: def("TLCCache", 2, (c, a) => v(c, a[0])),
+  // "Defer evaluation of expression to some later time or never": never, when model checking
+  TLCDefer: def("TLCDefer", 1, () => true),
+  // interactive choice of successors is not offered: TRUE, as TLC outside an action constraint
+  PickSuccessor: def("PickSuccessor", 1, () => true),
+  // the states from an initial state to the current one, as records of the variables
+  Trace: def("Trace", 0, (c) => {
+    if (c.trace === null) throw evalError("Trace is only available in invariants, constraints and properties checked on a state")
+    return c.trace()
+  }, { volatile: true }),
+}
 
 /** Operators every module has. */
 export const alwaysAvailable: Record<string, Builtin> = {

@@ -52,6 +52,49 @@ Same == x = Pick
   })
 })
 
+describe("TLCExt module", () => {
+  // TLCExt is one of tla2tools' standard modules (its operators are Java overrides); EWD840_json
+  // EXTENDS it and names Trace in an invariant: "unknown identifier Trace" before.
+  it("Trace is the behaviour up to the state being checked; the other operators", () => {
+    const spec = `---- MODULE Ext ----
+EXTENDS Naturals, Sequences, TLC, TLCExt
+VARIABLE x
+Init == x = 0
+Next == x' = x + 1
+Inv == /\\ Len(Trace) = x + 1
+       /\\ \\A i \\in 1..Len(Trace) : Trace[i] = [x |-> i - 1]
+       /\\ AssertEq(TLCNoOp(x), TLCCache(x, {}))
+       /\\ TLCModelValue("m") # x /\\ TLCDefer(FALSE) /\\ PickSuccessor(FALSE)
+       /\\ TLCGetOrDefault(7, 0) = 0 /\\ TLCGetAndSet(8, +, 1, 0) = 0 => TRUE
+Short == Len(Trace) < 4
+Small == x < 5
+====
+`
+    expect(check("Ext", spec, "INIT Init\nNEXT Next\nINVARIANT Inv\nCONSTRAINT Small\n")).toMatchObject({ kind: "ok", distinct: 5, depth: 5 })
+    const r = check("Ext", spec, "INIT Init\nNEXT Next\nINVARIANT Inv Short\nCONSTRAINT Small\n")
+    expect(r).toMatchObject({ kind: "invariant", distinct: 4, depth: 4 })
+    expect(r.outcome.kind === "invariant" && r.outcome.trace.length).toBe(4)
+  })
+})
+
+describe("ENABLED in invariants", () => {
+  // An invariant on an initial state is evaluated while Init is still being enumerated; ENABLED
+  // there must enumerate A's successors as in Next (primed variables to assign), not as Init.
+  // YoYo's FinishIffTerminated == ~(ENABLED Next) <=> Termination: "x' is used before it is
+  // assigned a value" on the first state before.
+  it("ENABLED A in an invariant checked on the initial states", () => {
+    const spec = `---- MODULE En ----
+EXTENDS Naturals
+VARIABLE x
+Init == x \\in {0, 1}
+Next == x < 3 /\\ x' = x + 1
+Fin == ~(ENABLED Next) <=> x = 3
+====
+`
+    expect(check("En", spec, "INIT Init\nNEXT Next\nINVARIANT Fin\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", generated: 5, distinct: 4, depth: 3 })
+  })
+})
+
 describe("user-defined operators", () => {
   // TLA+ lets a module define any infix operator symbol, written `a op b == e` with blanks
   // around the symbol (Specifying Systems §17.1); Quicksort defines `f ** g`, EWD998ChanID
