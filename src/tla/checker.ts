@@ -384,6 +384,9 @@ export class Checker {
       seconds: (Date.now() - start) / 1000,
     })
     let currentId = -1
+    let queueNow: () => number = () => 0
+    this.ctx.stats = () => ({ diameter: Math.max(1, this.depth), distinct: this.seen.size, generated: this.generated, queue: queueNow(), duration: Math.floor((Date.now() - start) / 1000) })
+    this.ctx.exitRequested = false
     try {
       const bad = this.checkAssumptions()
       if (bad !== null) return result(bad)
@@ -451,8 +454,9 @@ export class Checker {
           if (!this.holds(ii.node, s, null)) throw new Stop({ kind: "property", name: ii.name, trace: this.trace(id, id >= 0 ? null : { state: s, action: null }) })
       })
       this.opts.onInitialStates?.(this.seen.size)
+      queueNow = () => queue.length
       // ---- breadth-first search
-      while (queue.length > 0) {
+      while (queue.length > 0 && !this.ctx.exitRequested) {
         const { state: s, id, level } = queue.shift()
         currentId = id
         this.ctx.level = level

@@ -6,6 +6,16 @@ import type { Value } from "./values.ts"
 import { printValue } from "./values.ts"
 
 /** Evaluation context: the current state, the next state (primed), and enumeration flags. */
+/** The figures TLC's TLCGet answers while it searches (breadth-first: diameter is the depth so far). */
+export interface SearchStats {
+  readonly diameter: number
+  readonly distinct: number
+  readonly generated: number
+  readonly queue: number
+  /** Seconds since the search started. */
+  readonly duration: number
+}
+
 export class Ctx {
   /** Current-state variable values (undefined = not yet assigned, in Init). */
   s: (Value | undefined)[]
@@ -27,6 +37,10 @@ export class Ctx {
   readonly tlcRegisters = new Map<number, Value>()
   /** TLCExt's Trace: the behaviour leading to the state being checked (set by the checker). */
   trace: (() => Value) | null = null
+  /** TLCGet("distinct"), ("stats") and the like: the running search's figures (set by the checker). */
+  stats: (() => SearchStats) | null = null
+  /** Set by TLCSet("exit", TRUE): the search stops after the state being expanded, as in TLC. */
+  exitRequested = false
   constructor(
     readonly varNames: readonly string[],
     s?: (Value | undefined)[],

@@ -373,13 +373,26 @@ export const standardModules: Record<string, Record<string, Builtin>> = {
         return r
       }
       if (k === "level") return c.level
+      if (typeof k === "string" && ["diameter", "distinct", "generated", "queue", "duration", "stats"].includes(k)) {
+        if (c.stats === null) throw evalError(`TLCGet(${printValue(k)}) is only available while the model is checked with one worker`)
+        const st = c.stats()
+        if (k === "stats") return mkRecord([["diameter", st.diameter], ["distinct", st.distinct], ["duration", st.duration], ["generated", st.generated], ["queue", st.queue]])
+        return st[k as keyof typeof st]
+      }
       // TLC's breadth-first checker answers "config" with this record (ModelChecker.createConfig)
       if (k === "config")
         return mkRecord([["mode", "bfs"], ["deadlock", c.checkDeadlock], ["worker", c.workers], ["seed", "0"], ["fingerprint", "0"], ["install", ""]])
       throw evalError(`TLCGet(${printValue(k)}) is not supported`)
     }, { volatile: true }),
     TLCSet: def("TLCSet", 2, (c, a) => {
-      c.tlcRegisters.set(int(c, a[0]), v(c, a[1]))
+      const k = v(c, a[0])
+      if (k === "exit") {
+        // TLCSet("exit", TRUE) ends the search (as finished) once the current state is expanded
+        if (asBool(v(c, a[1]))) c.exitRequested = true
+        return true
+      }
+      if (typeof k !== "number") throw evalError(`TLCSet: the key ${printValue(k)} is neither a number nor "exit"`)
+      c.tlcRegisters.set(checkInt(k), v(c, a[1]))
       return true
     }, { volatile: true }),
   },

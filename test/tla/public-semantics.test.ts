@@ -35,6 +35,33 @@ Next == x < 5 /\\ x' = x + 1
     expect(check("Cfg", spec, "INIT Init\nNEXT Next\n")).toMatchObject({ kind: "deadlock", distinct: 5 })
   })
 
+  // TLC's regression spec test-model/TLCSet.tla: TLCGet answers the running search's figures
+  // (in Init: 0 distinct, 0 generated, diameter 1, empty queue; expanding state x of a chain:
+  // x + 1 distinct, generated and diameter), also as TLCGet("stats"), and TLCSet("exit", TRUE)
+  // ends the search as finished once the current state is expanded (TLCSetTest: TLC_FINISHED).
+  it('TLCGet("distinct" / "generated" / "diameter" / "queue" / "duration" / "stats") and TLCSet("exit", TRUE)', () => {
+    const spec = `---- MODULE Stats ----
+EXTENDS Integers, TLC
+VARIABLES x
+Init == /\\ x = 0
+        /\\ TLCGet("duration") >= 0 /\\ TLCGet("diameter") = 1 /\\ TLCGet("queue") = 0 /\\ TLCGet("distinct") = 0
+        /\\ TLCGet("stats").generated = 0 /\\ TLCGet("stats").diameter = 1
+Next == /\\ x' = x + 1
+        /\\ TLCSet("exit", x = 42)
+        /\\ TLCGet("queue") = 0
+        /\\ TLCGet("distinct") = x' /\\ TLCGet("generated") = x' /\\ TLCGet("diameter") = x'
+        /\\ TLCGet("stats").distinct = x' /\\ TLCGet("stats").diameter = x' /\\ TLCGet("stats").queue = 0
+Spec == Init /\\ [][Next]_x
+====
+`
+    // every TLCGet conjunct holds (else Next would have no successor: a deadlock), and the
+    // search ends after expanding x = 42 although Next is always enabled
+    expect(check("Stats", spec, "SPECIFICATION Spec\n")).toMatchObject({ kind: "ok", distinct: 44, depth: 44 })
+    // a wrong expectation is a deadlock: the figures are not constants
+    const wrong = spec.replace('TLCGet("distinct") = x\'', 'TLCGet("distinct") = x')
+    expect(check("Stats", wrong, "SPECIFICATION Spec\n")).toMatchObject({ kind: "deadlock", distinct: 1 })
+  })
+
   // TLC.tla defines RandomElement(s) == CHOOSE x \in s : TRUE, a constant-level operator, so
   // TLC evaluates a zero-arity definition using it once at startup (processConstantDefns):
   // SpanTreeRandom's random Edges graph is the same for the whole run.
