@@ -50,6 +50,7 @@ import {
   type StagedData,
   type Tag,
   type WebsiteConfig,
+  type BucketQuotas,
   type WriteGuard,
 } from "./object-store.ts"
 import type { TableService } from "./table/table-service.ts"
@@ -164,7 +165,8 @@ const toBucket = (row: BucketRow | undefined): Bucket | undefined => {
   const tags = p.tags?.value._tag === "Some" ? p.tags.value.value : undefined
   const lifecycle = p.lifecycle?.value._tag === "Some" ? p.lifecycle.value.value.map(lifecycleRuleOf) : undefined
   const website = p.website?.value._tag === "Some" ? websiteOf(p.website.value.value) : undefined
-  return { id: row.id, aliases, createdAt: p.createdAt, cors, tags, lifecycle, website }
+  const quotas = p.quotas.value
+  return { id: row.id, aliases, createdAt: p.createdAt, cors, tags, lifecycle, website, quotas: { maxSize: quotas.maxSize, maxObjects: quotas.maxObjects } }
 }
 
 const websiteOf = (w: WebsiteConfigRow): WebsiteConfig => ({
@@ -426,6 +428,13 @@ export class ClusterObjectStore implements ObjectStore {
       const ts = this.clock.now()
       const value = config === undefined ? cancelingUnset : cancelingSome(websiteRowOf(config))
       await this.updateBucket(id, (p) => ({ ...p, website: lww(ts, value) }))
+    })
+  }
+
+  async setQuotas(id: string, quotas: BucketQuotas): Promise<void> {
+    await this.run(async () => {
+      const ts = this.clock.now()
+      await this.updateBucket(id, (p) => ({ ...p, quotas: lww(ts, { maxSize: quotas.maxSize, maxObjects: quotas.maxObjects }) }))
     })
   }
 

@@ -128,6 +128,13 @@ export interface WebsiteConfig {
   readonly routingRules?: readonly RoutingRule[] | undefined
 }
 
+/** Garage's bucket quotas (admin UpdateBucket): null where there is no limit. */
+export interface BucketQuotas {
+  /** Bytes of the bucket's current objects. */
+  readonly maxSize: number | null
+  readonly maxObjects: number | null
+}
+
 export interface Bucket {
   /** 64 hex characters. */
   readonly id: string
@@ -140,6 +147,8 @@ export interface Bucket {
   readonly lifecycle?: readonly LifecycleRule[] | undefined
   /** The website configuration; undefined when the bucket is not a website. */
   readonly website?: WebsiteConfig | undefined
+  /** Undefined or all null: no limits. */
+  readonly quotas?: BucketQuotas | undefined
 }
 
 export interface MultipartUpload extends ObjectHeaders {
@@ -210,6 +219,8 @@ export interface ObjectStore {
   setLifecycle(id: string, rules: readonly LifecycleRule[] | undefined): Promise<void>
   /** Replaces the bucket's website configuration; undefined removes it. */
   setWebsite(id: string, config: WebsiteConfig | undefined): Promise<void>
+  /** Replaces the bucket's quotas (last writer wins). */
+  setQuotas(id: string, quotas: BucketQuotas): Promise<void>
   bucketStats(id: string): Promise<BucketStats>
   /** Whole-store figures that are cheap to read (for /metrics). */
   storeStats(): Promise<{ readonly objects: number; readonly blocks: number; readonly uploads: number; readonly buckets: number }>

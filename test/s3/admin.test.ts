@@ -1,6 +1,16 @@
 // The admin API (keys, buckets, permissions, aliases, health, metrics), the CLI on top of it,
 // and configuration errors.
-import { CreateBucketCommand, ListBucketsCommand, PutObjectCommand, S3ServiceException } from "@aws-sdk/client-s3"
+import {
+  CompleteMultipartUploadCommand,
+  CopyObjectCommand,
+  CreateBucketCommand,
+  CreateMultipartUploadCommand,
+  GetBucketWebsiteCommand,
+  ListBucketsCommand,
+  PutObjectCommand,
+  S3ServiceException,
+  UploadPartCommand,
+} from "@aws-sdk/client-s3"
 import { execFile } from "node:child_process"
 import { writeFile } from "node:fs/promises"
 import { join } from "node:path"
@@ -82,6 +92,38 @@ describe("admin API", () => {
     expect(rss).toBeGreaterThan(10 << 20) // a Node process, in bytes (not kB or MiB)
     expect(Number(/^nodejs_heap_size_used_bytes (\d+)$/m.exec(text)?.[1])).toBeLessThan(rss)
   })
+
+  it("UpdateBucket sets quotas that PutObject, CopyObject and CompleteMultipartUpload respect, and website access", async () => {
+    const b = (await admin("CreateBucket", { body: { globalAlias: "quota" } })).json
+    await admin("AllowBucketKey", { body: { bucketId: b.id, accessKeyId: t.key.id, permissions: { read: true, write: true, owner: true } } })
+    const put = (Key: string, size: number) => t.client.send(new PutObjectCommand({ Bucket: "quota", Key, Body: Buffer.alloc(size, 1) }))
+    // refused before anything changes
+    for (const body of [{ quotas: { maxSize: -1 } }, { quotas: { maxObjects: 1.5 } }, { quotas: [] }, { websiteAccess: { enabled: true } }, { websiteAccess: { enabled: false, indexDocument: "i.html" } }])
+      expect([body, (await admin("UpdateBucket", { query: { id: b.id }, body })).status]).toEqual([body, 400])
+    const set = (await admin("UpdateBucket", { query: { id: b.id }, body: { quotas: { maxObjects: 2, maxSize: 1000 } } })).json
+    expect(set.quotas).toEqual({ maxSize: 1000, maxObjects: 2 })
+    await put("a", 300)
+    await put("b", 300)
+    expect(await s3Error(put("c", 1))).toBe("AccessDenied") // a third object
+    await put("a", 600) // an overwrite adds its difference: 600 + 300 <= 1000
+    expect(await s3Error(put("b", 500))).toBe("AccessDenied") // 600 + 500 > 1000
+    expect(await s3Error(t.client.send(new CopyObjectCommand({ Bucket: "quota", Key: "c", CopySource: "quota/a" })))).toBe("AccessDenied")
+    // removing one limit keeps the other
+    expect((await admin("UpdateBucket", { query: { id: b.id }, body: { quotas: { maxObjects: null } } })).json.quotas).toEqual({ maxSize: 1000, maxObjects: null })
+    await put("c", 50)
+    const mpu = await t.client.send(new CreateMultipartUploadCommand({ Bucket: "quota", Key: "m" }))
+    const part = await t.client.send(new UploadPartCommand({ Bucket: "quota", Key: "m", UploadId: mpu.UploadId, PartNumber: 1, Body: Buffer.alloc(200, 2) }))
+    const complete = () =>
+      t.client.send(new CompleteMultipartUploadCommand({ Bucket: "quota", Key: "m", UploadId: mpu.UploadId, MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag! }] } }))
+    expect(await s3Error(complete())).toBe("AccessDenied") // 950 + 200 > 1000
+    await admin("UpdateBucket", { query: { id: b.id }, body: { quotas: { maxSize: null } } })
+    await complete()
+    // website access, Garage's shape
+    const web = (await admin("UpdateBucket", { query: { id: b.id }, body: { websiteAccess: { enabled: true, indexDocument: "index.html", errorDocument: "404.html" } } })).json
+    expect([web.websiteAccess, web.websiteConfig]).toEqual([true, { indexDocument: "index.html", errorDocument: "404.html" }])
+    expect((await t.client.send(new GetBucketWebsiteCommand({ Bucket: "quota" }))).IndexDocument).toEqual({ Suffix: "index.html" })
+    expect((await admin("UpdateBucket", { query: { id: b.id }, body: { websiteAccess: { enabled: false } } })).json.websiteAccess).toBe(false)
+  })
 })
 
 describe("CLI and configuration", () => {
@@ -98,6 +140,19 @@ describe("CLI and configuration", () => {
     const info = (await cli("bucket", "info", "cli-bucket")).stdout
     expect(info).toMatch(/Aliases:\s+cli-bucket/)
     expect(info).toMatch(/^ {2}R O {2}GK[0-9a-f]{24} {2}cli-key$/m)
+  })
+
+  it("`pollen bucket set-quotas|website` change quotas and website access", async () => {
+    const flags = ["--admin-url", t.node.adminUrl, "--token", "test-admin-token"]
+    const cli = (...args: string[]) => run(process.execPath, ["bin/pollen", ...args, ...flags], { timeout: 30_000 })
+    await cli("bucket", "create", "cli-quota")
+    expect((await cli("bucket", "set-quotas", "cli-quota", "--max-size", "10MiB", "--max-objects", "100")).stdout).toMatch(/^Quotas: +max size 10485760, max objects 100$/m)
+    expect((await cli("bucket", "set-quotas", "cli-quota", "--max-size", "none")).stdout).toMatch(/^Quotas: +max size none, max objects 100$/m)
+    expect((await cli("bucket", "website", "--allow", "cli-quota")).stdout).toMatch(/^Website: +yes \(index index\.html, error document none\)$/m)
+    expect((await cli("bucket", "website", "--deny", "cli-quota")).stdout).toMatch(/^Website: +no$/m)
+    const bad = await cli("bucket", "set-quotas", "cli-quota", "--max-objects", "10k").catch((e: { code: number; stderr: string }) => e)
+    expect(bad).toMatchObject({ code: 1 })
+    expect((bad as { stderr: string }).stderr).toMatch(/^pollen: cannot read "10k" as a number or none$/m)
   })
 
   it("a broken config file gives one located line and no stack trace", async () => {

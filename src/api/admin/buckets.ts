@@ -1,7 +1,8 @@
 // Admin endpoints for buckets, named after Garage's v2 admin API: ListBuckets, GetBucketInfo,
-// CreateBucket, DeleteBucket, AllowBucketKey, DenyBucketKey, AddBucketAlias, RemoveBucketAlias.
+// CreateBucket, UpdateBucket (website access and quotas), DeleteBucket, AllowBucketKey,
+// DenyBucketKey, AddBucketAlias, RemoveBucketAlias.
 import type { Permission } from "../../node/access-keys.ts"
-import type { Bucket } from "../../node/object-store.ts"
+import type { Bucket, BucketQuotas, WebsiteConfig } from "../../node/object-store.ts"
 import { bucketNameProblem } from "../s3/bucket-name.ts"
 import { AdminError, badRequest, notFound } from "./admin-error.ts"
 import { field, type AdminHandler, type AdminRequest } from "./context.ts"
@@ -30,7 +31,7 @@ const bucketInfo = async (req: AdminRequest, b: Bucket) => {
     objects: stats.objects,
     bytes: stats.bytes,
     unfinishedUploads: stats.uploads,
-    quotas: { maxSize: null, maxObjects: null },
+    quotas: { maxSize: b.quotas?.maxSize ?? null, maxObjects: b.quotas?.maxObjects ?? null },
     corsRules: b.cors ?? null,
   }
 }
@@ -74,6 +75,46 @@ export const createBucket: AdminHandler = async (req) => {
   const { bucket, created } = await req.services.store.createBucket(alias)
   if (!created) throw new AdminError(409, "BucketAlreadyExists", `Bucket ${alias} already exists`)
   return { json: await bucketInfo(req, bucket) }
+}
+
+/** A quota: null (no limit) or a non-negative integer. */
+const quotaValue = (quotas: unknown, name: "maxSize" | "maxObjects", current: number | null): number | null => {
+  const v = field(quotas, name)
+  if (v === undefined) return current
+  if (v === null) return null
+  if (typeof v !== "number" || !Number.isSafeInteger(v) || v < 0) throw badRequest(`quotas.${name} must be null or a non-negative integer`)
+  return v
+}
+
+/** Garage's websiteAccess: enabled with an index document (and an error document), or disabled. */
+const websiteOf = (access: unknown): WebsiteConfig | undefined => {
+  const enabled = field(access, "enabled")
+  const index = field(access, "indexDocument")
+  const error = field(access, "errorDocument")
+  if (typeof enabled !== "boolean") throw badRequest("websiteAccess.enabled must be true or false")
+  if (!enabled) {
+    if (index != null || error != null) throw badRequest("Cannot specify indexDocument or errorDocument when disabling website access.")
+    return undefined
+  }
+  if (typeof index !== "string" || index === "" || index.includes("/")) throw badRequest("Please specify indexDocument when enabling website access (a file name without '/').")
+  if (error != null && (typeof error !== "string" || error === "")) throw badRequest("websiteAccess.errorDocument must be a key")
+  return { indexSuffix: index, ...(typeof error === "string" ? { errorKey: error } : {}) }
+}
+
+export const updateBucket: AdminHandler = async (req) => {
+  const b = await findBucket(req)
+  const access = field(req.body, "websiteAccess")
+  const quotas = field(req.body, "quotas")
+  // everything is checked before anything is changed
+  const website = access == null ? null : { config: websiteOf(access) }
+  let newQuotas: BucketQuotas | null = null
+  if (quotas != null) {
+    if (typeof quotas !== "object" || Array.isArray(quotas)) throw badRequest("quotas must be an object")
+    newQuotas = { maxSize: quotaValue(quotas, "maxSize", b.quotas?.maxSize ?? null), maxObjects: quotaValue(quotas, "maxObjects", b.quotas?.maxObjects ?? null) }
+  }
+  if (website !== null) await req.services.store.setWebsite(b.id, website.config)
+  if (newQuotas !== null) await req.services.store.setQuotas(b.id, newQuotas)
+  return { json: await bucketInfo(req, (await req.services.store.bucketById(b.id)) ?? b) }
 }
 
 export const deleteBucket: AdminHandler = async (req) => {

@@ -1,6 +1,7 @@
-// `pollen bucket create|list|info|delete|allow|deny|alias|unalias`, through the admin API.
+// `pollen bucket create|list|info|delete|allow|deny|alias|unalias|website|set-quotas`, through
+// the admin API (Garage's CLI names).
 import { parseArgs } from "node:util"
-import { commonOptions, withClient, type AdminClient } from "./admin-client.ts"
+import { CliError, commonOptions, withClient, type AdminClient } from "./admin-client.ts"
 
 const usage = `usage:
   pollen bucket create NAME
@@ -11,6 +12,10 @@ const usage = `usage:
   pollen bucket deny  --read --write --owner BUCKET --key KEY
   pollen bucket alias BUCKET NEW_NAME
   pollen bucket unalias BUCKET NAME
+  pollen bucket website --allow BUCKET [--index-document index.html] [--error-document KEY]
+  pollen bucket website --deny BUCKET
+  pollen bucket set-quotas BUCKET [--max-size SIZE|none] [--max-objects N|none]
+                                               SIZE: bytes, or with K M G T (1000s) or KiB MiB GiB TiB
 options: -c pollen.toml, --admin-url URL, --token TOKEN (or POLLEN_ADMIN_URL / POLLEN_ADMIN_TOKEN)`
 
 interface BucketInfo {
@@ -21,6 +26,22 @@ interface BucketInfo {
   objects: number
   bytes: number
   unfinishedUploads: number
+  websiteAccess?: boolean
+  websiteConfig?: { indexDocument: string | null; errorDocument: string | null } | null
+  quotas?: { maxSize: number | null; maxObjects: number | null }
+}
+
+const UNITS: Record<string, number> = { "": 1, K: 1e3, M: 1e6, G: 1e9, T: 1e12, KB: 1e3, MB: 1e6, GB: 1e9, TB: 1e12, KIB: 2 ** 10, MIB: 2 ** 20, GIB: 2 ** 30, TIB: 2 ** 40 }
+
+/** A quota argument: "none" (no limit), or a count / size with an optional unit. */
+export const parseQuota = (raw: string, sized: boolean): number | null => {
+  if (raw.toLowerCase() === "none") return null
+  const m = /^(\d+(?:\.\d+)?)\s*([A-Za-z]*)$/.exec(raw.trim())
+  const unit = m === null ? undefined : UNITS[m[2]!.toUpperCase()]
+  if (m === null || unit === undefined || (!sized && unit !== 1)) throw new CliError(`cannot read ${JSON.stringify(raw)} as ${sized ? "a size (e.g. 10GiB)" : "a number"} or none`)
+  const n = Math.floor(Number(m[1]) * unit)
+  if (!Number.isSafeInteger(n)) throw new CliError(`${raw} is too large`)
+  return n
 }
 
 const printInfo = (b: BucketInfo): void => {
@@ -28,6 +49,10 @@ const printInfo = (b: BucketInfo): void => {
   console.log(`Created:  ${b.created}`)
   console.log(`Aliases:  ${b.globalAliases.join(", ")}`)
   console.log(`Objects:  ${b.objects}  (${b.bytes} bytes, ${b.unfinishedUploads} unfinished uploads)`)
+  if (b.quotas !== undefined)
+    console.log(`Quotas:   max size ${b.quotas.maxSize ?? "none"}, max objects ${b.quotas.maxObjects ?? "none"}`)
+  if (b.websiteAccess !== undefined)
+    console.log(`Website:  ${b.websiteAccess ? `yes (index ${b.websiteConfig?.indexDocument ?? "-"}, error document ${b.websiteConfig?.errorDocument ?? "none"})` : "no"}`)
   console.log("Keys:")
   for (const k of b.keys) {
     const p = k.permissions
@@ -49,6 +74,12 @@ export const run = async (args: readonly string[]): Promise<number> => {
       owner: { type: "boolean" },
       key: { type: "string" },
       yes: { type: "boolean" },
+      allow: { type: "boolean" },
+      deny: { type: "boolean" },
+      "index-document": { type: "string" },
+      "error-document": { type: "string" },
+      "max-size": { type: "string" },
+      "max-objects": { type: "string" },
     },
   })
   const [sub, target, extra] = positionals
@@ -102,6 +133,25 @@ export const run = async (args: readonly string[]): Promise<number> => {
         if (target === undefined || extra === undefined) break
         const b = await find(client, target)
         printInfo((await client.call(sub === "alias" ? "AddBucketAlias" : "RemoveBucketAlias", { body: { bucketId: b.id, globalAlias: extra } })) as BucketInfo)
+        return 0
+      }
+      case "website": {
+        if (target === undefined || values.allow === values.deny) break
+        const b = await find(client, target)
+        const websiteAccess = values.allow === true
+          ? { enabled: true, indexDocument: values["index-document"] ?? "index.html", errorDocument: values["error-document"] ?? null }
+          : { enabled: false }
+        printInfo((await client.call("UpdateBucket", { query: { id: b.id }, body: { websiteAccess } })) as BucketInfo)
+        return 0
+      }
+      case "set-quotas": {
+        if (target === undefined || (values["max-size"] === undefined && values["max-objects"] === undefined)) break
+        const quotas = {
+          ...(values["max-size"] !== undefined ? { maxSize: parseQuota(values["max-size"], true) } : {}),
+          ...(values["max-objects"] !== undefined ? { maxObjects: parseQuota(values["max-objects"], false) } : {}),
+        }
+        const b = await find(client, target)
+        printInfo((await client.call("UpdateBucket", { query: { id: b.id }, body: { quotas } })) as BucketInfo)
         return 0
       }
     }

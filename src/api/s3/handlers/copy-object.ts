@@ -7,6 +7,7 @@ import { copySource } from "../copy-source.ts"
 import { s3Error } from "../errors.ts"
 import { expirationHeaders } from "../lifecycle.ts"
 import { objectHeadersFrom, validateKey } from "../object-headers.ts"
+import { bothGuards, quotaGuard } from "../quotas.ts"
 import { readAll } from "../body.ts"
 import { tagsFromHeader } from "../tagging.ts"
 import { S3_NS, toXml } from "../xml.ts"
@@ -31,7 +32,8 @@ export const copyObject = async (req: S3Request): Promise<S3Response> => {
   const hold = req.services.store.hold(source.meta.data)
   const lastModified = Date.now()
   try {
-    await req.services.store.putObject(bucket.id, { ...source.meta, ...headers, key, lastModified, tags }, writeGuard(req.headers))
+    const guard = bothGuards(writeGuard(req.headers), await quotaGuard(req, bucket, source.meta.size))
+    await req.services.store.putObject(bucket.id, { ...source.meta, ...headers, key, lastModified, tags }, guard)
   } finally {
     await hold.release()
   }

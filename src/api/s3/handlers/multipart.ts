@@ -11,6 +11,7 @@ import { copySource } from "../copy-source.ts"
 import { s3Error } from "../errors.ts"
 import { commonPrefix, encodingOf, parseMaxKeys } from "../listing.ts"
 import { objectHeadersFrom, validateKey } from "../object-headers.ts"
+import { bothGuards, quotaGuard } from "../quotas.ts"
 import { parseCopyRange } from "../range.ts"
 import { readXmlBody } from "../small-body.ts"
 import { storeBody } from "../store-body.ts"
@@ -294,7 +295,7 @@ export const completeMultipartUpload = async (req: S3Request): Promise<S3Respons
       data: { blocks },
     },
     chosen,
-    guard,
+    bothGuards(guard, await quotaGuard(req, requireBucket(req), size)),
   )
   const result = completionResult(req, upload.key, etag, checksum)
   const expiration = expirationHeaders(requireBucket(req).lifecycle, { key: upload.key, size, lastModified, tags: upload.tags })

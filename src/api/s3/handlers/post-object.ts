@@ -12,6 +12,7 @@ import { s3Error, type S3Error } from "../errors.ts"
 import { boundaryOf, readForm } from "../multipart-form.ts"
 import { objectHeadersFrom, validateKey } from "../object-headers.ts"
 import { checkPolicy, parsePolicy } from "../post-policy.ts"
+import { quotaGuard } from "../quotas.ts"
 import { sign, signingKey, uriEncode } from "../sigv4-canonical.ts"
 import { storeBody } from "../store-body.ts"
 import { tagsFromXml } from "../tagging.ts"
@@ -203,7 +204,7 @@ export const postObject = async (req: S3Request): Promise<S3Response> => {
       checksum: body.checksum === undefined ? undefined : { ...body.checksum, type: "FULL_OBJECT" },
       tags,
       data: body.staged.data,
-    })
+    }, await quotaGuard(req, bucket, body.staged.size))
   } finally {
     await body.staged.release()
   }

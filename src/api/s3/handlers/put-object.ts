@@ -4,6 +4,7 @@ import { headerName } from "../checksums.ts"
 import { writeGuard } from "../conditions.ts"
 import { expirationHeaders } from "../lifecycle.ts"
 import { objectHeadersFrom, validateKey } from "../object-headers.ts"
+import { bothGuards, quotaGuard } from "../quotas.ts"
 import { storeBody } from "../store-body.ts"
 import { tagsFromHeader } from "../tagging.ts"
 
@@ -27,7 +28,7 @@ export const putObject = async (req: S3Request): Promise<S3Response> => {
       checksum: body.checksum === undefined ? undefined : { ...body.checksum, type: "FULL_OBJECT" },
       tags,
       data: body.staged.data,
-    }, guard)
+    }, bothGuards(guard, await quotaGuard(req, bucket, body.staged.size)))
   } finally {
     await body.staged.release()
   }
