@@ -12,9 +12,18 @@ export const CANNED_ACLS = new Set([
   "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write",
 ])
 
+/** Canned ACLs that grant no one but the owner: the only ACLs this store has. */
+export const OWNER_ONLY_ACLS = new Set(["private", "bucket-owner-full-control", "bucket-owner-read"])
+
+/**
+ * An unknown canned ACL is 400 InvalidArgument; one granting others access is 501: accepting
+ * it would be a wrong success (the writer would believe its object or bucket public).
+ */
 export const checkCannedAcl = (headers: ReadonlyMap<string, string>): void => {
   const acl = headers.get("x-amz-acl")
-  if (acl !== undefined && !CANNED_ACLS.has(acl)) throw s3Error("InvalidArgument", `Invalid canned ACL '${acl.slice(0, 64)}'.`)
+  if (acl === undefined) return
+  if (!CANNED_ACLS.has(acl)) throw s3Error("InvalidArgument", `Invalid canned ACL '${acl.slice(0, 64)}'.`)
+  if (!OWNER_ONLY_ACLS.has(acl)) throw s3Error("NotImplemented", `Canned ACL '${acl}' would grant access to others; only owner-only ACLs are supported.`)
 }
 
 /**
