@@ -41,6 +41,12 @@ describe("SigV4 request time from the Date header", () => {
     expect(await got.Body!.transformToString()).toBe("dated body")
   })
 
+  it("takes the RFC 5322 form botocore sends (Python's formatdate: a -0000 zone)", async () => {
+    const when = new Date(Math.floor(Date.now() / 1000) * 1000)
+    const r = await putWithDate("d", "x", when, when.toUTCString().replace("GMT", "-0000"))
+    expect(r.status).toBe(200)
+  })
+
   it("still checks the skew and the format of that time", async () => {
     expect(codeOf(await putWithDate("b", "x", new Date(Date.now() - 3600_000)))).toBe("RequestTimeTooSkewed")
     expect(codeOf(await putWithDate("c", "x", new Date(), "not a date"))).toBe("AccessDenied")

@@ -58,12 +58,13 @@ const parseAmzDate = (value: string): number | undefined => {
   return Number.isFinite(t) ? t : undefined
 }
 
-const HTTP_DATE_RE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} GMT$/
+// "GMT", or the RFC 5322 UTC zones botocore writes (Python's formatdate gives "-0000").
+const HTTP_DATE_RE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} (GMT|[+-]0000)$/
 
 /**
  * The time of a header-signed request: `x-amz-date`, else the `Date` header (RFC 7231
- * IMF-fixdate), which SigV4 allows and botocore signs with whenever a request carries a Date.
- * The string to sign then holds that time in ISO 8601 basic form.
+ * IMF-fixdate, or RFC 5322 with a UTC offset), which SigV4 allows and botocore signs with
+ * whenever a request carries a Date. The string to sign then holds it in ISO 8601 basic form.
  */
 const requestTime = (headers: ReadonlyMap<string, string>): { amzDate: string; time: number } | undefined => {
   const amzDate = headers.get("x-amz-date")
