@@ -120,11 +120,11 @@ const toMeta = (key: string, ts: Hlc, f: Fields, data: ObjectData): ObjectMeta =
   data,
 })
 
-/** Key, size and Last-Modified of a current version (a Complete one with data: see currentVersion). */
+/** Key, size, Last-Modified and ETag of a current version (a Complete one with data: see currentVersion). */
 const summaryOf = (key: string, v: ObjectVersion): ObjectSummary => {
   const data = v.state._tag === "Complete" ? v.state.data : undefined
   const meta = data !== undefined && data._tag !== "DeleteMarker" ? data.meta : undefined
-  return { key, size: meta?.size ?? 0, lastModified: v.ts.l, tags: meta?.tags?.value }
+  return { key, size: meta?.size ?? 0, lastModified: v.ts.l, tags: meta?.tags?.value, etag: meta?.etag }
 }
 
 const blocksOfRow = (row: VersionRow): ObjectData => ({

@@ -55,6 +55,8 @@ export interface ObjectSummary {
   /** Milliseconds since the epoch. */
   readonly lastModified: number
   readonly tags?: readonly Tag[] | undefined
+  /** Set where the store has it at hand (conditional deletes compare it). */
+  readonly etag?: string | undefined
 }
 
 export interface CorsRule {

@@ -3,7 +3,7 @@
 import type { ObjectMeta } from "../../node/object-store.ts"
 import { s3Error } from "./errors.ts"
 
-const etagMatches = (header: string, etag: string): boolean => {
+export const etagMatches = (header: string, etag: string): boolean => {
   const bare = etag.replace(/^"|"$/g, "")
   return header.split(",").some((raw) => {
     const t = raw.trim().replace(/^W\//, "").replace(/^"|"$/g, "")

@@ -12,9 +12,22 @@ export const CANNED_ACLS = new Set([
   "bucket-owner-read", "bucket-owner-full-control", "log-delivery-write",
 ])
 
-export const checkCannedAcl = (headers: ReadonlyMap<string, string>): void => {
+/** Canned ACLs that grant no one but the owner: the only ACLs this store has. */
+export const OWNER_ONLY_ACLS = new Set(["private", "bucket-owner-full-control", "bucket-owner-read"])
+
+/**
+ * An unknown canned ACL is 400 InvalidArgument. A known one that grants others access is
+ * accepted on writes (PutObject, CopyObject, CreateMultipartUpload, CreateBucket, PostObject),
+ * as Garage does and issue 7 asks: `aws s3 sync --acl public-read` deploys of websites keep
+ * working, and GetObjectAcl then reports the owner's full control only. Put*Acl, whose only
+ * effect would be that ACL, refuses it with 501 (`refuseGrantsToOthers`).
+ */
+export const checkCannedAcl = (headers: ReadonlyMap<string, string>, refuseGrantsToOthers = false): void => {
   const acl = headers.get("x-amz-acl")
-  if (acl !== undefined && !CANNED_ACLS.has(acl)) throw s3Error("InvalidArgument", `Invalid canned ACL '${acl.slice(0, 64)}'.`)
+  if (acl === undefined) return
+  if (!CANNED_ACLS.has(acl)) throw s3Error("InvalidArgument", `Invalid canned ACL '${acl.slice(0, 64)}'.`)
+  if (refuseGrantsToOthers && !OWNER_ONLY_ACLS.has(acl))
+    throw s3Error("NotImplemented", `Canned ACL '${acl}' would grant access to others; only owner-only ACLs are supported.`)
 }
 
 /**

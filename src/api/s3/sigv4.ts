@@ -58,6 +58,27 @@ const parseAmzDate = (value: string): number | undefined => {
   return Number.isFinite(t) ? t : undefined
 }
 
+// "GMT", or the RFC 5322 UTC zones botocore writes (Python's formatdate gives "-0000").
+const HTTP_DATE_RE = /^[A-Z][a-z]{2}, \d{2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}:\d{2} (GMT|[+-]0000)$/
+
+/**
+ * The time of a header-signed request: `x-amz-date`, else the `Date` header (RFC 7231
+ * IMF-fixdate, or RFC 5322 with a UTC offset), which SigV4 allows and botocore signs with
+ * whenever a request carries a Date. The string to sign then holds it in ISO 8601 basic form.
+ */
+const requestTime = (headers: ReadonlyMap<string, string>): { amzDate: string; time: number } | undefined => {
+  const amzDate = headers.get("x-amz-date")
+  if (amzDate !== undefined) {
+    const time = parseAmzDate(amzDate)
+    return time === undefined ? undefined : { amzDate, time }
+  }
+  const date = headers.get("date")
+  if (date === undefined || !HTTP_DATE_RE.test(date.trim())) return undefined
+  const time = Date.parse(date)
+  if (Number.isNaN(time)) return undefined
+  return { amzDate: new Date(time).toISOString().replace(/[-:]|\.\d{3}/g, ""), time }
+}
+
 const equalHex = (a: string, b: string): boolean => {
   const ab = Buffer.from(a)
   const bb = Buffer.from(b)
@@ -160,10 +181,9 @@ const verifyHeaderAuth = (req: SignedRequest, authorization: string, opts: SigV4
   const parsed = parseAuthorizationHeader(authorization)
   const cred = parseCredential(parsed.credential, opts, "AuthorizationHeaderMalformed")
   checkSignedHeaders(parsed.signedHeaders, req.headers, "AuthorizationHeaderMalformed")
-  const amzDate = req.headers.get("x-amz-date")
-  const time = amzDate === undefined ? undefined : parseAmzDate(amzDate)
-  if (amzDate === undefined || time === undefined)
-    throw s3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
+  const when = requestTime(req.headers)
+  if (when === undefined) throw s3Error("AccessDenied", "AWS authentication requires a valid Date or x-amz-date header")
+  const { amzDate, time } = when
   if (amzDate.slice(0, 8) !== cred.date)
     throw s3Error("AuthorizationHeaderMalformed", `Invalid credential date "${cred.date}". This date is not the same as X-Amz-Date: "${amzDate.slice(0, 8)}".`)
   if (Math.abs(opts.now - time) > MAX_SKEW_MS)

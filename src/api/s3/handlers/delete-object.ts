@@ -1,11 +1,21 @@
-// DeleteObject (204 whether or not the key existed) and DeleteObjects (XML, quiet mode).
+// DeleteObject (204 whether or not the key existed, unless If-Match asks for it) and
+// DeleteObjects (XML, quiet mode, per-object ETag conditions).
+import { deleteIfMatch, deleteOutcomeError, refuseDirectoryBucketConditions } from "../conditional-delete.ts"
 import { requireBucket, requireKey, xmlResponse, type S3Request, type S3Response } from "../context.ts"
 import { s3Error } from "../errors.ts"
 import { readXmlBody } from "../small-body.ts"
 import { child, list, S3_NS, text, toXml } from "../xml.ts"
 
 export const deleteObject = async (req: S3Request): Promise<S3Response> => {
-  await req.services.store.deleteObject(requireBucket(req).id, requireKey(req))
+  const bucket = requireBucket(req)
+  const key = requireKey(req)
+  refuseDirectoryBucketConditions(req.headers)
+  const ifMatch = req.headers.get("if-match")
+  if (ifMatch === undefined) await req.services.store.deleteObject(bucket.id, key)
+  else {
+    const outcome = await deleteIfMatch(req.services.store, bucket.id, key, ifMatch)
+    if (outcome !== "deleted") throw deleteOutcomeError(outcome)
+  }
   return { status: 204 }
 }
 
@@ -21,11 +31,13 @@ export const deleteObjects = async (req: S3Request): Promise<S3Response> => {
   const keys = objects.map((o) => {
     const key = text(o, "Key")
     if (key === undefined) throw s3Error("MalformedXML", "Every Object needs a Key.")
-    return { key, versionId: text(o, "VersionId") }
+    if (text(o, "LastModifiedTime") !== undefined || text(o, "Size") !== undefined)
+      throw s3Error("NotImplemented", "LastModifiedTime and Size conditions (directory buckets) are not implemented by Pollen.")
+    return { key, versionId: text(o, "VersionId"), etag: text(o, "ETag") }
   })
   const deleted: unknown[] = []
   const errors: unknown[] = []
-  for (const { key, versionId } of keys) {
+  for (const { key, versionId, etag } of keys) {
     if (versionId !== undefined && versionId !== "null") {
       errors.push({ Key: key, VersionId: versionId, Code: "NoSuchVersion", Message: "The specified version does not exist." })
       continue
@@ -34,7 +46,15 @@ export const deleteObjects = async (req: S3Request): Promise<S3Response> => {
       errors.push({ Key: key, Code: "InvalidArgument", Message: "Invalid key." })
       continue
     }
-    await req.services.store.deleteObject(bucket.id, key)
+    if (etag === undefined) await req.services.store.deleteObject(bucket.id, key)
+    else {
+      const outcome = await deleteIfMatch(req.services.store, bucket.id, key, etag)
+      if (outcome !== "deleted") {
+        const e = deleteOutcomeError(outcome)
+        errors.push({ Key: key, Code: e.code, Message: e.message })
+        continue
+      }
+    }
     if (!quiet) deleted.push({ Key: key, ...(versionId !== undefined ? { VersionId: versionId } : {}) })
   }
   return xmlResponse(200, toXml({ DeleteResult: { "@_xmlns": S3_NS, Deleted: deleted, Error: errors } }))
