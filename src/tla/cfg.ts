@@ -102,7 +102,37 @@ const keywords = new Set([
   "POSTCONDITION", "POSTCONDITIONS",
 ])
 
+/**
+ * A `.tla` file given as the config (`-config Spec.tla`): as TLC's MonolithSpecExtractor, the lines
+ * between `---- CONFIG <file's base name> ----` and the next line starting with `====` (or the end;
+ * TLC's extractor wants five, but its tokenizer ends the config at the module-end token `====` too).
+ * Other lines are blanked so that positions stay those of the file.
+ */
+const monolithConfig = (text: string, file: string): string => {
+  const name = (file.split(/[\\/]/).pop() ?? file).replace(/\.tla$/, "")
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+  const start = new RegExp(`^----+\\s*CONFIG\\s+${escaped}\\s*----+$`)
+  let active = false
+  let done = false
+  return text
+    .split("\n")
+    .map((line) => {
+      if (done) return ""
+      if (!active) {
+        if (start.test(line.replace(/\r$/, ""))) active = true
+        return ""
+      }
+      if (line.startsWith("====")) {
+        done = true
+        return ""
+      }
+      return line
+    })
+    .join("\n")
+}
+
 export const parseConfig = (text: string, file: string): ModelConfig => {
+  if (file.endsWith(".tla")) text = monolithConfig(text, file)
   const toks = tokenize(text, file)
   const cfg: ModelConfig = {
     constants: new Map(),
