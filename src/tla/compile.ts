@@ -779,6 +779,8 @@ export class Compiler {
     const subst = ax.k === "ref" && ax.args.length === 0 && ax.sel.length === 0 && findLocal(sc.locals, ax.name) === undefined ? this.resolveEntity(sc.mod, ax.name) : undefined
     if (subst !== undefined && subst.k === "subst") return this.prime(subst.expr, at, { mod: subst.scope, locals: null })
     const inner = this.expr(ax, sc)
+    const local = ax.k === "ref" && ax.args.length === 0 && ax.sel.length === 0 ? findLocal(sc.locals, ax.name) : undefined
+    if (local !== undefined && local.arity === 0) return this.primeParam(ax, local.depth, inner, at, sc)
     const varIndex = ax.k === "ref" && ax.args.length === 0 && ax.sel.length === 0 ? this.varIndexOf(ax.name, sc) : -1
     if (varIndex >= 0) {
       const name = ax.k === "ref" ? ax.name : ""
@@ -811,6 +813,49 @@ export class Compiler {
       }
     }
     return this.wrap({ at, ev, act: defaultAct(ev) }, sc)
+  }
+
+  /**
+   * `p'` for an operator parameter p: when the argument is a state variable (`Next(s)` with
+   * `Next(v) == v' = ...`), it is that variable primed, so it can be assigned (TLC substitutes the
+   * argument); otherwise the argument evaluated in the next state.
+   */
+  private primeParam(ax: Expr, depth: number, inner: CNode, at: At, sc: Scope): CNode {
+    const file = sc.mod.file
+    const src = sc.mod.source
+    const name = ax.k === "ref" ? ax.name : ""
+    const varOf = (e: Env | null): number => {
+      const b = lookupEnv(e, depth)
+      return b instanceof Thunk && b.node.varIndex !== undefined ? b.node.varIndex : -1
+    }
+    const ev: Ev = (c, e) => {
+      const i = varOf(e)
+      if (i >= 0) {
+        const v = c.p[i]
+        if (v === undefined) throw new TlaError("eval", `${c.varNames[i]}' (${name}') is used before it is assigned a value`, file, at, src)
+        return v
+      }
+      const saved = c.s
+      c.s = c.p
+      c.gen++
+      try {
+        return inner.ev(c, e)
+      } finally {
+        c.s = saved
+        c.gen++
+      }
+    }
+    return {
+      at,
+      ev,
+      act: (c, e, k) => {
+        if (asBool(ev(c, e))) k()
+      },
+      target: (c, e) => {
+        const i = varOf(e)
+        return i >= 0 && !c.init && c.p[i] === undefined ? i : -1
+      },
+    }
   }
 
   private varIndexOf(name: string, sc: Scope): number {
@@ -868,7 +913,15 @@ export class Compiler {
               assigned.push(p.index)
               c.gen++
             } else if (!valueEquals(nv, cur)) return
-          } else if (!valueEquals(p.primed.ev(c, e), p.node.ev(c, e))) return
+          } else {
+            const t = p.primed.target === undefined ? -1 : p.primed.target(c, e)
+            if (t >= 0) {
+              // UNCHANGED v for an operator parameter v bound to a state variable
+              c.p[t] = p.node.ev(c, e)
+              assigned.push(t)
+              c.gen++
+            } else if (!valueEquals(p.primed.ev(c, e), p.node.ev(c, e))) return
+          }
         }
         k()
       } finally {
@@ -1442,7 +1495,9 @@ export class Compiler {
         }
       )
     }
-    const makers = argsX.map((a, i) => (d.params[i]!.arity > 0 ? this.operatorArg(a, sc) : bindingMaker(this.expr(a, sc))))
+    // an action-level operator may prime its parameter: a state variable argument stays a variable
+    const keepVars = this.defLevel(d) >= 2
+    const makers = argsX.map((a, i) => (d.params[i]!.arity > 0 ? this.operatorArg(a, sc) : bindingMaker(this.expr(a, sc), keepVars)))
     const bindArgs = (c: Ctx, e: Env | null): Env | null => {
       let env: Env | null = null
       for (const m of makers) env = new Env(m(c, e), env)
@@ -1596,7 +1651,7 @@ const valueMaker =
   (c: Ctx, e: Env | null): Binding =>
     n.ev(c, e)
 
-const bindingMaker = (n: CNode): ((c: Ctx, e: Env | null) => Binding) => {
+const bindingMaker = (n: CNode, keepVars = false): ((c: Ctx, e: Env | null) => Binding) => {
   if (n.constant !== undefined) {
     const v = n.constant
     return () => v
@@ -1608,6 +1663,7 @@ const bindingMaker = (n: CNode): ((c: Ctx, e: Env | null) => Binding) => {
   if (n.varIndex !== undefined) {
     // a plain state variable: its value, unless it may still be assigned (Init)
     const i = n.varIndex
+    if (keepVars) return (_c, e) => new Thunk(n, e)
     return (c, e) => (c.init ? new Thunk(n, e) : (c.s[i] ?? new Thunk(n, e)))
   }
   return (_c, e) => new Thunk(n, e)

@@ -547,3 +547,49 @@ Inv == y \\in 0..4
     expect(check("PV", spec, "INIT Init\nNEXT Next\nINVARIANT Inv\n", { "Cnt.tla": cnt })).toMatchObject({ kind: "ok", generated: 6, distinct: 5, depth: 5 })
   })
 })
+
+describe("TLC regression suite, third round", () => {
+  // test-model/AssignmentNext.tla: Next(var) == \E val \in 0..1 : var' = val /\ var' > 0 used as
+  // Next(s): TLC substitutes the argument, so var' is s' and assigns it (3 generated, 2 distinct).
+  it("a primed operator parameter bound to a state variable assigns the variable", () => {
+    const spec = `---- MODULE PrimeParam ----
+EXTENDS Integers
+VARIABLES s, t
+Next(var) == \\E val \\in 0..1 : (var' = val /\\ var' > 0)
+Keep(v) == UNCHANGED v
+Both(a, b) == Next(a) /\\ Keep(b)
+Spec == s = 23 /\\ t = 5 /\\ [][Both(s, t)]_<<s, t>>
+Inv == s # 0 /\\ t = 5
+====
+`
+    expect(check("PrimeParam", spec, "SPECIFICATION Spec\nINVARIANT Inv\n")).toMatchObject({ kind: "ok", generated: 3, distinct: 2, depth: 2 })
+  })
+
+  // test-model/ConstLevelInvariant.tla and others are run with `-config Spec.tla`: TLC reads the
+  // config from the module file's `---- CONFIG <name> ----` section (MonolithSpecExtractor).
+  it("a .tla file as the config: its CONFIG section", () => {
+    const dir = join(root, `m${n++}`)
+    mkdirSync(dir)
+    const file = join(dir, "Mono.tla")
+    writeFileSync(
+      file,
+      `---- MODULE Mono ----
+EXTENDS Naturals
+CONSTANT C
+VARIABLE b
+Init == b = FALSE
+Next == b' = TRUE
+Spec == Init /\\ [][Next]_b
+Inv == C \\subseteq Nat
+====
+---- CONFIG Mono ----
+SPECIFICATION Spec
+CONSTANT C = {1, 2, 3}
+INVARIANT Inv
+====
+`,
+    )
+    const r = checkSpec(file, { config: file })
+    expect({ kind: r.outcome.kind, generated: r.generated, distinct: r.distinct, depth: r.depth }).toEqual({ kind: "ok", generated: 3, distinct: 2, depth: 2 })
+  })
+})
