@@ -43,7 +43,8 @@ export type Outcome =
   | { kind: "liveness"; name: string; trace: TraceStep[]; backTo: number | null; backAction: ActionLabel | null }
   | { kind: "deadlock"; trace: TraceStep[] }
   | { kind: "assumption"; name: string }
-  | { kind: "error"; error: TlaError; trace: TraceStep[] }
+  /** `assumption`: the error arose evaluating that ASSUME (TLC's exit code 10, as a false one). */
+  | { kind: "error"; error: TlaError; trace: TraceStep[]; assumption?: string }
 
 export interface CheckResult {
   readonly outcome: Outcome
@@ -364,7 +365,13 @@ export class Checker {
     for (const a of this.model.assumptions) {
       const c = new Ctx(this.model.varNames)
       c.checkDeadlock = this.model.checkDeadlock
-      if (!asBool(a.node.ev(c, null), `assumption ${a.name}`)) return { kind: "assumption", name: a.name }
+      try {
+        if (!asBool(a.node.ev(c, null), `assumption ${a.name}`)) return { kind: "assumption", name: a.name }
+      } catch (e) {
+        // TLC: "Evaluating assumption ... failed", exit status VIOLATION_ASSUMPTION (Github1109)
+        if (e instanceof TlaError) return { kind: "error", error: e, trace: [], assumption: a.name }
+        throw e
+      }
     }
     return null
   }

@@ -84,6 +84,7 @@ const outcomeLines = (varNames: readonly string[], r: CheckResult, rows?: TraceR
       out.push(`Error: Assumption ${o.name} is false.`)
       break
     case "error":
+      if (o.assumption !== undefined) out.push(`Error: Evaluating assumption ${o.assumption} failed.`)
       out.push(`Error: ${o.error.format()}`)
       if (o.trace.length > 0) {
         out.push("Error: The behavior up to this point is:")
@@ -109,7 +110,7 @@ export const exitCode = (r: CheckResult): number => {
     case "assumption":
       return 10
     case "error":
-      return r.outcome.error.kind === "parse" ? 150 : 1
+      return r.outcome.error.kind === "parse" ? 150 : r.outcome.assumption !== undefined ? 10 : 1
   }
 }
 

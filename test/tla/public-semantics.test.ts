@@ -5,6 +5,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { describe, expect, it } from "vitest"
 import { checkSpec } from "../../src/tla/api.ts"
+import { exitCode } from "../../src/tla/report.ts"
 
 const root = mkdtempSync(join(tmpdir(), "pollen-tla-public-"))
 let n = 0
@@ -591,5 +592,26 @@ INVARIANT Inv
     )
     const r = checkSpec(file, { config: file })
     expect({ kind: r.outcome.kind, generated: r.generated, distinct: r.distinct, depth: r.depth }).toEqual({ kind: "ok", generated: 3, distinct: 2, depth: 2 })
+  })
+
+  // test-model/Github1109.tla: an ASSUME whose evaluation fails (a constant substituted by a
+  // function over Seq(S), which TLC cannot enumerate) is an assumption error: exit status
+  // VIOLATION_ASSUMPTION (10), as a false assumption, not a general error.
+  it("an error evaluating an ASSUME is an assumption failure", () => {
+    const spec = `---- MODULE AssumeErr ----
+EXTENDS Sequences
+CONSTANT C
+ASSUME DOMAIN C # {}
+Part(D, R) == UNION {[d -> R] : d \\in SUBSET D}
+C2 == [p \\in {Part({"s"}, Seq({"s"}))} |-> TRUE]
+VARIABLE x
+Init == x = 0
+Next == x' = x
+====
+`
+    const r = check("AssumeErr", spec, "CONSTANT C <- C2\nINIT Init\nNEXT Next\n")
+    expect(r.kind).toBe("error")
+    expect(r.outcome).toMatchObject({ assumption: "ASSUME line 4 of AssumeErr" })
+    expect(exitCode({ outcome: r.outcome, generated: 0, distinct: 0, depth: 0, queueLeft: 0, seconds: 0 })).toBe(10)
   })
 })
