@@ -391,6 +391,9 @@ export class Checker {
       seconds: (Date.now() - start) / 1000,
     })
     let currentId = -1
+    // a complete state being checked (constraints, invariants, action properties): an error there
+    // shows it at the end of the trace, as TLC does (EvalExceptionTest: DistBakery)
+    let pending: TraceStep | null = null
     let queueNow: () => number = () => 0
     this.ctx.stats = () => ({ diameter: Math.max(1, this.depth), distinct: this.seen.size, generated: this.generated, queue: queueNow(), duration: Math.floor((Date.now() - start) / 1000) })
     this.ctx.exitRequested = false
@@ -443,6 +446,7 @@ export class Checker {
       // ---- initial states
       this.initialStates((s) => {
         this.generated++
+        pending = { state: s, action: null }
         const ok = inModel(s, null)
         let id = -1
         if (ok) {
@@ -459,6 +463,7 @@ export class Checker {
         checkInvariants(s, id, -1, null)
         for (const ii of m.impliedInits)
           if (!this.holds(ii.node, s, null)) throw new Stop({ kind: "property", name: ii.name, trace: this.trace(id, id >= 0 ? null : { state: s, action: null }) })
+        pending = null
       })
       this.opts.onInitialStates?.(this.seen.size)
       queueNow = () => queue.length
@@ -481,6 +486,7 @@ export class Checker {
           if (graph !== null)
             for (const [en, step] of live!.nextEnabled)
               if (!enabledNow.has(en) && this.holds(live!.actionAtoms[step]!, s, t)) enabledNow.add(en)
+          pending = { state: t, action: label }
           const ok = inModel(s, t)
           let tid = -1
           let fresh = false
@@ -505,6 +511,7 @@ export class Checker {
           if (fresh || !ok) checkInvariants(t, tid, id, label)
           for (const ia of m.impliedActions)
             if (!this.holds(ia.node, s, t)) throw new Stop({ kind: "property", name: ia.name, trace: [...this.trace(id, null), { state: t, action: label }] })
+          pending = null
           if (fresh) queue.push(t, tid, level + 1)
         })
         if (graph !== null) {
@@ -545,6 +552,8 @@ export class Checker {
         } catch {
           trace = []
         }
+        const p = pending as TraceStep | null
+        if (p !== null && (currentId >= 0 || p.action === null)) trace = [...trace, p]
         return result({ kind: "error", error: e, trace })
       }
       throw e

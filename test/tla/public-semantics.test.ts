@@ -614,4 +614,23 @@ Next == x' = x
     expect(r.outcome).toMatchObject({ assumption: "ASSUME line 4 of AssumeErr" })
     expect(exitCode({ outcome: r.outcome, generated: 0, distinct: 0, depth: 0, queueLeft: 0, seconds: 0 })).toBe(10)
   })
+
+  // EvalExceptionTest (test-model/DistBakery.tla): an evaluation error in the CONSTRAINT on a
+  // successor (num[n] =< 4 with num[n] a function) ends the trace with that successor: TLC's
+  // trace has 6 states, the last the state whose constraint failed.
+  it("an error checking a complete successor shows that successor in the trace", () => {
+    const spec = `---- MODULE SuccErr ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Next == x' = IF x = 2 THEN [y \\in {1} |-> 0] ELSE x + 1
+Constr == x =< 4
+====
+`
+    const r = check("SuccErr", spec, "INIT Init\nNEXT Next\nCONSTRAINT Constr\n")
+    expect(r.kind).toBe("error")
+    if (r.outcome.kind !== "error") throw new Error("unreachable")
+    expect(r.outcome.trace.map((t) => t.state[0])).toEqual([0, 1, 2, expect.anything()])
+    expect(r.outcome.error.at?.[0]).toBe(6)
+  })
 })
