@@ -11,7 +11,7 @@ import { World } from "./modules.ts"
 import type { LivenessPlan, TemporalPart } from "./liveness-plan.ts"
 import { LivenessPlanBuilder, specFairness } from "./liveness-plan.ts"
 import { parseModule } from "./parser.ts"
-import { TemporalNormalizer, Unsupported, isTemporal, resolveRef } from "./temporal.ts"
+import { TemporalNormalizer, Unsupported, isTemporal, resolveRef, substitute } from "./temporal.ts"
 import type { CNode } from "./runtime.ts"
 import { Ctx } from "./runtime.ts"
 import type { Value } from "./values.ts"
@@ -128,6 +128,16 @@ export const splitTemporal = (compiler: Compiler, x: Expr, scope: ModuleScope, p
     const target = resolveRef(compiler, x, scope)
     if (target !== null && isTemporal(compiler, target.expr, target.scope, 0)) {
       splitTemporal(compiler, target.expr, target.scope, parts, depth + 1)
+      return
+    }
+  }
+  // Op(args) whose body (or argument) is temporal: the body with the arguments substituted
+  // (Github1244: SpecNext == Init /\ MyNext([][Next]_vars) with MyNext(n) == n)
+  if (x.k === "ref" && x.args.length > 0 && x.sel.length === 0 && isTemporal(compiler, x, scope, 0)) {
+    const ent = compiler.resolveEntity(scope, x.name)
+    if (ent !== undefined && ent.k === "def" && ent.unit.k === "def" && ent.scope === scope && ent.params.length === x.args.length && ent.params.every((p) => p.arity === 0)) {
+      const sub = new Map(ent.params.map((p, i) => [p.name, x.args[i]!]))
+      splitTemporal(compiler, substitute(ent.unit.body, sub), scope, parts, depth + 1)
       return
     }
   }

@@ -633,4 +633,23 @@ Constr == x =< 4
     expect(r.outcome.trace.map((t) => t.state[0])).toEqual([0, 1, 2, expect.anything()])
     expect(r.outcome.error.at?.[0]).toBe(6)
   })
+
+  // test-model/Github1244.tla with Github1244b.cfg: SPECIFICATION SpecNext where
+  // SpecNext == Init /\ MyNext([][Next]_vars) and MyNext(n) == n (TLC: ok, 3 / 2).
+  it("a SPECIFICATION conjunct that is an operator applied to [][Next]_vars", () => {
+    const spec = `---- MODULE SpecArg ----
+VARIABLE x
+vars == <<x>>
+Init == x = FALSE
+Next == x' = ~x
+MyInit(i) == i
+MyNext(n) == n
+Both(i, n) == MyInit(i) /\\ MyNext(n)
+SpecNext == Init /\\ MyNext([][Next]_vars)
+SpecBoth == Both(Init, [][Next]_vars)
+====
+`
+    expect(check("SpecArg", spec, "SPECIFICATION SpecNext\n")).toMatchObject({ kind: "ok", generated: 3, distinct: 2, depth: 2 })
+    expect(check("SpecArg", spec, "SPECIFICATION SpecBoth\n")).toMatchObject({ kind: "ok", generated: 3, distinct: 2, depth: 2 })
+  })
 })
