@@ -96,6 +96,16 @@ export class World {
         return m
       }
     }
+    // TLC's monolith specs: a module written after the root module in the same file
+    // (MonolithSpecExtractor.module), e.g. `---- MODULE Consensus ----` below the spec's `====`
+    for (const m of [...this.modules.values()]) {
+      if (m.source === undefined || m.file === undefined) continue
+      const text = extractModule(m.source, name)
+      if (text === null) continue
+      const ast = parseModule(text, m.file)
+      this.register(ast)
+      return ast
+    }
     if (name === "Reals" || name === "TLAPS" || name === "TLCExt") return null
     throw new TlaError("semantic", `cannot find module ${name}`, at?.file, at?.at, at?.source)
   }
@@ -257,3 +267,16 @@ export class World {
 }
 
 export const specDir = (file: string): string => dirname(file)
+
+/**
+ * The text of module `name` when `source` holds it after another module (from its header line to
+ * the end, earlier lines blanked so that positions stay those of the file), else null.
+ */
+const extractModule = (source: string, name: string): string | null => {
+  const lines = source.split("\n")
+  const escaped = name.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+  const header = new RegExp(`^----+\\s*MODULE\\s+${escaped}\\s*----+\\s*$`)
+  const i = lines.findIndex((l) => header.test(l.replace(/\r$/, "")))
+  if (i < 0) return null
+  return lines.map((l, j) => (j < i ? "" : l)).join("\n")
+}

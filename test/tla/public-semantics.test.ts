@@ -652,4 +652,25 @@ SpecBoth == Both(Init, [][Next]_vars)
     expect(check("SpecArg", spec, "SPECIFICATION SpecNext\n")).toMatchObject({ kind: "ok", generated: 3, distinct: 2, depth: 2 })
     expect(check("SpecArg", spec, "SPECIFICATION SpecBoth\n")).toMatchObject({ kind: "ok", generated: 3, distinct: 2, depth: 2 })
   })
+
+  // test-model/Github702.tla and Github687.tla: a module instantiated by the spec is written
+  // after the spec's own module in the same file; TLC finds it there (MonolithSpecExtractor).
+  it("a module written after the root module in the same file", () => {
+    const spec = `---- MODULE Mono2 ----
+EXTENDS Naturals
+VARIABLES y
+one == 1
+INSTANCE Inner WITH x <- one
+====
+
+---- MODULE Inner ----
+EXTENDS Naturals
+VARIABLES x, y
+Init == x \\in {1, 2} /\\ y = 0
+Next == y < 3 /\\ y' = y + 1 /\\ UNCHANGED x
+Spec == Init /\\ [][Next]_<<x, y>>
+====
+`
+    expect(check("Mono2", spec, "SPECIFICATION Spec\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", generated: 5, distinct: 4, depth: 4 })
+  })
 })
