@@ -15,7 +15,7 @@ import type { Builtin } from "./stdlib.ts"
 import { builtinOperatorArgs, fcnApply, infixOps, isSubset, prefixOps, setOpCaller, setUnion } from "./stdlib.ts"
 import type { Value } from "./values.ts"
 import {
-  FcnSet, FcnValue, IntervalSet, LazyFcn, LazySet, ProductSet, RecordSet, SetValue, asFcn, compare, enumerate, isMember, isSetValue, mkFcn, mkSet,
+  FcnSet, FcnValue, IntervalSet, LazyFcn, LazySet, ProductSet, RecordSet, SetValue, asFcn, compare, enumerate, isEnumerable, isMember, isSetValue, mkFcn, mkSet,
   mkTuple, printValue, valueEquals,
 } from "./values.ts"
 
@@ -1098,6 +1098,15 @@ export class Compiler {
       const keys: Value[] = []
       const vals: Value[] = []
       const domSets = sets.map((s) => s.ev(c, e))
+      if (domSets.some((d) => d instanceof LazySet && !d.enumerable())) {
+        // [i \in Nat, j \in STRING |-> e] stays lazy on Nat \X STRING, as in TLC
+        return lazyFcn(c, new ProductSet(domSets), (key) => {
+          const tuple = asFcn(key).vals
+          let env = e
+          for (let i = 0; i < binders.length; i++) env = bindValue(binders[i]!, tuple[i]!, env)
+          return body.ev(c, env)
+        })
+      }
       const dom = enumerate(new ProductSet(domSets)).elems
       for (const key of dom) {
         const tuple = (key as FcnValue).vals
@@ -1118,8 +1127,17 @@ export class Compiler {
       val: this.expr(u.val, withAt),
     }))
     const update = (c: Ctx, e: Env | null, cur: Value, path: (typeof updates)[number]["path"], i: number, val: CNode): Value => {
-      const g = asFcn(cur)
       const p = path[i]!
+      if (cur instanceof LazyFcn && !isEnumerable(cur.domain)) {
+        // [[n \in Nat |-> e] EXCEPT ![k] = v] stays lazy, as TLC's FcnLambdaValue with excepts
+        const key = "field" in p ? p.field : p.key.ev(c, e)
+        if (!isMember(key, cur.domain)) return cur
+        const old = cur.apply(key)
+        const nv = i === path.length - 1 ? val.ev(c, new Env(old, e)) : update(c, e, old, path, i + 1, val)
+        const base = cur
+        return new LazyFcn(base.domain, (x) => (valueEquals(x, key) ? nv : base.apply(x)))
+      }
+      const g = asFcn(cur)
       const key = "field" in p ? p.field : p.key.ev(c, e)
       const idx = g.indexOf(key)
       if (idx < 0) return g

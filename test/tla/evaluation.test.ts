@@ -65,6 +65,11 @@ const cases: [string, string][] = [
   ["[<<x, y>> \\in {<<1, 2>>} |-> x + y] = (<<1, 2>> :> 3)", "TRUE"],
   // TLC keeps [x \in S |-> e] lazy (FcnLambdaValue): S may be infinite
   ["[n \\in Nat |-> 2 * n][21]", "42"],
+  // TLC's regression suite test3: EXCEPT on such a function and several binders over Nat \X STRING
+  // stay lazy (FcnLambdaValue with excepts)
+  ["<<[[i \\in Nat |-> i + 1] EXCEPT ![42] = 3, ![42] = 5][42], [[i \\in Nat |-> i + 1] EXCEPT ![42] = 5][79]>>", "<<5, 80>>"],
+  ["[[i \\in Nat |-> [j \\in Nat |-> 2 * i + j]] EXCEPT ![5][4] = @ + 2, ![5][3] = @ + 1][5][3]", "14"],
+  ["LET f == [i \\in Nat, j \\in STRING |-> <<i + 1, j>>] IN <<f[22, \"b\"], f[<<22, \"b\">>], [f EXCEPT ![22, \"d\"] = @[1]][22, \"d\"]>>", "<<<<23, \"b\">>, <<23, \"b\">>, 23>>"],
   // TLC's Sequences.java: Len, Tail, \o and SubSeq also take strings
   ["<<Len(\"abc\"), Tail(\"abc\"), \"ab\" \\o \"cd\", SubSeq(\"hello\", 2, 3), SubSeq(\"x\", 2, 1)>>", "<<3, \"bc\", \"abcd\", \"el\", \"\">>"],
 ]
