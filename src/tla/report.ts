@@ -110,7 +110,7 @@ export const exitCode = (r: CheckResult): number => {
     case "assumption":
       return 10
     case "error":
-      return r.outcome.error.kind === "parse" ? 150 : r.outcome.assumption !== undefined ? 10 : 1
+      return r.outcome.error.kind === "parse" || r.outcome.error.kind === "semantic" ? 150 : r.outcome.assumption !== undefined ? 10 : 1
   }
 }
 

@@ -77,6 +77,16 @@ describe("pollen tla", () => {
     expect(r.stderr).toMatch(/Bad\.tla:4:1: parse error/)
     expect(pollen("parse", join(examples, "Paxos/Voting.tla")).status).toBe(0)
   })
+  // TLC's suite ETest2: an operator applied to too few arguments is a SANY error, ERROR_SPEC_PARSE
+  it("semantic errors (wrong number of arguments) exit 150 as SANY's", () => {
+    const dir = mkdtempSync(join(tmpdir(), "pollen-cli-"))
+    const file = join(dir, "Arity.tla")
+    writeFileSync(file, "---- MODULE Arity ----\nVARIABLE x\nInit == x = TRUE\nNext == UNCHANGED x\nFoo(a, b) == a /\\ b\nInv == Foo(x)\n====\n")
+    writeFileSync(join(dir, "Arity.cfg"), "INIT Init\nNEXT Next\nINVARIANT Inv\n")
+    const r = pollen("check", file)
+    expect(r.status).toBe(150)
+    expect(r.stderr).toMatch(/Arity\.tla:6:8: semantic error: operator Foo expects 2 arguments/)
+  })
   it("usage errors exit 1", () => {
     expect(pollen("frobnicate").status).toBe(1)
     expect(pollen("check", "/nonexistent/Spec.tla").status).toBe(1)

@@ -26,12 +26,14 @@ checking), -dumpTrace json F, -dump F, -dump dot[,actionlabels,...] F, -simulate
 named without its .tla extension.
 
 Exit codes as TLC's: 0 ok, 10 assumption false, 11 deadlock, 12 safety violation, 13 liveness violation,
-150 parse error, 1 other.`
+150 parse or semantic error (as SANY's), 1 other.`
 
 const errorExit = (e: unknown): number => {
   if (e instanceof TlaError) {
     console.error(e.format())
-    return e.kind === "parse" ? 150 : 1
+    // SANY's semantic errors (an operator applied to the wrong number of arguments, an unknown
+    // name or module) are TLC's ERROR_SPEC_PARSE too (ETest2)
+    return e.kind === "parse" || e.kind === "semantic" ? 150 : 1
   }
   console.error(`pollen tla: ${e instanceof Error ? e.message : String(e)}`)
   return 1
