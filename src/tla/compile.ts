@@ -392,8 +392,13 @@ export class Compiler {
         return this.wrap(this.binary(x.op, x.a, x.b, x.at, sc), sc)
       case "un":
         return this.wrap(this.unary(x.op, x.a, x.at, sc), sc)
-      case "postfix":
-        return this.fail(sc, x.at, `postfix operator ${x.op} is not supported`)
+      case "postfix": {
+        // user-defined postfix operators (a ^+ == ..., a ^* == ..., a ^# == ...)
+        if (findLocal(sc.locals, x.op) !== undefined) return this.ref({ k: "ref", name: x.op, args: [x.a], sel: [], at: x.at }, sc)
+        const user = this.resolveEntity(sc.mod, x.op)
+        if (user !== undefined && user.k === "def") return this.wrap(this.callDef(user, [x.a], x.at, sc), sc)
+        return this.fail(sc, x.at, `postfix operator ${x.op} is not defined`)
+      }
       case "prime":
         return this.prime(x.a, x.at, sc)
       case "junc":
@@ -722,6 +727,8 @@ export class Compiler {
   }
 
   private unary(op: string, ax: Expr, at: At, sc: Scope): CNode {
+    // an operator parameter declared as a prefix operator: BoxTest(-._) == -(x = 0)
+    if (findLocal(sc.locals, op) !== undefined) return this.ref({ k: "ref", name: op, args: [ax], sel: [], at }, sc)
     if (op === "UNCHANGED") return this.unchanged(ax, at, sc)
     const user = this.resolveEntity(sc.mod, op)
     if (user !== undefined && user.k === "def") return this.callDef(user, [ax], at, sc)
@@ -1469,6 +1476,16 @@ export class Compiler {
 
   private callDef(d: DefEntity, argsX: readonly Expr[], at: At, sc: Scope): CNode {
     if (argsX.length !== d.params.length) return this.fail(sc, at, `operator ${d.name} expects ${d.params.length} arguments but got ${argsX.length}`)
+    // ENABLED, UNCHANGED, ', [] or <> passed to an operator parameter (test52's EnabledTest(ENABLED),
+    // PrimeTest(')): the body with the parameter's applications replaced by the operator itself
+    const keywordArgs = new Map<string, string>()
+    argsX.forEach((a, i) => {
+      if (d.params[i]!.arity === 1 && a.k === "opname" && keywordOps.has(a.name)) keywordArgs.set(d.params[i]!.name, a.name)
+    })
+    if (keywordArgs.size > 0 && d.unit.k === "def") {
+      if (keywordArgs.size !== d.params.length) return this.fail(sc, at, `${d.name}: ENABLED, UNCHANGED, ', [] or <> as an argument together with other arguments is not supported`)
+      return this.expr(applyKeywordOps(d.unit.body, keywordArgs) as Expr, { mod: d.scope, locals: null })
+    }
     const op = this.defOp(d)
     const label = { name: d.name, module: d.scope.module.name, at: op.at }
     const pure = op.body !== undefined && op.body.pure === true && this.defLevel(d) <= 1
@@ -1745,3 +1762,24 @@ const fastInt: Record<string, ((x: number, y: number) => Value) | undefined> = {
 
 export { Ctx, STOP }
 export type { Cont }
+
+/** Operators that take an expression rather than a value, passed as operator arguments. */
+const keywordOps = new Set(["ENABLED", "UNCHANGED", "'", "[]", "<>"])
+
+/** `x` with each application `P(e)` of a parameter P in `ops` replaced by the operator `ops[P]` applied to e. */
+const applyKeywordOps = (x: unknown, ops: ReadonlyMap<string, string>): unknown => {
+  if (Array.isArray(x)) return x.map((y) => applyKeywordOps(y, ops))
+  if (x === null || typeof x !== "object") return x
+  const o = x as Record<string, unknown>
+  const out: Record<string, unknown> = {}
+  for (const [k, v] of Object.entries(o)) out[k] = k === "at" ? v : applyKeywordOps(v, ops)
+  if (out["k"] === "ref") {
+    const r = out as unknown as Extract<Expr, { k: "ref" }>
+    const op = ops.get(r.name)
+    if (op !== undefined && r.args.length === 1 && r.sel.length === 0) {
+      const a = r.args[0]!
+      return op === "'" ? { k: "prime", a, at: r.at } : { k: "un", op, a, at: r.at }
+    }
+  }
+  return out
+}

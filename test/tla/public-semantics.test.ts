@@ -673,4 +673,37 @@ Spec == Init /\\ [][Next]_<<x, y>>
 `
     expect(check("Mono2", spec, "SPECIFICATION Spec\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", generated: 4, distinct: 4, depth: 4 })
   })
+
+  // TLC's suite test48 and test52: user-defined postfix operators (a ^+ == ...), an operator
+  // parameter declared as a prefix operator (BoxTest(-._)), and prefix/postfix operators,
+  // SUBSET, DOMAIN, ENABLED, UNCHANGED and ' passed as operator arguments.
+  it("postfix operators, prefix-operator parameters and keyword operators as arguments", () => {
+    const spec = `---- MODULE OpArgs ----
+EXTENDS Naturals
+VARIABLE x
+-. a == {{"a"}, {"b"}} \\ a
+a ^+ == {{"a"}, {"b"}} \\ a
+Neg(-._, v) == -v
+SetOpTest(Foo(_)) == Foo({{"b"}, {"c"}})
+DomainTest(Foo(_)) == Foo(<<5, 6>>)
+ASSUME /\\ SetOpTest(-.) = - {{"b"}, {"c"}}
+       /\\ SetOpTest(^+) = {{"b"}, {"c"}} ^+
+       /\\ {{"b"}, {"c"}} ^+ = {{"a"}}
+       /\\ SetOpTest(SUBSET) = SUBSET {{"b"}, {"c"}}
+       /\\ DomainTest(DOMAIN) = {1, 2}
+       /\\ Neg(-., {{"a"}}) = {{"b"}}
+EnabledTest(Foo(_)) == Foo(x' = x)
+UnchangedTest(Foo(_)) == Foo(x)
+PrimeTest(Foo(_)) == Foo(x) = x
+Init == x = 0
+Next == x < 2 /\\ x' = x + 1
+Inv == EnabledTest(ENABLED)
+Same == [][UnchangedTest(UNCHANGED)]_x
+Still == [][PrimeTest(')]_x
+====
+`
+    expect(check("OpArgs", spec, "INIT Init\nNEXT Next\nINVARIANT Inv\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "ok", distinct: 3 })
+    expect(check("OpArgs", spec, "INIT Init\nNEXT Next\nPROPERTY Same\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "property" })
+    expect(check("OpArgs", spec, "INIT Init\nNEXT Next\nPROPERTY Still\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "property" })
+  })
 })
