@@ -1371,7 +1371,12 @@ export class Compiler {
       case "builtin":
         return this.callBuiltin(ent.b, argsX, at, sc)
       case "subst": {
-        if (argsX.length > 0) return this.fail(sc, at, `${name} is applied to arguments`)
+        if (argsX.length > 0) {
+          // INSTANCE M WITH A <- LAMBDA y : ... (or A <- Op) for a CONSTANT A(_): the operator applied
+          const mk = this.operatorArg(ent.expr, { mod: ent.scope, locals: null })
+          const args = argsX.map((a) => this.expr(a, sc))
+          return leaf(at, (c, e) => callWithValues(c, mk(c, null), args.map((a) => a.ev(c, e))))
+        }
         ent.compiled ??= this.expr(ent.expr, { mod: ent.scope, locals: null })
         return ent.compiled
       }

@@ -706,4 +706,21 @@ Still == [][PrimeTest(')]_x
     expect(check("OpArgs", spec, "INIT Init\nNEXT Next\nPROPERTY Same\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "property" })
     expect(check("OpArgs", spec, "INIT Init\nNEXT Next\nPROPERTY Still\nCHECK_DEADLOCK FALSE\n")).toMatchObject({ kind: "property" })
   })
+
+  // TLC's suite test201: INSTANCE test201a WITH A <- LAMBDA y : y^3 for test201a's CONSTANT A(_)
+  it("an operator constant of an instance substituted by a LAMBDA or an operator", () => {
+    const spec = `---- MODULE LamInst ----
+EXTENDS Naturals
+Cube(y) == y ^ 3
+foo == INSTANCE LamInstA WITH A <- LAMBDA y : y ^ 2, b <- 4
+bar == INSTANCE LamInstA WITH A <- Cube, b <- 2
+ASSUME foo!def = 16 /\\ bar!def = 8
+VARIABLE x
+Init == x = foo!def
+Next == UNCHANGED x
+====
+`
+    const inner = "---- MODULE LamInstA ----\nCONSTANT A(_), b\ndef == A(b)\n====\n"
+    expect(check("LamInst", spec, "INIT Init\nNEXT Next\n", { "LamInstA.tla": inner })).toMatchObject({ kind: "ok", distinct: 1 })
+  })
 })
