@@ -8,6 +8,8 @@ export interface ModelConfig {
   readonly overrides: { name: string; target: string; module: string }[]
   /** `X = [M]v`: definition X of module M (wherever M is used) replaced by the value v. */
   readonly moduleValues: { name: string; module: string; value: Value }[]
+  /** `F(a1, ..., an) = v`: an operator constant defined point by point. */
+  readonly operatorValues: { name: string; args: Value[]; value: Value }[]
   init?: string
   next?: string
   specification?: string
@@ -138,6 +140,7 @@ export const parseConfig = (text: string, file: string): ModelConfig => {
     constants: new Map(),
     overrides: [],
     moduleValues: [],
+    operatorValues: [],
     invariants: [],
     properties: [],
     constraints: [],
@@ -201,12 +204,30 @@ export const parseConfig = (text: string, file: string): ModelConfig => {
         while (peek() !== undefined && !keywords.has(peek()!.t)) {
           const n = next()
           if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(n.t)) err(n, `expected a constant name but found ${n.t}`)
+          let opArgs: Value[] | null = null
           if (peek()?.t === "(") {
-            while (next().t !== ")") {
-              /* operator constant parameters: skipped */
+            if (toks[i + 1]?.t === "_") {
+              while (next().t !== ")") {
+                /* operator constant parameters F(_, _): skipped */
+              }
+            } else {
+              // F(0) = 1: the operator constant's value at these arguments (TLC's ModelConfig)
+              next()
+              opArgs = []
+              for (;;) {
+                opArgs.push(value())
+                const s = next()
+                if (s.t === ")") break
+                if (s.t !== ",") err(s, `expected , or ) but found ${s.t}`)
+              }
             }
           }
           const op = next()
+          if (opArgs !== null) {
+            if (op.t !== "=") err(op, `expected = after ${n.t}(...)`)
+            cfg.operatorValues.push({ name: n.t, args: opArgs, value: value() })
+            continue
+          }
           if (op.t === "=") {
             if (peek()?.t === "[") {
               next()

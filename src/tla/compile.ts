@@ -1361,6 +1361,18 @@ export class Compiler {
         }
       }
       case "const": {
+        if (ent.table !== undefined) {
+          // CONSTANT F(_) given in the .cfg as F(0) = 1, F(1) = 2, ...
+          const table = ent.table
+          if (argsX.length !== ent.arity) return this.fail(sc, at, `constant ${name} expects ${ent.arity} arguments but got ${argsX.length}`)
+          const args = argsX.map((a) => this.expr(a, sc))
+          const L = this.locator(sc, at)
+          return locatedLeaf(at, (c, e) => {
+            const vals = args.map((a) => a.ev(c, e))
+            for (const row of table) if (row.args.every((v, i) => valueEquals(v, vals[i]!))) return row.value
+            throw L(evalError(`the .cfg does not define ${name}(${vals.map(printValue).join(", ")})`))
+          })
+        }
         if (ent.value === undefined) return this.fail(sc, at, `constant ${name} has no value (assign it in the .cfg CONSTANTS section)`)
         if (argsX.length > 0) return this.fail(sc, at, `constant ${name} is applied to arguments`)
         const v = ent.value

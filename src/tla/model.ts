@@ -65,6 +65,11 @@ export const loadWorld = (specFile: string, cfg: ModelConfig | null, opts: LoadO
   world.register(ast)
   if (cfg !== null) {
     for (const [name, v] of cfg.constants) world.constValues.set(name, v)
+    for (const o of cfg.operatorValues) {
+      let t = world.constOperatorValues.get(o.name)
+      if (t === undefined) world.constOperatorValues.set(o.name, (t = []))
+      t.push({ args: o.args, value: o.value })
+    }
     for (const o of cfg.moduleValues) {
       let m = world.moduleConstValues.get(o.module)
       if (m === undefined) world.moduleConstValues.set(o.module, (m = new Map()))

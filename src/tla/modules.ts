@@ -13,7 +13,7 @@ import type { Value } from "./values.ts"
 
 export type Entity =
   | { k: "var"; name: string; index: number }
-  | { k: "const"; name: string; arity: number; value?: Value; scope: ModuleScope }
+  | { k: "const"; name: string; arity: number; value?: Value; table?: readonly { args: readonly Value[]; value: Value }[]; scope: ModuleScope }
   | DefEntity
   | { k: "builtin"; b: Builtin }
   | { k: "subst"; name: string; expr: Expr; scope: ModuleScope; compiled?: CNode; level?: number }
@@ -72,6 +72,8 @@ export class World {
   readonly overrides = new Map<string, Map<string, string>>()
   /** cfg `C = v`: values for constants (or definitions) of the root's namespace. */
   readonly constValues = new Map<string, Value>()
+  /** cfg `F(a) = v` lines: operator constants of the root's namespace given point by point. */
+  readonly constOperatorValues = new Map<string, { args: readonly Value[]; value: Value }[]>()
   /** cfg `X = [M]v`, by module name M. */
   readonly moduleConstValues = new Map<string, Map<string, Value>>()
   root: ModuleScope | undefined
@@ -130,6 +132,8 @@ export class World {
   private override(scope: ModuleScope, moduleName: string, name: string, isRootNamespace: boolean): Entity | undefined {
     const value = (isRootNamespace ? this.constValues.get(name) : undefined) ?? this.moduleConstValues.get(moduleName)?.get(name)
     if (value !== undefined) return { k: "const", name, arity: 0, value, scope }
+    const table = isRootNamespace ? this.constOperatorValues.get(name) : undefined
+    if (table !== undefined) return { k: "const", name, arity: table[0]!.args.length, table, scope }
     const target = this.overrides.get(moduleName)?.get(name) ?? (isRootNamespace ? this.overrides.get("")?.get(name) : undefined)
     if (target === undefined || this.root === undefined) return undefined
     return { k: "alias", name, target, scope: this.root }
