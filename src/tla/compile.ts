@@ -1406,15 +1406,16 @@ export class Compiler {
   private callBuiltin(b: Builtin, argsX: readonly Expr[], at: At, sc: Scope): CNode {
     if (argsX.length !== b.arity) return this.fail(sc, at, `operator ${b.name} expects ${b.arity} arguments but got ${argsX.length}`)
     const opArgs = new Set(b.opArgs ?? [])
+    const lazyArgs = new Set(b.lazyArgs ?? [])
     const nodes = argsX.map((a, i) => (opArgs.has(i) ? null : this.expr(a, sc)))
-    const makers = argsX.map((a, i) => (opArgs.has(i) ? this.operatorArg(a, sc) : valueMaker(nodes[i]!)))
+    const makers = argsX.map((a, i) => (opArgs.has(i) ? this.operatorArg(a, sc) : lazyArgs.has(i) ? thunkMaker(nodes[i]!) : valueMaker(nodes[i]!)))
     const fn = b.fn
     if (b.arity === 0 && b.volatile !== true) {
       let cached: Value | undefined
       return leaf(at, (c) => (cached ??= fn(c, [])))
     }
     const L = this.locator(sc, at)
-    const plain = opArgs.size === 0 ? (nodes as CNode[]) : null
+    const plain = opArgs.size === 0 && lazyArgs.size === 0 ? (nodes as CNode[]) : null
     if (plain !== null && plain.length === 1) {
       const n0 = plain[0]!
       return locatedLeaf(at, (c, e) => {
@@ -1697,6 +1698,12 @@ class RecThunk {
     return this.value
   }
 }
+
+/** An argument evaluated by the operator itself (inside its own try, as AssertError's). */
+const thunkMaker =
+  (n: CNode) =>
+  (_c: Ctx, e: Env | null): Binding =>
+    new Thunk(n, e)
 
 const valueMaker =
   (n: CNode) =>

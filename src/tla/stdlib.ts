@@ -22,6 +22,8 @@ export interface Builtin {
    * zero-arity definition using it once, at startup (SpecProcessor.processConstantDefns).
    */
   readonly constantLevel?: boolean
+  /** Positions of arguments passed unevaluated (as thunks: the operator evaluates them itself). */
+  readonly lazyArgs?: readonly number[]
   readonly fn: (c: Ctx, args: readonly Binding[]) => Value
 }
 
@@ -504,6 +506,18 @@ standardModules["TLCExt"] = {
     return modelValue(n)
   }),
   TLCNoOp: def("TLCNoOp", 1, (c, a) => v(c, a[0])),
+  // TRUE when evaluating exp fails with exactly the message err (TLC's TLCExt.assertError; TLC's
+  // messages are not Pollen's, so only the "no error" case, FALSE, agrees reliably)
+  AssertError: def("AssertError", 2, (c, a) => {
+    const err = v(c, a[0])
+    try {
+      v(c, a[1])
+    } catch (e) {
+      if (e instanceof Error && typeof err === "string" && e.message === err) return true
+      if (!(e instanceof Error) || e.name === "RangeError") throw e
+    }
+    return false
+  }, { lazyArgs: [1] }),
   TLCCache: def("TLCCache", 2, (c, a) => v(c, a[0])),
   // "Defer evaluation of expression to some later time or never": never, when model checking
   TLCDefer: def("TLCDefer", 1, () => true),

@@ -739,4 +739,21 @@ Inv == x /= 2 /\\ G(1, "a") = TRUE
     expect(check("OpConst", spec, cfg)).toMatchObject({ kind: "invariant", distinct: 3, depth: 3 })
     expect(check("OpConst", spec, cfg.replace("  F(1) = 2\n", "")).kind).toBe("error")
   })
+
+  // test-model/ConstantRank2AssertError: TLCExt's AssertError(msg, e) is TRUE when evaluating e
+  // fails with the message msg, FALSE when it succeeds; it can be a cfg substitution (x0 <- AssertError)
+  it("TLCExt's AssertError", () => {
+    const spec = `---- MODULE AssertErr ----
+EXTENDS TLCExt
+CONSTANT x0(_, _)
+ASSUME AssertError("attempted to compute CHOOSE x \\\\in S : P, but no element of S satisfies P", CHOOSE y \\in {} : TRUE)
+ASSUME ~AssertError("some other message", CHOOSE y \\in {} : TRUE)
+ASSUME ~AssertError("no error", TRUE)
+VARIABLE x
+Init == x = TRUE
+Next == x' = x0("no error", TRUE)
+====
+`
+    expect(check("AssertErr", spec, "INIT Init\nNEXT Next\nCONSTANT x0 <- AssertError\n")).toMatchObject({ kind: "ok", generated: 3, distinct: 2 })
+  })
 })
