@@ -47,6 +47,8 @@ const def = (name: string, arity: number, fn: (c: Ctx, a: readonly Binding[]) =>
 })
 
 const seq = (x: Value, op: string): FcnValue => {
+  // a string is the sequence of its one-character strings (TLC's CharacterTest)
+  if (typeof x === "string") return mkTuple([...x])
   const f = x instanceof LazyFcn ? x.materialize() : x
   if (f instanceof FcnValue && f.keys === null) return f
   if (f instanceof FcnValue && f.size === 0) return f
@@ -124,11 +126,17 @@ export const fcnApply = (f: Value, arg: Value): Value => {
     return f.vals[i]!
   }
   if (f instanceof LazyFcn) return f.apply(arg)
+  if (typeof f === "string") {
+    // "abc"[2] is the one-character string "b", as in TLC
+    if (typeof arg !== "number" || arg < 1 || arg > f.length) throw evalError(`string ${printValue(f)} applied to ${printValue(arg)}, which is not in its domain 1..${f.length}`)
+    return f[arg - 1]!
+  }
   throw evalError(`attempted to apply ${kindName(f)} ${printValue(f)} as a function`)
 }
 
 export const domainOf = (f: Value): Value => {
   if (f instanceof LazyFcn) return f.domain
+  if (typeof f === "string") return new IntervalSet(1, f.length)
   const g = asFcn(f)
   if (g.keys === null) return new IntervalSet(1, g.size)
   return new SetValue(g.keys)

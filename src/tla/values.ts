@@ -352,6 +352,7 @@ export class SeqSet extends LazySet {
     super()
   }
   member(v: Value): boolean {
+    if (typeof v === "string") return [...v].every((ch) => isMember(ch, this.base))
     if (!(v instanceof FcnValue) || v.keys !== null) return false
     for (const x of v.vals) if (!isMember(x, this.base)) return false
     return true
@@ -588,6 +589,9 @@ export function valueEquals(a: Value, b: Value): boolean {
   const rb = rank(b)
   if (ra !== rb) {
     if (ra === 0 || rb === 0) return false
+    // a string equals the sequence of its one-character strings (TLC's CharacterTest: <<"a", "a">> = "aa")
+    if (typeof a === "string" && b instanceof FcnValue && (b.keys === null || b.size === 0)) return stringIsTuple(a, b)
+    if (typeof b === "string" && a instanceof FcnValue && (a.keys === null || a.size === 0)) return stringIsTuple(b, a)
     throw evalError(`attempted to check equality of ${kindName(a)} ${printValue(a)} with ${kindName(b)} ${printValue(b)}`)
   }
   if (ra === 0) return false
@@ -601,6 +605,11 @@ export function valueEquals(a: Value, b: Value): boolean {
     if (x.h1 !== y.h1 || x.h2 !== y.h2 || x.constructor !== y.constructor) return false
   }
   return compare(a, b) === 0
+}
+
+const stringIsTuple = (s: string, t: FcnValue): boolean => {
+  const chars = [...s]
+  return t.size === chars.length && t.vals.every((v, i) => v === chars[i])
 }
 
 // ---------------------------------------------------------------- constructors

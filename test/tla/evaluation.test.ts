@@ -70,6 +70,9 @@ const cases: [string, string][] = [
   ["<<[[i \\in Nat |-> i + 1] EXCEPT ![42] = 3, ![42] = 5][42], [[i \\in Nat |-> i + 1] EXCEPT ![42] = 5][79]>>", "<<5, 80>>"],
   ["[[i \\in Nat |-> [j \\in Nat |-> 2 * i + j]] EXCEPT ![5][4] = @ + 2, ![5][3] = @ + 1][5][3]", "14"],
   ["LET f == [i \\in Nat, j \\in STRING |-> <<i + 1, j>>] IN <<f[22, \"b\"], f[<<22, \"b\">>], [f EXCEPT ![22, \"d\"] = @[1]][22, \"d\"]>>", "<<<<23, \"b\">>, <<23, \"b\">>, 23>>"],
+  // TLC's CharacterTest: a string is the sequence of its one-character strings
+  ["<<\"abcd\"[2], DOMAIN \"abc\", [x \\in DOMAIN \"ab\" |-> \"ab\"[x]] = \"ab\", <<\"a\", \"a\">> = \"aa\", \"aa\" \\in Seq({\"a\"})>>", "<<\"b\", 1..3, TRUE, TRUE, TRUE>>"],
+  ["<<\"x\">> \\o \"yz\" = \"xyz\"", "TRUE"],
   // TLC's Sequences.java: Len, Tail, \o and SubSeq also take strings
   ["<<Len(\"abc\"), Tail(\"abc\"), \"ab\" \\o \"cd\", SubSeq(\"hello\", 2, 3), SubSeq(\"x\", 2, 1)>>", "<<3, \"bc\", \"abcd\", \"el\", \"\">>"],
 ]
