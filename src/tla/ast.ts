@@ -21,6 +21,7 @@ export type ExceptPath = { readonly key: Expr } | { readonly field: string }
 export type Expr = ExprBase &
   (
     | { k: "num"; v: number }
+    | { k: "decimal"; text: string }
     | { k: "str"; v: string }
     | { k: "bool"; v: boolean }
     | { k: "ref"; name: string; args: readonly Expr[]; sel: readonly Selector[] }

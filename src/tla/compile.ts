@@ -376,6 +376,12 @@ export class Compiler {
     switch (x.k) {
       case "num":
         return leaf(x.at, () => x.v, { constant: x.v })
+      case "decimal": {
+        const L = this.locator(sc, x.at)
+        return locatedLeaf(x.at, () => {
+          throw L(evalError(`the real number ${x.text} cannot be evaluated (TLC does not support real numbers)`))
+        })
+      }
       case "str":
         return leaf(x.at, () => x.v, { constant: x.v })
       case "bool":

@@ -756,4 +756,12 @@ Next == x' = x0("no error", TRUE)
 `
     expect(check("AssertErr", spec, "INIT Init\nNEXT Next\nCONSTANT x0 <- AssertError\n")).toMatchObject({ kind: "ok", generated: 3, distinct: 2 })
   })
+
+  // test-model/Decimal.tla: `op == 000123.456000` is valid TLA+ (a real numeral); it parses, and
+  // only evaluating it is an error (TLC has no real numbers)
+  it("decimal numerals parse; evaluating one is an error", () => {
+    expect(check("Dec", "---- MODULE Dec ----\nop == 000123.456000\n====\n", "")).toMatchObject({ kind: "ok", distinct: 0 })
+    const spec = "---- MODULE Dec2 ----\nEXTENDS Naturals\nVARIABLE x\nInit == x \\in 1..2\nNext == x' = x /\\ x < 1.5\n====\n"
+    expect(check("Dec2", spec, "INIT Init\nNEXT Next\n").kind).toBe("error")
+  })
 })
