@@ -122,6 +122,8 @@ export class Compiler {
     let e = mod.names.get(name)
     let guard = 0
     while (e !== undefined && e.k === "alias" && guard++ < 50) {
+      if (e.resolved !== undefined) return e.resolved
+      const alias = e
       const target = e.scope.names.get(e.target)
       if (target === undefined) {
         const ops = infixOps[e.target]
@@ -129,6 +131,14 @@ export class Compiler {
         this.fail(e.scope, undefined, `${e.name} <- ${e.target}: ${e.target} is not defined`)
       }
       e = target
+      if (alias.original !== undefined && e !== undefined && e.k === "def" && mentions(e.unit.body, alias.name)) {
+        // the replacement refers to the name it replaces: there, the name is the original definition
+        const names = new Map(e.scope.names)
+        names.set(alias.name, alias.original)
+        const scope = Object.create(e.scope, { names: { value: names } }) as ModuleScope
+        alias.resolved = { k: "def", name: e.name, unit: e.unit, params: e.params, scope }
+        return alias.resolved
+      }
     }
     return e
   }
@@ -998,6 +1008,8 @@ export class Compiler {
 
   private letIn(x: Extract<Expr, { k: "let" }>, sc: Scope): CNode {
     let locals = sc.locals
+    // LET I == INSTANCE M ...: the LET's scope sees I as a named instance
+    let mod = sc.mod
     const makers: ((c: Ctx, e: Env | null) => Binding)[] = []
     for (const d of x.defs) {
       if (d.k === "recursive") continue
@@ -1014,27 +1026,33 @@ export class Compiler {
         const outer = locals
         for (const p of d.params) pl = { name: p.name, arity: p.arity, up: pl }
         // the operator's own env is the LET env *including* itself (allows recursion)
-        op.body = this.expr(d.body, { mod: sc.mod, locals: pl })
+        op.body = this.expr(d.body, { mod, locals: pl })
         void outer
         makers.push((_c, e) => new OpClosure(op, e))
         locals = { name: d.name, arity: d.params.length, up: locals, paramArities: op.paramArities }
         continue
       }
       if (d.k === "def") {
-        const node = this.expr(d.body, { mod: sc.mod, locals })
+        const node = this.expr(d.body, { mod, locals })
         makers.push((_c, e) => (node.constant !== undefined ? node.constant : new Thunk(node, e)))
         locals = { name: d.name, arity: 0, up: locals }
         continue
       }
       if (d.k === "fdef") {
-        const node = this.fcnDef(d.name, d.binds, d.body, d.at, { mod: sc.mod, locals: { name: d.name, arity: 0, up: locals } })
+        const node = this.fcnDef(d.name, d.binds, d.body, d.at, { mod, locals: { name: d.name, arity: 0, up: locals } })
         makers.push((_c, e) => new RecThunk(node, e) as unknown as Binding)
         locals = { name: d.name, arity: 0, up: locals }
         continue
       }
+      if (d.k === "instance" && d.name !== null && d.params.length === 0 && !d.subs.some((u) => mentionsLocal(u.expr, locals))) {
+        const names = new Map(mod.names)
+        names.set(d.name, { k: "instance", name: d.name, unit: d, scope: mod })
+        mod = Object.create(mod, { names: { value: names } }) as ModuleScope
+        continue
+      }
       return this.fail(sc, x.at, `unsupported definition in LET`)
     }
-    const body = this.expr(x.body, { mod: sc.mod, locals })
+    const body = this.expr(x.body, { mod, locals })
     const bind = (c: Ctx, e: Env | null): Env | null => {
       let env = e
       for (const m of makers) {

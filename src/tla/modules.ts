@@ -18,7 +18,16 @@ export type Entity =
   | { k: "builtin"; b: Builtin }
   | { k: "subst"; name: string; expr: Expr; scope: ModuleScope; compiled?: CNode; level?: number }
   | InstanceEntity
-  | { k: "alias"; name: string; target: string; scope: ModuleScope }
+  | {
+      k: "alias"
+      name: string
+      target: string
+      scope: ModuleScope
+      /** The definition the cfg's `name <- target` replaces: what `name` means inside target's own body. */
+      original?: Entity
+      /** target's definition, its scope seeing `name` as the original (built on first use). */
+      resolved?: Entity
+    }
   | { k: "theorem"; name: string; expr: Expr | null; scope: ModuleScope }
 
 export interface DefEntity {
@@ -187,11 +196,14 @@ export class World {
       case "def":
       case "fdef": {
         const o = this.override(scope, m.name, u.name, rootNamespace)
+        const params = u.k === "def" ? u.params : []
         if (o !== undefined) {
+          // cfg `Next <- ReDefNext` with ReDefNext == Next /\ ...: inside ReDefNext, Next is the
+          // original definition, as in TLC (CyclicRedefine*Test)
+          if (o.k === "alias") o.original = { k: "def", name: u.name, unit: u, params, scope }
           scope.names.set(u.name, o)
           return
         }
-        const params = u.k === "def" ? u.params : []
         scope.names.set(u.name, { k: "def", name: u.name, unit: u, params, scope })
         return
       }

@@ -764,4 +764,46 @@ Next == x' = x0("no error", TRUE)
     const spec = "---- MODULE Dec2 ----\nEXTENDS Naturals\nVARIABLE x\nInit == x \\in 1..2\nNext == x' = x /\\ x < 1.5\n====\n"
     expect(check("Dec2", spec, "INIT Init\nNEXT Next\n").kind).toBe("error")
   })
+
+  // TLC's CyclicRedefine*Test: with `Next <- ReDefNext` in the cfg and ReDefNext == Next /\ ~A(1),
+  // the Next inside ReDefNext is the original definition (not ReDefNext again, an endless recursion)
+  it("a cfg substitution whose replacement uses the name it replaces", () => {
+    const base = `---- MODULE CycBase ----
+VARIABLE x
+Init == x = FALSE
+Op(b) == ~b
+A(n) == x' = Op(FALSE)
+B == x' = FALSE
+Next == \\E i \\in {1, 2, 3} : A(i) \\/ B
+====
+`
+    const spec = `---- MODULE Cyc ----
+EXTENDS CycBase
+ReDefNext == Next /\\ ~A(1)
+Apply(b, P(_)) == P(b)
+ReDefOp(b) == Apply(b, Op)
+ReDefInit == x \\in BOOLEAN /\\ Init
+====
+`
+    const extra = { "CycBase.tla": base }
+    expect(check("Cyc", spec, "INIT Init\nNEXT Next\nCONSTANT Next <- ReDefNext\n", extra)).toMatchObject({ kind: "ok", generated: 4, distinct: 1, depth: 1 })
+    expect(check("Cyc", spec, "INIT Init\nNEXT Next\nCONSTANT Op <- ReDefOp\n", extra)).toMatchObject({ kind: "ok", generated: 13, distinct: 2, depth: 2 })
+    expect(check("Cyc", spec, "INIT Init\nNEXT Next\nCONSTANT Init <- ReDefInit\n", extra)).toMatchObject({ kind: "ok", distinct: 2 })
+  })
+
+  // TLC's CyclicRedefineInstanceTest: LET B == INSTANCE Base IN B!Next (an instance defined in a LET)
+  it("an instance defined in a LET", () => {
+    const spec = `---- MODULE LetInst ----
+EXTENDS LetInstBase
+ReDefNext == LET B == INSTANCE LetInstBase IN B!Next \\/ x' = TRUE
+====
+`
+    const base = "---- MODULE LetInstBase ----\nVARIABLE x\nNext == x' = FALSE\nSpec == x = FALSE /\\ [][Next]_x\nInv == x = FALSE\n====\n"
+    expect(check("LetInst", spec, "SPECIFICATION Spec\nINVARIANT Inv\nCONSTANT Next <- ReDefNext\n", { "LetInstBase.tla": base })).toMatchObject({
+      kind: "invariant",
+      generated: 3,
+      distinct: 2,
+      depth: 2,
+    })
+  })
 })
