@@ -19,7 +19,7 @@ import { findLasso } from "./liveness.ts"
 import { StateQueue } from "./state-queue.ts"
 import { SymmetryGroup, isInvariant } from "./symmetry.ts"
 import type { Value } from "./values.ts"
-import { FcnValue, hashLo, hashValue, isSetValue, mkRecord, mkTuple } from "./values.ts"
+import { FcnValue, hashLo, hashValue, isSetValue, mkRecord, mkTuple, printValue } from "./values.ts"
 
 export type State = readonly Value[]
 
@@ -553,7 +553,8 @@ export class Checker {
           trace = []
         }
         const p = pending as TraceStep | null
-        if (p !== null && (currentId >= 0 || p.action === null)) trace = [...trace, p]
+        // (not when the state itself cannot be printed: a value TLC cannot fingerprint either)
+        if (p !== null && (currentId >= 0 || p.action === null) && printable(p.state)) trace = [...trace, p]
         return result({ kind: "error", error: e, trace })
       }
       throw e
@@ -632,3 +633,12 @@ export class Checker {
 }
 
 export const isSet = isSetValue
+
+const printable = (s: readonly Value[]): boolean => {
+  try {
+    for (const v of s) printValue(v)
+    return true
+  } catch {
+    return false
+  }
+}

@@ -806,4 +806,22 @@ ReDefNext == LET B == INSTANCE LetInstBase IN B!Next \\/ x' = TRUE
       depth: 2,
     })
   })
+
+  // TLC's FingerprintExceptionNextTest: a successor x' = SUBSET(SUBSET(1..32)) cannot be
+  // fingerprinted: an error after 2 generated / 1 distinct, the trace ending at the initial state
+  // (the unprintable successor is not shown)
+  it("an error fingerprinting a successor", () => {
+    const spec = `---- MODULE FpErr ----
+EXTENDS Integers
+VARIABLE x
+Init == x = 0
+Next == IF {1} \\in SUBSET(1..31) THEN x' = SUBSET(SUBSET(1..32)) ELSE x' = 2
+Spec == Init /\\ [][Next]_x
+====
+`
+    const r = check("FpErr", spec, "SPECIFICATION Spec\n")
+    expect(r).toMatchObject({ kind: "error", generated: 2, distinct: 1 })
+    if (r.outcome.kind !== "error") throw new Error("unreachable")
+    expect(r.outcome.trace.map((t) => t.state[0])).toEqual([0])
+  })
 })
