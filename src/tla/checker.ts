@@ -363,8 +363,8 @@ export class Checker {
   /** The outcome of a false ASSUME, or null when all hold. */
   checkAssumptions(): Outcome | null {
     for (const a of this.model.assumptions) {
-      const c = new Ctx(this.model.varNames)
-      c.checkDeadlock = this.model.checkDeadlock
+      // the search's own context: TLCSet registers set in an ASSUME hold afterwards (ConstantContextTLCCache)
+      const c = this.ctx
       try {
         if (!asBool(a.node.ev(c, null), `assumption ${a.name}`)) return { kind: "assumption", name: a.name }
       } catch (e) {

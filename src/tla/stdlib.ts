@@ -2,7 +2,7 @@
 // FiniteSets, TLC, Bags) and of the built-in infix/prefix operators.
 import { evalError } from "./errors.ts"
 import type { Binding, Ctx } from "./runtime.ts"
-import { Callable, OpClosure, asBool, asInt, checkInt, forceBinding } from "./runtime.ts"
+import { Callable, OpClosure, Thunk, asBool, asInt, checkInt, forceBinding } from "./runtime.ts"
 import {
   CombinedSet, FcnSet, FcnValue, InfiniteSet, IntervalSet, LazyFcn, LazySet, ModelValue, SeqSet, SetValue, SubsetSet, UnionSet,
   asFcn, compare, emptySet, modelValue, enumerate, isEnumerable, isMember, isSetValue, kindName, mkFcn, mkFcnFromPairs, mkRecord, mkSet, mkTuple,
@@ -489,6 +489,7 @@ const registerKey = (c: Ctx, b: Binding | undefined, op: string): number => {
   if (typeof k !== "number") throw evalError(`${op}: the key ${printValue(k)} is not a number`)
   return k
 }
+const tlcCaches = new WeakMap<object, Map<string, Value>>()
 standardModules["TLCExt"] = {
   // IF a # b THEN PrintT("Assertion failed") /\ PrintT(a) /\ PrintT(b) /\ a = b ELSE a = b
   AssertEq: def("AssertEq", 2, (c, a) => {
@@ -526,7 +527,17 @@ standardModules["TLCExt"] = {
     }
     return false
   }, { lazyArgs: [1] }),
-  TLCCache: def("TLCCache", 2, (c, a) => v(c, a[0])),
+  // TLCCache(e, key): e evaluated once per key (and call site), as TLC's TLCExt.tlcCache
+  TLCCache: def("TLCCache", 2, (c, a) => {
+    const e = a[0]
+    if (!(e instanceof Thunk)) return v(c, e)
+    let cache = tlcCaches.get(e.node)
+    if (cache === undefined) tlcCaches.set(e.node, (cache = new Map()))
+    const key = printValue(v(c, a[1]))
+    let r = cache.get(key)
+    if (r === undefined) cache.set(key, (r = v(c, e)))
+    return r
+  }, { lazyArgs: [0] }),
   // "Defer evaluation of expression to some later time or never": never, when model checking
   TLCDefer: def("TLCDefer", 1, () => true),
   // interactive choice of successors is not offered: TRUE, as TLC outside an action constraint

@@ -91,7 +91,7 @@ Init == x = 0
 Next == x' = x + 1
 Inv == /\\ Len(Trace) = x + 1
        /\\ \\A i \\in 1..Len(Trace) : Trace[i] = [x |-> i - 1]
-       /\\ AssertEq(TLCNoOp(x), TLCCache(x, {}))
+       /\\ AssertEq(TLCNoOp(x), TLCCache(x, {x}))
        /\\ TLCModelValue("m") # x /\\ TLCDefer(FALSE) /\\ PickSuccessor(FALSE)
        /\\ TLCGetOrDefault(7, 0) = 0 /\\ TLCGetAndSet(8, +, 1, 0) = 0 => TRUE
 Short == Len(Trace) < 4
@@ -823,5 +823,24 @@ Spec == Init /\\ [][Next]_x
     expect(r).toMatchObject({ kind: "error", generated: 2, distinct: 1 })
     if (r.outcome.kind !== "error") throw new Error("unreachable")
     expect(r.outcome.trace.map((t) => t.state[0])).toEqual([0])
+  })
+
+  // TLC's ConstantContextTLCCacheTest: a TLCSet register set in one ASSUME is seen by the next ones
+  // and by the behaviour; TLCCache(e, key) evaluates e once per key
+  it("TLCSet registers across ASSUMEs, and TLCCache", () => {
+    const spec = `---- MODULE Cache ----
+EXTENDS Integers, TLC, TLCExt
+ASSUME TLCSet(1, 0)
+inc(v) == CASE TLCSet(1, TLCGet(1) + 1) -> v
+defn == TLCCache(inc({x : x \\in 1..5}), {1})
+derived == TLCCache(inc({i \\in 1..5 : i + 1 \\in defn}), {2})
+VARIABLE x, y
+ASSUME 5 \\in defn
+ASSUME 5 \\notin derived
+Init == y = defn /\\ x = derived
+Next == 1 \\in defn /\\ 1 \\in derived /\\ TLCGet(1) = 2 /\\ UNCHANGED <<x, y>>
+====
+`
+    expect(check("Cache", spec, "INIT Init\nNEXT Next\n")).toMatchObject({ kind: "ok", generated: 2, distinct: 1, depth: 1 })
   })
 })
