@@ -356,9 +356,12 @@ export class Checker {
     this.model.next.act(c, null, () => {
       for (let i = 0; i < this.n; i++)
         if (c.p[i] === undefined) throw new TlaError("eval", `the successor state is not completely specified: variable ${this.model.varNames[i]} is not assigned by the action ${c.label?.name ?? "Next"}`)
-      f(c.p.slice() as Value[], c.label)
+      // a next-state action written inline ([][x' = 1 /\ ...]_x): TLC's <Action line ...> label
+      f(c.p.slice() as Value[], c.label ?? (this.inlineLabel ??= { name: "Action", module: this.model.root.module.name, at: this.model.next.at }))
     })
   }
+
+  private inlineLabel: ActionLabel | undefined
 
   /** The outcome of a false ASSUME, or null when all hold. */
   checkAssumptions(): Outcome | null {

@@ -843,4 +843,22 @@ Next == 1 \\in defn /\\ 1 \\in derived /\\ TLCGet(1) = 2 /\\ UNCHANGED <<x, y>>
 `
     expect(check("Cache", spec, "INIT Init\nNEXT Next\n")).toMatchObject({ kind: "ok", generated: 2, distinct: 1, depth: 1 })
   })
+
+  // TLC's AssertExpressionStackTest: Spec == x = 0 /\ [][x' = 1 /\ Assert(x = 0, "...")]_x fails when
+  // expanding x = 1; the trace is x = 0, x = 1 and its step is labelled <Action line 6, col 21 ...>
+  it("a failing Assert, and the label of an inline next-state action", () => {
+    const spec = `---- MODULE AssertStack ----
+EXTENDS Naturals, TLC
+
+VARIABLES x
+
+Spec == x = 0 /\\ [][x'=1/\\Assert(x=0, "Fails after initial state")]_x
+====
+`
+    const r = check("AssertStack", spec, "SPECIFICATION Spec\n")
+    expect(r.kind).toBe("error")
+    if (r.outcome.kind !== "error") throw new Error("unreachable")
+    expect(r.outcome.trace.map((t) => t.state[0])).toEqual([0, 1])
+    expect(r.outcome.trace[1]!.action).toMatchObject({ name: "Action", at: [6, 21, 6, 67] })
+  })
 })
