@@ -16,6 +16,7 @@ import { BehaviorGraph, setBit } from "./behavior-graph.ts"
 import { InvariantParts } from "./invariant-parts.ts"
 import type { Lasso } from "./liveness.ts"
 import { findLasso } from "./liveness.ts"
+import { findTableauLasso } from "./tableau-search.ts"
 import { StateQueue } from "./state-queue.ts"
 import { SymmetryGroup, isInvariant } from "./symmetry.ts"
 import type { Value } from "./values.ts"
@@ -517,11 +518,16 @@ export class Checker {
         graph.close()
         for (const i of derived) graph.deriveEnabled(i, live!.enabledSteps.get(i)!.step)
         this.opts.onCheckingLiveness?.(this.seen.size, graph.edges)
-        for (const prop of live!.properties)
+        for (const prop of live!.properties) {
           for (const pattern of prop.patterns) {
             const lasso = findLasso(graph, pattern)
             if (lasso !== null) return result(this.livenessOutcome(prop.name, lasso))
           }
+          for (const tableau of prop.tableaux) {
+            const lasso = findTableauLasso(graph, tableau)
+            if (lasso !== null) return result(this.livenessOutcome(prop.name, lasso))
+          }
+        }
       }
       return result({ kind: "ok" })
     } catch (e) {

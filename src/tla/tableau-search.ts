@@ -1,0 +1,372 @@
+// Liveness search for a property checked by its tableau (tableau.ts): the product of the
+// recorded behaviour graph (every state with its stuttering step) with the automaton of the
+// property's negation, and a search of its strongly connected components for one that is
+// fulfilling (it visits every acceptance set of the automaton) and fair (the SPECIFICATION's
+// WF/SF, by the same Streett check as liveness.ts: a component failing only SF is searched
+// again without the states enabling the action). Such a component, reached from an initial
+// product node, is a fair behaviour of the spec that violates the property.
+//
+// A product node is a state and a tableau node whose state literals hold there; a product
+// edge is a step of the graph (or the stuttering step) on which the tableau node's action
+// literals hold, to a successor node of the tableau.
+import type { BehaviorGraph } from "./behavior-graph.ts"
+import { IntColumn } from "./fingerprint-set.ts"
+import type { CompiledPattern, Lasso } from "./liveness.ts"
+import type { Lit } from "./tableau.ts"
+
+export interface CompiledTableau {
+  /** Per tableau node: its literals over state atoms and over action atoms, its successors. */
+  readonly nodes: readonly { readonly stateLits: readonly Lit[]; readonly actionLits: readonly Lit[]; readonly succ: readonly number[] }[]
+  readonly initial: readonly number[]
+  readonly accept: readonly Uint8Array[]
+  readonly fair: CompiledPattern["fair"]
+}
+
+/** What the product reads of a graph: the behaviour graph, or one lasso as a graph (a check of a counterexample). */
+interface Graph {
+  initialStates(): number[]
+  edgeStart(id: number): number
+  edgeEnd(id: number): number
+  edgeTarget(e: number): number
+  stateAtom(id: number, atom: number): boolean
+  edgeAtom(e: number, atom: number): boolean
+  stutterAtom(id: number, atom: number): boolean
+}
+
+/** A fair behaviour of the graph the automaton accepts, as a lasso of state ids, or null. */
+export const findTableauLasso = (g: BehaviorGraph, t: CompiledTableau): Lasso | null => {
+  const found = new ProductSearch(new Product(g, t, true), t).run()
+  return found === null ? null : withoutStutters(g, t, found)
+}
+
+/**
+ * The lasso without repeated states (stuttering steps the product took to move the tableau
+ * on), when it is still accepted: TLC's shape, with stuttering only as a last state's
+ * forever. Properties that tell stuttering apart (an action such as x' = x) keep them.
+ */
+const withoutStutters = (g: BehaviorGraph, t: CompiledTableau, l: ProductLasso): Lasso => {
+  const dedupe = (xs: readonly number[], before: number): number[] => xs.filter((x, i) => x !== (i === 0 ? before : xs[i - 1]))
+  const prefix = dedupe(l.prefix, -1)
+  const entry = prefix[prefix.length - 1]!
+  const cycle = dedupe(l.cycle, entry)
+  const out: Lasso = { prefix, cycle: cycle.length === 0 || (cycle.length === 1 && cycle[0] === entry) ? [] : cycle }
+  const same = out.prefix.length === l.prefix.length && out.cycle.length === l.cycle.length
+  if (same) return out
+  return accepts(g, t, out) ? out : { prefix: l.prefix, cycle: l.cycle.every((s) => s === entry) ? [] : l.cycle }
+}
+
+/** Whether the behaviour of `l` (repeated states as stuttering steps) is fair and accepted. */
+const accepts = (g: BehaviorGraph, t: CompiledTableau, l: Lasso): boolean => {
+  const w = [...l.prefix, ...l.cycle]
+  const loop = l.prefix.length - 1 // back to the entry (itself, stuttering, for an empty cycle)
+  if (l.cycle.length > 0) w.pop() // the cycle's last state is the entry again
+  const next = (i: number): number => (i + 1 < w.length ? i + 1 : loop)
+  const move = (i: number): number => {
+    const s = w[i]!
+    const to = w[next(i)]!
+    if (s === to) return -1
+    for (let e = g.edgeStart(s); e < g.edgeEnd(s); e++) if (g.edgeTarget(e) === to) return e
+    throw new Error("liveness: a counterexample's step is not in the graph")
+  }
+  const moves = w.map((_, i) => move(i))
+  const word: Graph = {
+    initialStates: () => [0],
+    edgeStart: (i) => i,
+    edgeEnd: (i) => i + 1,
+    edgeTarget: (i) => next(i),
+    stateAtom: (i, a) => g.stateAtom(w[i]!, a),
+    edgeAtom: (i, a) => (moves[i]! < 0 ? g.stutterAtom(w[i]!, a) : g.edgeAtom(moves[i]!, a)),
+    stutterAtom: (i, a) => g.stutterAtom(w[i]!, a),
+  }
+  return new ProductSearch(new Product(word, t, false), t).run() !== null
+}
+
+/** The reachable product, built breadth-first (ids in discovery order, parents kept for the prefix). */
+class Product {
+  readonly state = new IntColumn()
+  readonly node = new IntColumn()
+  readonly parent = new IntColumn()
+  private readonly starts = new IntColumn()
+  private readonly targets = new IntColumn()
+  /** The graph edge of each product edge; -1 the stuttering step. */
+  private readonly moves = new IntColumn()
+  private readonly ids: Map<number, number> = new Map()
+  count = 0
+
+  constructor(
+    readonly g: Graph,
+    private readonly t: CompiledTableau,
+    /** Whether every state may also stutter (not for a lasso read as a graph: its positions are explicit). */
+    stutter: boolean,
+  ) {
+    const m = t.nodes.length
+    const idOf = (s: number, q: number, from: number): number => {
+      const key = s * m + q
+      let id = this.ids.get(key)
+      if (id === undefined) {
+        id = this.count++
+        this.ids.set(key, id)
+        this.state.push(s)
+        this.node.push(q)
+        this.parent.push(from)
+      }
+      return id
+    }
+    for (const s of g.initialStates()) for (const q of t.initial) if (this.stateOk(s, q)) idOf(s, q, -1)
+    for (let id = 0; id < this.count; id++) {
+      const s = this.state.get(id)
+      const q = this.node.get(id)
+      const tn = t.nodes[q]!
+      this.starts.push(this.targets.length)
+      const move = (to: number, e: number): void => {
+        for (const l of tn.actionLits) if ((e < 0 ? g.stutterAtom(s, l.atom) : g.edgeAtom(e, l.atom)) !== l.pos) return
+        for (const q2 of tn.succ)
+          if (this.stateOk(to, q2)) {
+            this.targets.push(idOf(to, q2, id))
+            this.moves.push(e)
+          }
+      }
+      if (stutter) move(s, -1)
+      for (let e = g.edgeStart(s); e < g.edgeEnd(s); e++) move(g.edgeTarget(e), e)
+    }
+    this.starts.push(this.targets.length)
+  }
+
+  private stateOk(s: number, q: number): boolean {
+    for (const l of this.t.nodes[q]!.stateLits) if (this.g.stateAtom(s, l.atom) !== l.pos) return false
+    return true
+  }
+
+  edgeStart(id: number): number {
+    return this.starts.get(id)
+  }
+  edgeEnd(id: number): number {
+    return this.starts.get(id + 1)
+  }
+  target(e: number): number {
+    return this.targets.get(e)
+  }
+  /** Action atom `atom` on product edge `e` out of product node `from`. */
+  actionOn(from: number, e: number, atom: number): boolean {
+    const ge = this.moves.get(e)
+    return ge < 0 ? this.g.stutterAtom(this.state.get(from), atom) : this.g.edgeAtom(ge, atom)
+  }
+}
+
+/** States of the product's lasso: the prefix to the entry, then the cycle back to the entry's state. */
+interface ProductLasso {
+  readonly prefix: readonly number[]
+  readonly cycle: readonly number[]
+}
+
+class ProductSearch {
+  private readonly index: Int32Array
+  private readonly low: Int32Array
+  private readonly onStack: Uint8Array
+  private readonly stamp: Int32Array
+  private gen = 0
+
+  constructor(
+    private readonly p: Product,
+    private readonly t: CompiledTableau,
+  ) {
+    const n = p.count
+    this.index = new Int32Array(n).fill(-1)
+    this.low = new Int32Array(n)
+    this.onStack = new Uint8Array(n)
+    this.stamp = new Int32Array(n)
+  }
+
+  run(): ProductLasso | null {
+    const all: number[] = []
+    for (let i = 0; i < this.p.count; i++) all.push(i)
+    // the component whose first node the breadth-first construction found earliest: a short prefix
+    let best: readonly number[] | null = null
+    let bestFirst = Number.POSITIVE_INFINITY
+    for (const comp of this.components(all, () => true)) {
+      const first = least(comp)
+      if (first >= bestFirst) continue
+      const fit = this.fits(comp, 0)
+      if (fit === null) continue
+      best = fit
+      bestFirst = first
+    }
+    return best === null ? null : this.lasso(best)
+  }
+
+  private stamped(vs: readonly number[]): (w: number) => boolean {
+    const g = ++this.gen
+    const stamp = this.stamp
+    for (const v of vs) stamp[v] = g
+    return (w) => stamp[w] === g
+  }
+
+  /** Tarjan's components of the subgraph on `members` (iterative). */
+  private components(members: readonly number[], isIn: (w: number) => boolean): number[][] {
+    const { index, low, onStack, p } = this
+    const touched: number[] = []
+    const stack: number[] = []
+    const out: number[][] = []
+    let counter = 0
+    const visit = (v: number): void => {
+      index[v] = counter
+      low[v] = counter++
+      stack.push(v)
+      onStack[v] = 1
+      touched.push(v)
+    }
+    for (const root of members) {
+      if (index[root] !== -1) continue
+      const work: { v: number; e: number }[] = [{ v: root, e: p.edgeStart(root) }]
+      visit(root)
+      while (work.length > 0) {
+        const top = work[work.length - 1]!
+        const v = top.v
+        if (top.e < p.edgeEnd(v)) {
+          const w = p.target(top.e++)
+          if (!isIn(w)) continue
+          if (index[w] === -1) {
+            visit(w)
+            work.push({ v: w, e: p.edgeStart(w) })
+          } else if (onStack[w] === 1) low[v] = Math.min(low[v]!, index[w]!)
+          continue
+        }
+        work.pop()
+        if (work.length > 0) {
+          const u = work[work.length - 1]!.v
+          low[u] = Math.min(low[u]!, low[v]!)
+        }
+        if (low[v] === index[v]) {
+          const comp: number[] = []
+          let w: number
+          do {
+            w = stack.pop()!
+            onStack[w] = 0
+            comp.push(w)
+          } while (w !== v)
+          out.push(comp)
+        }
+      }
+    }
+    for (const v of touched) index[v] = -1
+    return out
+  }
+
+  /** Calls `f` with each edge of `v` staying inside (`inside`). */
+  private within(v: number, inside: (w: number) => boolean, f: (e: number, w: number) => void): void {
+    for (let e = this.p.edgeStart(v); e < this.p.edgeEnd(v); e++) {
+      const w = this.p.target(e)
+      if (inside(w)) f(e, w)
+    }
+  }
+
+  private enabledAt(v: number, atom: number): boolean {
+    return this.p.g.stateAtom(this.p.state.get(v), atom)
+  }
+
+  /** `comp` (or a part of it) when it holds a cycle visiting every acceptance set, fairly. */
+  private fits(comp: readonly number[], depth: number): readonly number[] | null {
+    const inComp = this.stamped(comp)
+    let hasCycle = comp.length > 1
+    if (!hasCycle) this.within(comp[0]!, inComp, () => (hasCycle = true))
+    if (!hasCycle) return null
+    for (const set of this.t.accept) if (!comp.some((v) => set[this.p.node.get(v)] === 1)) return null
+    const stepIn = (atom: number): boolean => {
+      for (const v of comp) {
+        let hit = false
+        this.within(v, inComp, (e) => (hit ||= this.p.actionOn(v, e, atom)))
+        if (hit) return true
+      }
+      return false
+    }
+    for (const f of this.t.fair) {
+      if (stepIn(f.step)) continue
+      const enabled = comp.filter((v) => this.enabledAt(v, f.enabled))
+      if (!f.strong) {
+        if (enabled.length === comp.length) return null // always enabled, never taken
+        continue
+      }
+      if (enabled.length === 0) continue
+      // strong fairness: a cycle here must avoid the states enabling the action
+      if (depth > this.t.fair.length) throw new Error("liveness: strong fairness recursion deeper than its conditions")
+      const rest = comp.filter((v) => !this.enabledAt(v, f.enabled))
+      for (const sub of this.components(rest, this.stamped(rest))) {
+        const fit = this.fits(sub, depth + 1)
+        if (fit !== null) return fit
+      }
+      return null
+    }
+    return comp
+  }
+
+  // ------------------------------------------------------------ the counterexample
+
+  private lasso(comp: readonly number[]): ProductLasso {
+    const p = this.p
+    const entry = least(comp)
+    const inComp = new Uint8Array(p.count)
+    for (const v of comp) inComp[v] = 1
+    const inside = (w: number): boolean => inComp[w] === 1
+    const prefix: number[] = []
+    for (let v = entry; v >= 0; v = p.parent.get(v)) prefix.push(p.state.get(v))
+    prefix.reverse()
+    // the cycle: from the entry through a witness of every acceptance set and fairness condition, back
+    type Target = (v: number, e: number) => boolean // e -1: the node itself
+    const targets: Target[] = []
+    for (const set of this.t.accept) targets.push((v, e) => e < 0 && set[p.node.get(v)] === 1)
+    for (const f of this.t.fair) {
+      const idle = comp.some((v) => !this.enabledAt(v, f.enabled))
+      const strongIdle = f.strong && !comp.some((v) => this.enabledAt(v, f.enabled))
+      if (!f.strong && idle) targets.push((v, e) => e < 0 && !this.enabledAt(v, f.enabled))
+      else if (!strongIdle) targets.push((v, e) => e >= 0 && p.actionOn(v, e, f.step))
+    }
+    const cycle: number[] = [] // product nodes after the entry
+    let at = entry
+    for (const target of targets) {
+      const path = this.walk(at, inside, target, false)
+      cycle.push(...path)
+      if (path.length > 0) at = path[path.length - 1]!
+    }
+    if (at !== entry || cycle.length === 0) cycle.push(...this.walk(at, inside, (_v, e) => e >= 0 && p.target(e) === entry, true))
+    return { prefix, cycle: cycle.map((v) => p.state.get(v)) }
+  }
+
+  /**
+   * Breadth-first walk inside the component from `from` to the first node (e = -1) or edge
+   * meeting `target` (the start itself counts unless `step` asks for at least one edge);
+   * the nodes visited after `from`, a met edge's target included.
+   */
+  private walk(from: number, inside: (w: number) => boolean, target: (v: number, e: number) => boolean, step: boolean): number[] {
+    const parent = new Map<number, number>([[from, -1]])
+    const queue = [from]
+    for (let qi = 0; qi < queue.length; qi++) {
+      const v = queue[qi]!
+      if ((v !== from || !step) && target(v, -1)) return pathFrom(parent, v)
+      let hit = -1
+      this.within(v, inside, (e, w) => {
+        if (hit < 0 && target(v, e)) hit = w
+      })
+      if (hit >= 0) return [...pathFrom(parent, v), hit]
+      this.within(v, inside, (_e, w) => {
+        if (!parent.has(w)) {
+          parent.set(w, v)
+          queue.push(w)
+        }
+      })
+    }
+    throw new Error("liveness: a component's witness is not reachable inside it")
+  }
+}
+
+/** The path from the walk's start (excluded) to `v`. */
+const pathFrom = (parent: Map<number, number>, v: number): number[] => {
+  const out: number[] = []
+  for (let x = v; parent.get(x)! >= 0; x = parent.get(x)!) out.push(x)
+  return out.reverse()
+}
+
+const least = (xs: readonly number[]): number => {
+  let m = Number.POSITIVE_INFINITY
+  for (const x of xs) if (x < m) m = x
+  return m
+}
