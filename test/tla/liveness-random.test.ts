@@ -16,6 +16,7 @@ import fc from "fast-check"
 import { describe, expect, it } from "vitest"
 import { loadModel } from "../../src/tla/api.ts"
 import { Checker } from "../../src/tla/checker.ts"
+import { livenessTesting } from "../../src/tla/liveness-plan.ts"
 
 type Step = readonly [number, number]
 interface SpecCase {
@@ -135,7 +136,7 @@ const holds = (spec: SpecCase, l: LassoW, f: F): boolean => evalAt(spec, l, f)[0
 /** P for each top-level conjunct []P of f with P a state predicate. */
 const alwaysConjuncts = (f: F): F[] => {
   if (f.k === "and") return [...alwaysConjuncts(f.a), ...alwaysConjuncts(f.b)]
-  return f.k === "always" && f.a.k === "in" ? [f.a] : []
+  return f.k === "always" && isState(f.a) ? [f.a] : []
 }
 
 /** No temporal operator (and no action): a state predicate. */
@@ -365,5 +366,29 @@ describe("liveness checking against an oracle", () => {
     expect(counts.unsupported - before.unsupported).toBe(0)
     // most of these have no pattern form
     expect(counts.tableau - before.tableau).toBeGreaterThan(100)
+  }, 240_000)
+
+  it("the tableau alone, on both kinds of formula (the pattern forms too)", () => {
+    let violations = 0
+    const before = { ...counts }
+    livenessTesting.tableauOnly = true
+    try {
+      fc.assert(
+        fc.property(
+          specCase.chain((s) => fc.tuple(fc.constant(s), fc.oneof(formula(s.n, s.actions.length), nested(s.n, s.actions.length, 2)))),
+          ([s, f]) => {
+            const r = check(s, f)
+            if (r !== null && agrees(s, f, r) === "violation") violations++
+          },
+        ),
+        { numRuns: 300, seed: 20261129 },
+      )
+    } finally {
+      livenessTesting.tableauOnly = false
+    }
+    expect(violations).toBeGreaterThan(40)
+    expect(counts.unsupported - before.unsupported).toBe(0)
+    // (properties without temporal parts are invariants or initial conditions)
+    expect(counts.tableau - before.tableau).toBeGreaterThan(200)
   }, 240_000)
 })
