@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { loadModel } from "../../src/tla/api.ts"
 import { Checker } from "../../src/tla/checker.ts"
+import { livenessTesting } from "../../src/tla/liveness-plan.ts"
 import { formatResult } from "../../src/tla/report.ts"
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
@@ -283,6 +284,95 @@ P == <>[](x' # x) \\/ []<>(x = 1 /\\ x' = x)
     expect(r.outcome.kind).toBe("liveness")
     // the cycle stutters at x = 0, never at x = 1
     if (r.outcome.kind === "liveness") expect(r.outcome.trace.some((t) => t.stutter === true && t.state[0] === 0)).toBe(true)
+  })
+
+  // Forms only the tableau checks. From 0 the spec goes to 1, then between 1 and 2 for ever
+  // or on to 3, where it stops; WF_x(Next) keeps it from stopping anywhere else.
+  const nest = `---- MODULE Nest ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+A == x = 0 /\\ x' = 1
+B == x = 1 /\\ x' = 2
+C == x = 2 /\\ x' = 1
+D == x = 1 /\\ x' = 3
+Next == A \\/ B \\/ C \\/ D
+Spec == Init /\\ [][Next]_x /\\ WF_x(Next)
+LeadsImp == (x = 2 ~> x = 3) => (x = 1 ~> x = 3)
+LeadsImpWrong == (x = 1 ~> x = 3) => (x = 2 ~> x = 0)
+EvBox == <>(x >= 1 /\\ [](x >= 1))
+EvBoxWrong == <>(x = 3 /\\ [](x = 3))
+BoxEvBox == [](x = 2 => <>[](x # 0))
+BoxEvBoxWrong == [](x = 1 => <>[](x = 3))
+Mixed == [](<>[](x = 3) \\/ []<>(x = 2))
+MixedWrong == <>([]<>(x = 0) \\/ <>[](x = 3))
+BoxLeads == [](x = 2 => (x = 1 ~> (x = 2 \\/ x = 3)))
+BoxLeadsWrong == [](x = 1 => (x = 2 ~> x = 3))
+KEv == (<>(x = 1) /\\ <>(x = 2) /\\ <>(x # 0) /\\ <>(x > 0) /\\ <>(x < 3)) => <>[](x # 0)
+KEvWrong == (<>(x = 1) /\\ <>(x = 2) /\\ <>(x # 0) /\\ <>(x > 0) /\\ <>(x < 3)) => <>[](x = 3)
+====
+`
+  it.each([
+    ["LeadsImp", "ok"],
+    ["LeadsImpWrong", "liveness"],
+    ["EvBox", "ok"],
+    ["EvBoxWrong", "liveness"],
+    ["BoxEvBox", "ok"],
+    ["BoxEvBoxWrong", "liveness"],
+    ["Mixed", "ok"],
+    ["MixedWrong", "liveness"],
+    ["BoxLeads", "ok"],
+    ["BoxLeadsWrong", "liveness"],
+    ["KEv", "ok"],
+    ["KEvWrong", "liveness"],
+  ])("%s: %s, by the patterns or the tableau and by the tableau alone", (name, verdict) => {
+    for (const tableauOnly of [false, true]) {
+      livenessTesting.tableauOnly = tableauOnly
+      let run: ReturnType<typeof check>
+      try {
+        run = check(nest, `SPECIFICATION Spec\nPROPERTY ${name}\nCHECK_DEADLOCK FALSE\n`)
+      } finally {
+        livenessTesting.tableauOnly = false
+      }
+      const { r, model, text } = run
+      expect(model.warnings).toEqual([])
+      if (tableauOnly || name.startsWith("LeadsImp") || name.startsWith("EvBox") || name.startsWith("KEv"))
+        expect(model.liveness!.properties[0]!.tableaux).toHaveLength(1)
+      expect(r.outcome.kind).toBe(verdict)
+      if (r.outcome.kind !== "liveness") continue
+      // a lasso in TLC's shape: no stuttering inside it
+      expect(r.outcome.trace.slice(0, -1).some((t) => t.stutter === true)).toBe(false)
+      const states = r.outcome.trace.map((t) => t.state[0])
+      if (name === "LeadsImpWrong") expect(text).toMatch(/State 5: <D .*\nx = 3\n\nState 6: Stuttering/)
+      else {
+        // 0, 1, then round 1 and 2 for ever
+        expect(states.slice(0, 3)).toEqual([0, 1, 2])
+        expect(r.outcome.backTo).not.toBeNull()
+        expect(new Set(states.slice(r.outcome.backTo! - 1))).toEqual(new Set([1, 2]))
+      }
+    }
+  })
+
+  it("strong fairness on the tableau's components: a cycle avoiding the states that enable the action", () => {
+    // 0 and 1 and 2 in a cycle, E from 0 to 3 under SF: a behaviour must take E or avoid 0
+    const spec = `---- MODULE SfNest ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Around == x \\in {0, 1, 2} /\\ x' \\in {0, 1, 2} /\\ x' # x /\\ ~(x = 0 /\\ x' = 2) /\\ ~(x = 2 /\\ x' = 0)
+E == x = 0 /\\ x' = 3
+Next == Around \\/ E
+Spec == Init /\\ [][Next]_x /\\ WF_x(Next) /\\ SF_x(E)
+Ends == <>(x = 3 /\\ [](x = 3))
+====
+`
+    const { r, model } = check(spec, "SPECIFICATION Spec\nPROPERTY Ends\nCHECK_DEADLOCK FALSE\n")
+    expect(model.liveness!.properties[0]!.tableaux).toHaveLength(1)
+    expect(r.outcome.kind).toBe("liveness")
+    if (r.outcome.kind === "liveness") {
+      expect(r.outcome.trace.map((t) => t.state[0])).toEqual([0, 1, 2])
+      expect(r.outcome.backTo).toBe(2)
+    }
   })
 
   it("a form the search cannot express is reported and left unchecked", () => {
