@@ -22,14 +22,15 @@ export interface LivenessProperty {
   readonly tableaux: readonly CompiledTableau[]
 }
 
-/**
- * Above this many patterns for one part (eventualities tried in every order: k! for k of
- * them), one product search with the tableau is cheaper than a search per pattern.
- */
-const MAX_PATTERNS = 24
-
-/** Tests: check every part by its tableau, so the oracle tests the tableau on the pattern forms too. */
-export const livenessTesting = { tableauOnly: false }
+export const livenessTesting = {
+  /** Tests: check every part by its tableau, so the oracle tests the tableau on the pattern forms too. */
+  tableauOnly: false,
+  /**
+   * Above this many patterns for one part (eventualities tried in every order: k! for k of
+   * them), one product search with the tableau is cheaper than a search per pattern.
+   */
+  maxPatterns: 120,
+}
 
 export interface LivenessPlan {
   readonly stateAtoms: readonly CNode[]
@@ -109,7 +110,7 @@ export class LivenessPlanBuilder {
       let ps = this.norm.negate(part.expr, part.scope)
       // every violation must be a fair behaviour of the spec
       if (this.fairness.length > 0) ps = both(ps, [{ init: [], always: [], triggers: [], persist: [], recur: [], fair: this.fairness }])
-      return ps.length > MAX_PATTERNS ? null : ps
+      return ps.length > livenessTesting.maxPatterns ? null : ps
     } catch (e) {
       if (e instanceof Unsupported) return null
       throw e

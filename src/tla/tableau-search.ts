@@ -90,7 +90,7 @@ class Product {
   private readonly targets = new IntColumn()
   /** The graph edge of each product edge; -1 the stuttering step. */
   private readonly moves = new IntColumn()
-  private readonly ids: Map<number, number> = new Map()
+  private readonly ids = new PairIds()
   count = 0
 
   constructor(
@@ -99,13 +99,11 @@ class Product {
     /** Whether every state may also stutter (not for a lasso read as a graph: its positions are explicit). */
     stutter: boolean,
   ) {
-    const m = t.nodes.length
     const idOf = (s: number, q: number, from: number): number => {
-      const key = s * m + q
-      let id = this.ids.get(key)
-      if (id === undefined) {
+      let id = this.ids.get(s, q)
+      if (id < 0) {
         id = this.count++
-        this.ids.set(key, id)
+        this.ids.set(s, q, id)
         this.state.push(s)
         this.node.push(q)
         this.parent.push(from)
@@ -153,6 +151,52 @@ class Product {
   }
 }
 
+/** Ids of (state, tableau node) pairs: open addressing in typed arrays (a Map of millions of keys costs ~100 bytes each). */
+class PairIds {
+  private keysA = new Int32Array(1 << 12).fill(-1)
+  private keysB = new Int32Array(1 << 12)
+  private vals = new Int32Array(1 << 12)
+  private size = 0
+
+  private slot(a: number, b: number): number {
+    const mask = this.keysA.length - 1
+    let h = (Math.imul(a, 0x9e3779b1) ^ Math.imul(b + 0x7f4a7c15, 0x85ebca6b)) >>> 0
+    for (;;) {
+      h &= mask
+      const k = this.keysA[h]!
+      if (k === -1 || (k === a && this.keysB[h] === b)) return h
+      h++
+    }
+  }
+
+  get(a: number, b: number): number {
+    const h = this.slot(a, b)
+    return this.keysA[h] === -1 ? -1 : this.vals[h]!
+  }
+
+  set(a: number, b: number, v: number): void {
+    if ((this.size + 1) * 2 > this.keysA.length) this.grow()
+    const h = this.slot(a, b)
+    if (this.keysA[h] === -1) this.size++
+    this.keysA[h] = a
+    this.keysB[h] = b
+    this.vals[h] = v
+  }
+
+  private grow(): void {
+    const [ka, kb, vs] = [this.keysA, this.keysB, this.vals]
+    this.keysA = new Int32Array(ka.length * 2).fill(-1)
+    this.keysB = new Int32Array(ka.length * 2)
+    this.vals = new Int32Array(ka.length * 2)
+    for (let i = 0; i < ka.length; i++) if (ka[i] !== -1) {
+      const h = this.slot(ka[i]!, kb[i]!)
+      this.keysA[h] = ka[i]!
+      this.keysB[h] = kb[i]!
+      this.vals[h] = vs[i]!
+    }
+  }
+}
+
 /** States of the product's lasso: the prefix to the entry, then the cycle back to the entry's state. */
 interface ProductLasso {
   readonly prefix: readonly number[]
@@ -164,6 +208,8 @@ class ProductSearch {
   private readonly low: Int32Array
   private readonly onStack: Uint8Array
   private readonly stamp: Int32Array
+  private readonly workV: Int32Array
+  private readonly workE: Int32Array
   private gen = 0
 
   constructor(
@@ -175,6 +221,8 @@ class ProductSearch {
     this.low = new Int32Array(n)
     this.onStack = new Uint8Array(n)
     this.stamp = new Int32Array(n)
+    this.workV = new Int32Array(n)
+    this.workE = new Int32Array(n)
   }
 
   run(): ProductLasso | null {
@@ -215,25 +263,31 @@ class ProductSearch {
       onStack[v] = 1
       touched.push(v)
     }
+    // the depth-first path as two typed stacks (an object per frame is heavy at millions of nodes)
+    const workV = this.workV
+    const workE = this.workE
     for (const root of members) {
       if (index[root] !== -1) continue
-      const work: { v: number; e: number }[] = [{ v: root, e: p.edgeStart(root) }]
+      let top = 0
+      workV[0] = root
+      workE[0] = p.edgeStart(root)
       visit(root)
-      while (work.length > 0) {
-        const top = work[work.length - 1]!
-        const v = top.v
-        if (top.e < p.edgeEnd(v)) {
-          const w = p.target(top.e++)
+      while (top >= 0) {
+        const v = workV[top]!
+        if (workE[top]! < p.edgeEnd(v)) {
+          const w = p.target(workE[top]!++)
           if (!isIn(w)) continue
           if (index[w] === -1) {
             visit(w)
-            work.push({ v: w, e: p.edgeStart(w) })
+            top++
+            workV[top] = w
+            workE[top] = p.edgeStart(w)
           } else if (onStack[w] === 1) low[v] = Math.min(low[v]!, index[w]!)
           continue
         }
-        work.pop()
-        if (work.length > 0) {
-          const u = work[work.length - 1]!.v
+        top--
+        if (top >= 0) {
+          const u = workV[top]!
           low[u] = Math.min(low[u]!, low[v]!)
         }
         if (low[v] === index[v]) {

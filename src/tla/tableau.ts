@@ -79,6 +79,14 @@ export const buildAutomaton = (f: Ltl<number>, limit = 50_000): Automaton => {
   const byKey = new Map<string, number>()
   const work: Pending[] = [{ incoming: new Set([INIT]), todo: [root], old: new Set(), next: new Set() }]
   const sorted = (s: Set<number>): string => [...s].sort((x, y) => x - y).join(",")
+  const literalsAndPending = (old: Set<number>): string => {
+    const kept: number[] = []
+    for (const x of old) {
+      const k = forms.list[x]!.k
+      if (k === "lit" || (k === "U" && !old.has(forms.right[x]!))) kept.push(x)
+    }
+    return kept.sort((x, y) => x - y).join(",")
+  }
   const fork = (n: Pending, add: readonly number[], next: readonly number[]): Pending => {
     const old = new Set(n.old)
     const todo = [...n.todo]
@@ -89,8 +97,9 @@ export const buildAutomaton = (f: Ltl<number>, limit = 50_000): Automaton => {
     const n = work.pop()!
     const eta = n.todo.pop()
     if (eta === undefined) {
-      // fully expanded: the same node again only gains predecessors
-      const key = `${sorted(n.old)}|${sorted(n.next)}`
+      // fully expanded. Nodes with the same literals, promises and unfulfilled untils accept
+      // the same behaviours (GPVW compares all of Old): one of them gains the predecessors
+      const key = `${literalsAndPending(n.old)}|${sorted(n.next)}`
       const known = byKey.get(key)
       if (known !== undefined) {
         for (const i of n.incoming) stored[known]!.incoming.add(i)
