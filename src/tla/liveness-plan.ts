@@ -9,7 +9,8 @@ import type { Compiler } from "./compile.ts"
 import type { AtomRef, CompiledPattern } from "./liveness.ts"
 import type { ModuleScope } from "./modules.ts"
 import type { CNode } from "./runtime.ts"
-import { LtlTranslator, ltlNot, mapAtoms } from "./ltl.ts"
+import type { Ltl } from "./ltl.ts"
+import { LtlTranslator, ltlAnd, ltlNot, mapAtoms } from "./ltl.ts"
 import { buildAutomaton } from "./tableau.ts"
 import type { CompiledTableau } from "./tableau-search.ts"
 import type { Pattern, TFair, TPred } from "./temporal.ts"
@@ -86,6 +87,8 @@ export class LivenessPlanBuilder {
     private readonly root: ModuleScope,
     /** The action of the SPECIFICATION's [][Next]_v (null with INIT/NEXT: a NEXT name is not resolved here). */
     private readonly specNext: { readonly expr: Expr; readonly scope: ModuleScope } | null = null,
+    /** The SPECIFICATION's temporal parts when they are not all WF/SF conjuncts: every part is checked by the tableau of `assumed /\ ~part`. */
+    private readonly assumed: readonly TemporalPart[] = [],
   ) {
     this.norm = new TemporalNormalizer(compiler)
     this.ltl = new LtlTranslator(compiler)
@@ -105,7 +108,7 @@ export class LivenessPlanBuilder {
 
   /** The fair violations of `part` as patterns, or null when they have no (small) pattern form. */
   private violations(part: TemporalPart): Pattern[] | null {
-    if (livenessTesting.tableauOnly) return null
+    if (livenessTesting.tableauOnly || this.assumed.length > 0) return null
     try {
       let ps = this.norm.negate(part.expr, part.scope)
       // every violation must be a fair behaviour of the spec
@@ -119,7 +122,8 @@ export class LivenessPlanBuilder {
 
   /** The tableau of `part`'s negation over plan atoms; the spec's fairness is checked on its components. */
   private compileTableau(part: TemporalPart): CompiledTableau {
-    const negation = ltlNot(this.ltl.translate(part.expr, part.scope))
+    const assumed = this.assumed.map((a) => this.ltl.translate(a.expr, a.scope)).reduce<Ltl>(ltlAnd, { k: "true" })
+    const negation = ltlAnd(assumed, ltlNot(this.ltl.translate(part.expr, part.scope)))
     // atoms numbered locally first: nothing is added to the plan if the tableau is refused
     const preds: TPred[] = []
     const local = new Map<string, number>()

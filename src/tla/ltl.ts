@@ -102,10 +102,8 @@ export class LtlTranslator {
         break
       }
       case "if":
-        if (this.norm.isTemporal(x.c, scope)) break
         return ltlOr(ltlAnd(go(x.c), go(x.t)), ltlAnd(ltlNot(go(x.c)), go(x.f)))
       case "case": {
-        if (x.arms.some(([c]) => this.norm.isTemporal(c, scope))) break
         // the first arm whose condition holds (none holding and no OTHER: FALSE)
         let out: Ltl = x.other === null ? FALSE : go(x.other)
         for (let i = x.arms.length - 1; i >= 0; i--) {

@@ -96,6 +96,31 @@ Reach2 == <>(x = 2)
     expect(check(choice, "SPECIFICATION Strong\nPROPERTY Reach2\nCHECK_DEADLOCK FALSE\n").r.outcome.kind).toBe("ok")
   })
 
+  it("fairness other than WF/SF conjuncts, and IF on a temporal condition, go to the tableau (F => P)", () => {
+    const spec = choice.replace(
+      "====",
+      `EitherSF == Init /\\ [][Next]_x /\\ WF_x(Next) /\\ (SF_x(A) \\/ SF_x(A))
+SFOrWF == Init /\\ [][Next]_x /\\ WF_x(Next) /\\ (SF_x(A) \\/ WF_x(A))
+TempIf == IF <>(x = 2) THEN <>[](x = 2) ELSE []<>(x = 1)
+TempIfWrong == IF <>(x = 2) THEN <>[](x = 0) ELSE <>(x = 2)
+====`,
+    )
+    const run = (specName: string, prop: string) => {
+      const { r, model } = check(spec, `SPECIFICATION ${specName}\nPROPERTY ${prop}\nCHECK_DEADLOCK FALSE\n`)
+      expect(model.warnings).toEqual([])
+      expect(model.liveness!.properties[0]!.tableaux).toHaveLength(1)
+      return r.outcome
+    }
+    expect(run("EitherSF", "Reach2").kind).toBe("ok")
+    // WF_x(A) allows going between 0 and 1 for ever
+    const weak = run("SFOrWF", "Reach2")
+    expect(weak.kind).toBe("liveness")
+    if (weak.kind === "liveness") expect([weak.trace.map((t) => t.state[0]), weak.backTo]).toEqual([[0, 1], 1])
+    expect(run("Weak", "TempIf").kind).toBe("ok")
+    expect(run("Strong", "TempIf").kind).toBe("ok")
+    expect(run("Strong", "TempIfWrong").kind).toBe("liveness")
+  })
+
   const mutex = `---- MODULE Mutex ----
 EXTENDS Naturals
 CONSTANT Procs
