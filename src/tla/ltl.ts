@@ -58,6 +58,22 @@ export const ltlNot = <A>(f: Ltl<A>): Ltl<A> => {
 
 const not = (x: Expr): Expr => ({ k: "un", op: "~", a: x, at: x.at })
 
+/** `x` with each call `name(a1, ..., an)` replaced by `body` with the parameters replaced by the arguments. */
+const inlineCalls = (x: Expr, name: string, params: readonly string[], body: Expr): Expr => {
+  const go = (y: unknown): unknown => {
+    if (y === null || typeof y !== "object") return y
+    if (Array.isArray(y)) return y.map(go)
+    const o = y as Record<string, unknown>
+    const args = o["args"] as Expr[] | undefined
+    if (o["k"] === "ref" && o["name"] === name && (o["sel"] as unknown[]).length === 0 && args?.length === params.length)
+      return substitute(body, new Map(params.map((p, i) => [p, go(args[i]) as Expr])))
+    const out: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(o)) out[k] = k === "at" || k === "opAt" ? v : go(v)
+    return out
+  }
+  return go(x) as Expr
+}
+
 /** Translates TLA+ temporal formulas (the forms temporal.ts reads, and nestings of them). */
 export class LtlTranslator {
   private readonly norm: TemporalNormalizer
@@ -113,12 +129,14 @@ export class LtlTranslator {
         return out
       }
       case "let": {
-        const sub = new Map<string, Expr>()
-        for (const d of x.defs) {
-          if (d.k !== "def" || d.params.length > 0) throw new Unsupported(`a LET with operator or function definitions around a temporal formula (line ${x.at[0]})`)
-          sub.set(d.name, substitute(d.body, sub))
+        // the definitions inlined (atoms are compiled without the LET around them)
+        let body = x.body
+        for (let i = x.defs.length - 1; i >= 0; i--) {
+          const d = x.defs[i]!
+          if (d.k !== "def" || d.params.some((p) => p.arity > 0)) throw new Unsupported(`a LET with function or higher-order definitions around a temporal formula (line ${x.at[0]})`)
+          body = d.params.length === 0 ? substitute(body, new Map([[d.name, d.body]])) : inlineCalls(body, d.name, d.params.map((p) => p.name), d.body)
         }
-        return go(substitute(x.body, sub))
+        return go(body)
       }
     }
     throw new Unsupported(`the temporal formula at line ${x.at[0]} of ${scope.module.name}`)

@@ -233,6 +233,8 @@ EvEv == <><>(x = 2)
 NotAlways == ~[](x = 0)
 NotEventually == ~<>(x = 5)
 QuantBoxAct == \\A p \\in P : [][s'[p] = 0]_vars
+LetParam == LET R(v) == <>(x = v) IN R(1) /\\ R(2)
+LetParamWrong == LET R(v) == <>[](x = v) IN R(1)
 ====
 `
   it.each([
@@ -251,6 +253,8 @@ QuantBoxAct == \\A p \\in P : [][s'[p] = 0]_vars
     ["NotAlways", "ok"],
     ["NotEventually", "ok"],
     ["QuantBoxAct", "property"],
+    ["LetParam", "ok"],
+    ["LetParamWrong", "liveness"],
   ])("%s: %s", (name, verdict) => {
     const { r, model } = check(forms, `CONSTANT P = {p1, p2}\nSPECIFICATION Spec\nPROPERTY ${name}\n`)
     expect(model.warnings).toEqual([])
