@@ -42,17 +42,30 @@ export const findTableauLasso = (g: BehaviorGraph, t: CompiledTableau): Lasso | 
 /**
  * The lasso without repeated states (stuttering steps the product took to move the tableau
  * on), when it is still accepted: TLC's shape, with stuttering only as a last state's
- * forever. Properties that tell stuttering apart (an action such as x' = x) keep them.
+ * forever. Properties that tell stuttering apart (an action such as x' = x) keep those they
+ * need: then the repeats are taken out one at a time, each kept out when still accepted.
  */
 const withoutStutters = (g: BehaviorGraph, t: CompiledTableau, l: ProductLasso): Lasso => {
+  const entry = l.prefix[l.prefix.length - 1]!
+  const lasso = (prefix: readonly number[], cycle: readonly number[]): Lasso => ({ prefix, cycle: cycle.every((s) => s === entry) ? [] : cycle })
   const dedupe = (xs: readonly number[], before: number): number[] => xs.filter((x, i) => x !== (i === 0 ? before : xs[i - 1]))
-  const prefix = dedupe(l.prefix, -1)
-  const entry = prefix[prefix.length - 1]!
-  const cycle = dedupe(l.cycle, entry)
-  const out: Lasso = { prefix, cycle: cycle.length === 0 || (cycle.length === 1 && cycle[0] === entry) ? [] : cycle }
-  const same = out.prefix.length === l.prefix.length && out.cycle.length === l.cycle.length
-  if (same) return out
-  return accepts(g, t, out) ? out : { prefix: l.prefix, cycle: l.cycle.every((s) => s === entry) ? [] : l.cycle }
+  const all = lasso(dedupe(l.prefix, -1), dedupe(l.cycle, entry))
+  if (all.prefix.length === l.prefix.length && all.cycle.length === l.cycle.length) return all
+  if (accepts(g, t, all)) return all
+  let prefix = [...l.prefix]
+  let cycle = [...l.cycle]
+  if (prefix.length + cycle.length > 1000) return lasso(prefix, cycle)
+  for (let i = prefix.length - 1; i > 0; i--) {
+    if (prefix[i] !== prefix[i - 1]) continue
+    const shorter = [...prefix.slice(0, i), ...prefix.slice(i + 1)]
+    if (accepts(g, t, lasso(shorter, cycle))) prefix = shorter
+  }
+  for (let j = cycle.length - 1; j >= 0; j--) {
+    if (cycle[j] !== (j === 0 ? entry : cycle[j - 1])) continue
+    const shorter = [...cycle.slice(0, j), ...cycle.slice(j + 1)]
+    if (accepts(g, t, lasso(prefix, shorter))) cycle = shorter
+  }
+  return lasso(prefix, cycle)
 }
 
 /** Whether the behaviour of `l` (repeated states as stuttering steps) is fair and accepted. */
