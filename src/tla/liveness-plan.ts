@@ -12,7 +12,7 @@ import type { CNode } from "./runtime.ts"
 import type { Ltl } from "./ltl.ts"
 import { LtlTranslator, ltlAnd, ltlNot, mapAtoms } from "./ltl.ts"
 import { buildAutomaton } from "./tableau.ts"
-import type { CompiledTableau } from "./tableau-search.ts"
+import type { CompiledTableau } from "./tableau-product.ts"
 import type { Pattern, TFair, TPred } from "./temporal.ts"
 import { TemporalNormalizer, Unsupported, both, fairnessPreds } from "./temporal.ts"
 
