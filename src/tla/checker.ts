@@ -16,6 +16,8 @@ import { BehaviorGraph, setBit } from "./behavior-graph.ts"
 import { InvariantParts } from "./invariant-parts.ts"
 import type { Lasso } from "./liveness.ts"
 import { findLasso } from "./liveness.ts"
+import type { LivenessPlan } from "./liveness-plan.ts"
+import { findTableauLasso } from "./tableau-search.ts"
 import { StateQueue } from "./state-queue.ts"
 import { SymmetryGroup, isInvariant } from "./symmetry.ts"
 import type { Value } from "./values.ts"
@@ -538,11 +540,8 @@ export class Checker {
         graph.close()
         for (const i of derived) graph.deriveEnabled(i, live!.enabledSteps.get(i)!.step)
         this.opts.onCheckingLiveness?.(this.seen.size, graph.edges)
-        for (const prop of live!.properties)
-          for (const pattern of prop.patterns) {
-            const lasso = findLasso(graph, pattern)
-            if (lasso !== null) return result(this.livenessOutcome(prop.name, lasso))
-          }
+        const violated = this.searchLiveness(graph, live!)
+        if (violated !== null) return result(violated)
       }
       return result({ kind: "ok" })
     } catch (e) {
@@ -562,6 +561,21 @@ export class Checker {
       }
       throw e
     }
+  }
+
+  /** The first property violated on the complete graph, by its patterns or its tableaux (a method of its own: run() is the hot loop). */
+  private searchLiveness(graph: BehaviorGraph, live: LivenessPlan): Outcome | null {
+    for (const prop of live.properties) {
+      for (const pattern of prop.patterns) {
+        const lasso = findLasso(graph, pattern)
+        if (lasso !== null) return this.livenessOutcome(prop.name, lasso)
+      }
+      for (const tableau of prop.tableaux) {
+        const lasso = findTableauLasso(graph, tableau)
+        if (lasso !== null) return this.livenessOutcome(prop.name, lasso)
+      }
+    }
+    return null
   }
 
   /** The counterexample of a lasso: its states, and the step back into the cycle. */

@@ -209,7 +209,8 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
   const impliedActions: Named[] = []
   const impliedInvariants: Named[] = []
   const fairness = specFairness(compiler, specTemporal)
-  const plan = typeof fairness === "string" ? null : new LivenessPlanBuilder(compiler, fairness, root, specNextAction)
+  // fairness other than WF/SF conjuncts is assumed by the tableau, as TLC does: F => P
+  const plan = typeof fairness === "string" ? new LivenessPlanBuilder(compiler, [], root, specNextAction, specTemporal) : new LivenessPlanBuilder(compiler, fairness, root, specNextAction)
   for (const p of cfg.properties) {
     if (compiler.resolveEntity(root, p) === undefined) cfgFail(`PROPERTY ${p} is not defined`)
     const parts = newParts()
@@ -222,10 +223,6 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
     for (const a of parts.always) impliedInvariants.push({ name: p, node: compiler.expr(a.expr, { mod: a.scope, locals: null }) })
     if (parts.temporal.length === 0) continue
     const skipped = `PROPERTY ${p}: liveness parts are not checked (${parts.temporal.map(where).join(", ")})`
-    if (plan === null) {
-      warnings.push(`${skipped}: the SPECIFICATION's fairness is not supported: ${fairness as string}`)
-      continue
-    }
     try {
       plan.addProperty(p, parts.temporal)
     } catch (e) {
@@ -233,7 +230,7 @@ export const buildModel = (specFile: string, cfg: ModelConfig, opts: LoadOptions
       warnings.push(`${skipped}: not supported: ${e.message}`)
     }
   }
-  const liveness = plan?.build() ?? null
+  const liveness = plan.build()
   if (liveness !== null && cfg.symmetry !== undefined) warnings.push("SYMMETRY with liveness checking: a reported violation may not be a real behaviour (as with TLC)")
 
   if (cfg.postconditions.length > 0) warnings.push(`POSTCONDITION ${cfg.postconditions.join(", ")} is not checked`)

@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url"
 import { describe, expect, it } from "vitest"
 import { loadModel } from "../../src/tla/api.ts"
 import { Checker } from "../../src/tla/checker.ts"
+import { livenessTesting } from "../../src/tla/liveness-plan.ts"
 import { formatResult } from "../../src/tla/report.ts"
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..")
@@ -93,6 +94,31 @@ Reach2 == <>(x = 2)
       expect(weak.r.outcome.backTo).toBe(1)
     }
     expect(check(choice, "SPECIFICATION Strong\nPROPERTY Reach2\nCHECK_DEADLOCK FALSE\n").r.outcome.kind).toBe("ok")
+  })
+
+  it("fairness other than WF/SF conjuncts, and IF on a temporal condition, go to the tableau (F => P)", () => {
+    const spec = choice.replace(
+      "====",
+      `EitherSF == Init /\\ [][Next]_x /\\ WF_x(Next) /\\ (SF_x(A) \\/ SF_x(A))
+SFOrWF == Init /\\ [][Next]_x /\\ WF_x(Next) /\\ (SF_x(A) \\/ WF_x(A))
+TempIf == IF <>(x = 2) THEN <>[](x = 2) ELSE []<>(x = 1)
+TempIfWrong == IF <>(x = 2) THEN <>[](x = 0) ELSE <>(x = 2)
+====`,
+    )
+    const run = (specName: string, prop: string) => {
+      const { r, model } = check(spec, `SPECIFICATION ${specName}\nPROPERTY ${prop}\nCHECK_DEADLOCK FALSE\n`)
+      expect(model.warnings).toEqual([])
+      expect(model.liveness!.properties[0]!.tableaux).toHaveLength(1)
+      return r.outcome
+    }
+    expect(run("EitherSF", "Reach2").kind).toBe("ok")
+    // WF_x(A) allows going between 0 and 1 for ever
+    const weak = run("SFOrWF", "Reach2")
+    expect(weak.kind).toBe("liveness")
+    if (weak.kind === "liveness") expect([weak.trace.map((t) => t.state[0]), weak.backTo]).toEqual([[0, 1], 1])
+    expect(run("Weak", "TempIf").kind).toBe("ok")
+    expect(run("Strong", "TempIf").kind).toBe("ok")
+    expect(run("Strong", "TempIfWrong").kind).toBe("liveness")
   })
 
   const mutex = `---- MODULE Mutex ----
@@ -207,6 +233,8 @@ EvEv == <><>(x = 2)
 NotAlways == ~[](x = 0)
 NotEventually == ~<>(x = 5)
 QuantBoxAct == \\A p \\in P : [][s'[p] = 0]_vars
+LetParam == LET R(v) == <>(x = v) IN R(1) /\\ R(2)
+LetParamWrong == LET R(v) == <>[](x = v) IN R(1)
 ====
 `
   it.each([
@@ -225,6 +253,8 @@ QuantBoxAct == \\A p \\in P : [][s'[p] = 0]_vars
     ["NotAlways", "ok"],
     ["NotEventually", "ok"],
     ["QuantBoxAct", "property"],
+    ["LetParam", "ok"],
+    ["LetParamWrong", "liveness"],
   ])("%s: %s", (name, verdict) => {
     const { r, model } = check(forms, `CONSTANT P = {p1, p2}\nSPECIFICATION Spec\nPROPERTY ${name}\n`)
     expect(model.warnings).toEqual([])
@@ -283,10 +313,108 @@ P == <>[](x' # x) \\/ []<>(x = 1 /\\ x' = x)
     expect(r.outcome.kind).toBe("liveness")
     // the cycle stutters at x = 0, never at x = 1
     if (r.outcome.kind === "liveness") expect(r.outcome.trace.some((t) => t.stutter === true && t.state[0] === 0)).toBe(true)
+    // by the tableau: the same lasso, its product's extra stuttering steps taken out but the one the property needs
+    livenessTesting.tableauOnly = true
+    try {
+      const t = check(spec, "SPECIFICATION Spec\nPROPERTY P\n").r
+      expect(t.outcome).toEqual(r.outcome)
+    } finally {
+      livenessTesting.tableauOnly = false
+    }
+  })
+
+  // Forms only the tableau checks. From 0 the spec goes to 1, then between 1 and 2 for ever
+  // or on to 3, where it stops; WF_x(Next) keeps it from stopping anywhere else.
+  const nest = `---- MODULE Nest ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+A == x = 0 /\\ x' = 1
+B == x = 1 /\\ x' = 2
+C == x = 2 /\\ x' = 1
+D == x = 1 /\\ x' = 3
+Next == A \\/ B \\/ C \\/ D
+Spec == Init /\\ [][Next]_x /\\ WF_x(Next)
+LeadsImp == (x = 2 ~> x = 3) => (x = 1 ~> x = 3)
+LeadsImpWrong == (x = 1 ~> x = 3) => (x = 2 ~> x = 0)
+EvBox == <>(x >= 1 /\\ [](x >= 1))
+EvBoxWrong == <>(x = 3 /\\ [](x = 3))
+BoxEvBox == [](x = 2 => <>[](x # 0))
+BoxEvBoxWrong == [](x = 1 => <>[](x = 3))
+Mixed == [](<>[](x = 3) \\/ []<>(x = 2))
+MixedWrong == <>([]<>(x = 0) \\/ <>[](x = 3))
+BoxLeads == [](x = 2 => (x = 1 ~> (x = 2 \\/ x = 3)))
+BoxLeadsWrong == [](x = 1 => (x = 2 ~> x = 3))
+KEv == (<>(x = 1) /\\ <>(x = 2) /\\ <>(x # 0) /\\ <>(x > 0) /\\ <>(x < 3) /\\ <>(x >= 1)) => <>[](x # 0)
+KEvWrong == (<>(x = 1) /\\ <>(x = 2) /\\ <>(x # 0) /\\ <>(x > 0) /\\ <>(x < 3) /\\ <>(x >= 1)) => <>[](x = 3)
+====
+`
+  it.each([
+    ["LeadsImp", "ok"],
+    ["LeadsImpWrong", "liveness"],
+    ["EvBox", "ok"],
+    ["EvBoxWrong", "liveness"],
+    ["BoxEvBox", "ok"],
+    ["BoxEvBoxWrong", "liveness"],
+    ["Mixed", "ok"],
+    ["MixedWrong", "liveness"],
+    ["BoxLeads", "ok"],
+    ["BoxLeadsWrong", "liveness"],
+    ["KEv", "ok"],
+    ["KEvWrong", "liveness"],
+  ])("%s: %s, by the patterns or the tableau and by the tableau alone", (name, verdict) => {
+    for (const tableauOnly of [false, true]) {
+      livenessTesting.tableauOnly = tableauOnly
+      let run: ReturnType<typeof check>
+      try {
+        run = check(nest, `SPECIFICATION Spec\nPROPERTY ${name}\nCHECK_DEADLOCK FALSE\n`)
+      } finally {
+        livenessTesting.tableauOnly = false
+      }
+      const { r, model, text } = run
+      expect(model.warnings).toEqual([])
+      if (tableauOnly || name.startsWith("LeadsImp") || name.startsWith("EvBox") || name.startsWith("KEv"))
+        expect(model.liveness!.properties[0]!.tableaux).toHaveLength(1)
+      expect(r.outcome.kind).toBe(verdict)
+      if (r.outcome.kind !== "liveness") continue
+      // a lasso in TLC's shape: no stuttering inside it
+      expect(r.outcome.trace.slice(0, -1).some((t) => t.stutter === true)).toBe(false)
+      const states = r.outcome.trace.map((t) => t.state[0])
+      if (name === "LeadsImpWrong") expect(text).toMatch(/State 5: <D .*\nx = 3\n\nState 6: Stuttering/)
+      else {
+        // 0, 1, then round 1 and 2 for ever
+        expect(states.slice(0, 3)).toEqual([0, 1, 2])
+        expect(r.outcome.backTo).not.toBeNull()
+        expect(new Set(states.slice(r.outcome.backTo! - 1))).toEqual(new Set([1, 2]))
+      }
+    }
+  })
+
+  it("strong fairness on the tableau's components: a cycle avoiding the states that enable the action", () => {
+    // 0 and 1 and 2 in a cycle, E from 0 to 3 under SF: a behaviour must take E or avoid 0
+    const spec = `---- MODULE SfNest ----
+EXTENDS Naturals
+VARIABLE x
+Init == x = 0
+Around == x \\in {0, 1, 2} /\\ x' \\in {0, 1, 2} /\\ x' # x /\\ ~(x = 0 /\\ x' = 2) /\\ ~(x = 2 /\\ x' = 0)
+E == x = 0 /\\ x' = 3
+Next == Around \\/ E
+Spec == Init /\\ [][Next]_x /\\ WF_x(Next) /\\ SF_x(E)
+Ends == <>(x = 3 /\\ [](x = 3))
+====
+`
+    const { r, model } = check(spec, "SPECIFICATION Spec\nPROPERTY Ends\nCHECK_DEADLOCK FALSE\n")
+    expect(model.liveness!.properties[0]!.tableaux).toHaveLength(1)
+    expect(r.outcome.kind).toBe("liveness")
+    if (r.outcome.kind === "liveness") {
+      expect(r.outcome.trace.map((t) => t.state[0])).toEqual([0, 1, 2])
+      expect(r.outcome.backTo).toBe(2)
+    }
   })
 
   it("a form the search cannot express is reported and left unchecked", () => {
-    const spec = cycle.replace("====", "Odd == [](x # 1 \\/ <>(x = 2)) => <>(x = 0)\n====")
+    // a temporal formula under a quantifier over a set that depends on the state
+    const spec = cycle.replace("====", "Odd == \\A v \\in {x} : <>(x = v)\n====")
     const { r, model } = check(spec, "SPECIFICATION FairSpec\nPROPERTY Odd\n")
     expect(model.warnings.join("\n")).toMatch(/PROPERTY Odd: liveness parts are not checked .*not supported/)
     expect(r.outcome.kind).toBe("ok")
