@@ -10,6 +10,7 @@
 // by an <<A>>_v step or by no state enabling it. A component that fails only a strong
 // fairness condition may still contain a fitting cycle that avoids the states enabling the
 // action: those are removed and the rest searched again (the usual Streett emptiness check).
+import { ComponentSearch } from "./components.ts"
 import type { BehaviorGraph } from "./behavior-graph.ts"
 
 /** An atom of a pattern: a state atom or an action atom (by index). */
@@ -45,15 +46,13 @@ export const findLasso = (g: BehaviorGraph, p: CompiledPattern): Lasso | null =>
 
 class LassoSearch {
   private readonly n: number
+  private readonly cs: ComponentSearch
   constructor(
     private readonly g: BehaviorGraph,
     private readonly p: CompiledPattern,
   ) {
     this.n = g.states
-    this.index = new Int32Array(this.n).fill(-1)
-    this.low = new Int32Array(this.n)
-    this.onStack = new Uint8Array(this.n)
-    this.stamp = new Int32Array(this.n)
+    this.cs = new ComponentSearch({ edgeStart: (v) => g.edgeStart(v), edgeEnd: (v) => g.edgeEnd(v), target: (e) => g.edgeTarget(e) }, this.n)
   }
 
   private allStates(id: number, atoms: readonly number[]): boolean {
@@ -159,72 +158,9 @@ class LassoSearch {
     return best
   }
 
-  // Tarjan's bookkeeping, allocated once and reset after each use (a component search
-  // allocating per call was quadratic on a long chain of one-state components).
-  private readonly index: Int32Array
-  private readonly low: Int32Array
-  private readonly onStack: Uint8Array
-  // Set membership by stamp: `stamp[v] === g` for the set stamped `g`.
-  private readonly stamp: Int32Array
-  private gen = 0
-
-  private stamped(vs: readonly number[]): (w: number) => boolean {
-    const g = ++this.gen
-    const stamp = this.stamp
-    for (const v of vs) stamp[v] = g
-    return (w) => stamp[w] === g
-  }
-
-  /** Tarjan's strongly connected components of the allowed subgraph on `members` (iterative). */
+  /** Components of the allowed subgraph on `members`: steps into `isIn` along which the pattern persists. */
   private components(members: readonly number[], isIn: (w: number) => boolean): number[][] {
-    const { index, low, onStack } = this
-    const touched: number[] = []
-    const stack: number[] = []
-    const out: number[][] = []
-    let counter = 0
-    const visit = (v: number): void => {
-      index[v] = counter
-      low[v] = counter++
-      stack.push(v)
-      onStack[v] = 1
-      touched.push(v)
-    }
-    for (const root of members) {
-      if (index[root] !== -1) continue
-      const work: { v: number; e: number }[] = [{ v: root, e: this.g.edgeStart(root) }]
-      visit(root)
-      while (work.length > 0) {
-        const top = work[work.length - 1]!
-        const v = top.v
-        if (top.e < this.g.edgeEnd(v)) {
-          const e = top.e++
-          const w = this.g.edgeTarget(e)
-          if (!isIn(w) || !this.persistsOn(v, e)) continue
-          if (index[w] === -1) {
-            visit(w)
-            work.push({ v: w, e: this.g.edgeStart(w) })
-          } else if (onStack[w] === 1) low[v] = Math.min(low[v]!, index[w]!)
-          continue
-        }
-        work.pop()
-        if (work.length > 0) {
-          const u = work[work.length - 1]!.v
-          low[u] = Math.min(low[u]!, low[v]!)
-        }
-        if (low[v] === index[v]) {
-          const comp: number[] = []
-          let w: number
-          do {
-            w = stack.pop()!
-            onStack[w] = 0
-            comp.push(w)
-          } while (w !== v)
-          out.push(comp)
-        }
-      }
-    }
-    for (const v of touched) index[v] = -1
-    return out
+    return this.cs.components(members, (v, e, w) => isIn(w) && this.persistsOn(v, e))
   }
 
   /** The steps of `comp` that stay in it (the stuttering steps included when allowed). */
@@ -242,7 +178,7 @@ class LassoSearch {
 
   /** `comp` (or a part of it) when it holds a cycle meeting every recur atom and fairness condition. */
   private fits(comp: readonly number[], depth = 0): readonly number[] | null {
-    const inComp = this.stamped(comp)
+    const inComp = this.cs.stamped(comp)
     let hasCycle = comp.length > 1
     if (!hasCycle) this.stepsWithin(comp[0]!, inComp, () => (hasCycle = true))
     if (!hasCycle) return null
@@ -274,7 +210,7 @@ class LassoSearch {
       // as deep as there are SF conditions.
       if (depth > this.p.fair.length) throw new Error("liveness: strong fairness recursion deeper than its conditions")
       const rest = comp.filter((v) => !this.g.stateAtom(v, f.enabled))
-      for (const sub of this.components(rest, this.stamped(rest))) {
+      for (const sub of this.components(rest, this.cs.stamped(rest))) {
         const fit = this.fits(sub, depth + 1)
         if (fit !== null) return fit
       }

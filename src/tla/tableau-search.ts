@@ -5,6 +5,7 @@
 // failing only SF is searched again without the states enabling the action). Such a
 // component, reached from an initial product node, is a fair behaviour of the spec that
 // violates the property; the counterexample is a lasso through it.
+import { ComponentSearch } from "./components.ts"
 import type { BehaviorGraph } from "./behavior-graph.ts"
 import type { Lasso } from "./liveness.ts"
 import type { CompiledTableau, Graph } from "./tableau-product.ts"
@@ -79,25 +80,13 @@ interface ProductLasso {
 }
 
 class ProductSearch {
-  private readonly index: Int32Array
-  private readonly low: Int32Array
-  private readonly onStack: Uint8Array
-  private readonly stamp: Int32Array
-  private readonly workV: Int32Array
-  private readonly workE: Int32Array
-  private gen = 0
+  private readonly cs: ComponentSearch
 
   constructor(
     private readonly p: Product,
     private readonly t: CompiledTableau,
   ) {
-    const n = p.count
-    this.index = new Int32Array(n).fill(-1)
-    this.low = new Int32Array(n)
-    this.onStack = new Uint8Array(n)
-    this.stamp = new Int32Array(n)
-    this.workV = new Int32Array(n)
-    this.workE = new Int32Array(n)
+    this.cs = new ComponentSearch(p, p.count)
   }
 
   run(): ProductLasso | null {
@@ -117,68 +106,9 @@ class ProductSearch {
     return best === null ? null : this.lasso(best)
   }
 
-  private stamped(vs: readonly number[]): (w: number) => boolean {
-    const g = ++this.gen
-    const stamp = this.stamp
-    for (const v of vs) stamp[v] = g
-    return (w) => stamp[w] === g
-  }
-
-  /** Tarjan's components of the subgraph on `members` (iterative). */
+  /** Components of the product's subgraph on `members` (edges into `isIn`). */
   private components(members: readonly number[], isIn: (w: number) => boolean): number[][] {
-    const { index, low, onStack, p } = this
-    const touched: number[] = []
-    const stack: number[] = []
-    const out: number[][] = []
-    let counter = 0
-    const visit = (v: number): void => {
-      index[v] = counter
-      low[v] = counter++
-      stack.push(v)
-      onStack[v] = 1
-      touched.push(v)
-    }
-    // the depth-first path as two typed stacks (an object per frame is heavy at millions of nodes)
-    const workV = this.workV
-    const workE = this.workE
-    for (const root of members) {
-      if (index[root] !== -1) continue
-      let top = 0
-      workV[0] = root
-      workE[0] = p.edgeStart(root)
-      visit(root)
-      while (top >= 0) {
-        const v = workV[top]!
-        if (workE[top]! < p.edgeEnd(v)) {
-          const w = p.target(workE[top]!++)
-          if (!isIn(w)) continue
-          if (index[w] === -1) {
-            visit(w)
-            top++
-            workV[top] = w
-            workE[top] = p.edgeStart(w)
-          } else if (onStack[w] === 1) low[v] = Math.min(low[v]!, index[w]!)
-          continue
-        }
-        top--
-        if (top >= 0) {
-          const u = workV[top]!
-          low[u] = Math.min(low[u]!, low[v]!)
-        }
-        if (low[v] === index[v]) {
-          const comp: number[] = []
-          let w: number
-          do {
-            w = stack.pop()!
-            onStack[w] = 0
-            comp.push(w)
-          } while (w !== v)
-          out.push(comp)
-        }
-      }
-    }
-    for (const v of touched) index[v] = -1
-    return out
+    return this.cs.components(members, (_v, _e, w) => isIn(w))
   }
 
   /** Calls `f` with each edge of `v` staying inside (`inside`). */
@@ -195,7 +125,7 @@ class ProductSearch {
 
   /** `comp` (or a part of it) when it holds a cycle visiting every acceptance set, fairly. */
   private fits(comp: readonly number[], depth: number): readonly number[] | null {
-    const inComp = this.stamped(comp)
+    const inComp = this.cs.stamped(comp)
     let hasCycle = comp.length > 1
     if (!hasCycle) this.within(comp[0]!, inComp, () => (hasCycle = true))
     if (!hasCycle) return null
@@ -219,7 +149,7 @@ class ProductSearch {
       // strong fairness: a cycle here must avoid the states enabling the action
       if (depth > this.t.fair.length) throw new Error("liveness: strong fairness recursion deeper than its conditions")
       const rest = comp.filter((v) => !this.enabledAt(v, f.enabled))
-      for (const sub of this.components(rest, this.stamped(rest))) {
+      for (const sub of this.components(rest, this.cs.stamped(rest))) {
         const fit = this.fits(sub, depth + 1)
         if (fit !== null) return fit
       }
