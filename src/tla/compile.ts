@@ -78,6 +78,19 @@ export const literal = (v: Value, at: At): Expr => {
 }
 const literalValue = (id: number): Value => literals[id]!
 
+/** `inner` evaluated with the next state as the current one: `e'` for an expression e. */
+const inNextState = (inner: CNode, c: Ctx, e: Env | null): Value => {
+  const saved = c.s
+  c.s = c.p
+  c.gen++
+  try {
+    return inner.ev(c, e)
+  } finally {
+    c.s = saved
+    c.gen++
+  }
+}
+
 export class Compiler {
   constructor(readonly world: World) {}
 
@@ -824,17 +837,7 @@ export class Compiler {
         target: (c) => (!c.init && c.p[varIndex] === undefined ? varIndex : -1),
       }
     }
-    const ev: Ev = (c, e) => {
-      const saved = c.s
-      c.s = c.p
-      c.gen++
-      try {
-        return inner.ev(c, e)
-      } finally {
-        c.s = saved
-        c.gen++
-      }
-    }
+    const ev: Ev = (c, e) => inNextState(inner, c, e)
     return this.wrap({ at, ev, act: defaultAct(ev) }, sc)
   }
 
@@ -858,15 +861,7 @@ export class Compiler {
         if (v === undefined) throw new TlaError("eval", `${c.varNames[i]}' (${name}') is used before it is assigned a value`, file, at, src)
         return v
       }
-      const saved = c.s
-      c.s = c.p
-      c.gen++
-      try {
-        return inner.ev(c, e)
-      } finally {
-        c.s = saved
-        c.gen++
-      }
+      return inNextState(inner, c, e)
     }
     return {
       at,
